@@ -1,0 +1,60 @@
+import { Hono } from "hono";
+import { ConfigError, loadConfig } from "../config";
+import { getAudit, getRequest, listMessages } from "../core/store";
+import { requestId as requestIdSchema } from "../slack/payloads";
+import type { AppEnv } from "./app-env";
+
+const encoder = new TextEncoder();
+
+/** Constant-time comparison of two strings (hashed first, so lengths do not leak either). */
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  const [ha, hb] = await Promise.all([a, b].map((s) => crypto.subtle.digest("SHA-256", encoder.encode(s))));
+  return crypto.subtle.timingSafeEqual(ha!, hb!);
+}
+
+/** JSON API for tools and dashboards, behind a bearer token (secret API_TOKEN). */
+export const apiRoutes = new Hono<AppEnv>();
+
+apiRoutes.use("*", async (c, next) => {
+  let token: string | undefined;
+  try {
+    token = loadConfig(c.env).API_TOKEN;
+  } catch (err) {
+    if (err instanceof ConfigError) return c.json({ error: err.message }, 503);
+    throw err;
+  }
+  if (!token) return c.json({ error: "the API is disabled: set the API_TOKEN secret" }, 503);
+  const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!given || !(await sameSecret(given, token))) {
+    c.header("WWW-Authenticate", 'Bearer realm="api"');
+    return c.json({ error: "missing or invalid bearer token" }, 401);
+  }
+  await next();
+});
+
+apiRoutes.get("/requests/:id", async (c) => {
+  const id = requestIdSchema.safeParse(c.req.param("id"));
+  if (!id.success) return c.json({ error: "not a request id (expected req- and 12 letters or digits)" }, 400);
+  const [row, audit, messages, workflow] = await Promise.all([
+    getRequest(c.env.DB, id.data),
+    getAudit(c.env.DB, id.data),
+    listMessages(c.env.DB, id.data),
+    workflowStatus(c.env.APPROVAL, id.data),
+  ]);
+  if (!row && !workflow) return c.json({ error: "request not found" }, 404);
+  if (!row) {
+    // Created a moment ago: the workflow has not recorded it yet.
+    return c.json({ id: id.data, status: "pending", workflow, audit: [] });
+  }
+  const { claimed_by: _claimed, ...request } = row;
+  return c.json({ ...request, messages, audit, workflow });
+});
+
+async function workflowStatus(binding: Workflow, id: string): Promise<{ status: string; error?: string } | null> {
+  try {
+    const status = await (await binding.get(id)).status();
+    return { status: status.status, ...(status.error ? { error: status.error.message } : {}) };
+  } catch {
+    return null; // instance.not_found (or already cleaned up)
+  }
+}

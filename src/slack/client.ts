@@ -1,0 +1,140 @@
+import { NonRetryableError } from "cloudflare:workflows";
+
+/**
+ * Slack errors that no retry can fix: a bad or revoked token, a missing scope, an unknown user or
+ * channel, a malformed call. Everything else Slack reports (ratelimited, internal_error,
+ * service_unavailable, ...) is retried by the calling workflow step.
+ */
+const PERMANENT_ERRORS = new Set([
+  "invalid_auth",
+  "not_authed",
+  "account_inactive",
+  "token_revoked",
+  "token_expired",
+  "no_permission",
+  "missing_scope",
+  "not_allowed_token_type",
+  "channel_not_found",
+  "user_not_found",
+  "users_not_found",
+  "user_disabled",
+  "cannot_dm_bot",
+  "is_archived",
+  "not_in_channel",
+  "message_not_found",
+  "cant_update_message",
+  "edit_window_closed",
+  "msg_too_long",
+  "no_text",
+  "invalid_blocks",
+  "invalid_arguments",
+  "invalid_arg_name",
+  "invalid_array_arg",
+  "invalid_charset",
+  "invalid_form_data",
+  "invalid_post_type",
+  "missing_post_type",
+]);
+
+/** A failure worth another try (5xx, 429, network, Slack's transient errors). */
+export class SlackRetryableError extends Error {
+  override name = "SlackRetryableError";
+  constructor(
+    message: string,
+    /** Seconds Slack asked us to wait (429 Retry-After), if it said. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface SlackClientOptions {
+  token: string;
+  /** e.g. https://slack.com/api/ or a local stand-in's URL; must end with a slash. */
+  baseUrl: string;
+  timeoutMs?: number;
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+}
+
+export interface MessageContent {
+  text: string;
+  blocks?: unknown[];
+}
+
+/**
+ * The one Slack Web API client of the service. It does not retry: inside a workflow the step owns
+ * retries (bounded, exponential), so a failure is thrown classified, as NonRetryableError or
+ * SlackRetryableError. Error messages name the method and Slack's error code, never the token.
+ */
+export class SlackClient {
+  constructor(private readonly options: SlackClientOptions) {}
+
+  async call<T extends Record<string, unknown>>(method: string, args: Record<string, unknown>): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.options.baseUrl + method, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          "content-type": "application/json; charset=utf-8",
+        },
+        body: JSON.stringify(args),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      throw new SlackRetryableError(`Slack ${method}: network error (${(err as Error).name})`);
+    }
+    if (res.status === 429) {
+      const retryAfter = Number(res.headers.get("retry-after"));
+      await res.body?.cancel();
+      throw new SlackRetryableError(
+        `Slack ${method}: rate limited (HTTP 429)`,
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 1,
+      );
+    }
+    if (res.status >= 500) {
+      await res.body?.cancel();
+      throw new SlackRetryableError(`Slack ${method}: HTTP ${res.status}`);
+    }
+    if (res.status >= 400) {
+      await res.body?.cancel();
+      throw new NonRetryableError(`Slack ${method}: HTTP ${res.status}`);
+    }
+    let body: { ok?: boolean; error?: string } & Record<string, unknown>;
+    try {
+      body = await res.json();
+    } catch {
+      throw new SlackRetryableError(`Slack ${method}: response was not JSON`);
+    }
+    if (body.ok !== true) {
+      const code = typeof body.error === "string" ? body.error : "unknown_error";
+      if (PERMANENT_ERRORS.has(code)) throw new NonRetryableError(`Slack ${method} failed: ${code}`);
+      throw new SlackRetryableError(`Slack ${method} failed: ${code}`);
+    }
+    return body as T;
+  }
+
+  /** Opens (or finds) the bot's DM with a user and returns its channel id. */
+  async openDm(user: string): Promise<string> {
+    const res = await this.call<{ channel: { id: string } }>("conversations.open", { users: user });
+    return res.channel.id;
+  }
+
+  async postMessage(channel: string, content: MessageContent): Promise<PostedMessage> {
+    const res = await this.call<{ channel: string; ts: string }>("chat.postMessage", {
+      channel,
+      ...content,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    return { channel: res.channel, ts: res.ts };
+  }
+
+  async updateMessage(message: PostedMessage, content: MessageContent): Promise<void> {
+    await this.call("chat.update", { channel: message.channel, ts: message.ts, ...content });
+  }
+}

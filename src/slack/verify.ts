@@ -1,0 +1,112 @@
+import type { MiddlewareHandler } from "hono";
+import { ConfigError, loadConfig } from "../config";
+import type { AppEnv } from "../routes/app-env";
+
+/** Slack sends a few KB at most; anything far larger is not Slack. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Slack's own guidance: refuse requests whose timestamp is more than 5 minutes off. */
+export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Checks Slack's v0 signature: HMAC-SHA256 over `v0:{timestamp}:{raw body}`, compared in
+ * constant time by crypto.subtle.verify, with the timestamp within 5 minutes of now.
+ */
+export async function verifySlackSignature(
+  secret: string,
+  timestamp: string | undefined,
+  signature: string | undefined,
+  rawBody: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<VerifyResult> {
+  if (!timestamp || !signature) return { ok: false, reason: "missing Slack signature headers" };
+  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "malformed X-Slack-Request-Timestamp" };
+  if (Math.abs(nowSeconds - Number(timestamp)) > MAX_CLOCK_SKEW_SECONDS) {
+    return { ok: false, reason: "stale or future X-Slack-Request-Timestamp" };
+  }
+  const m = /^v0=([0-9a-f]{64})$/.exec(signature);
+  if (!m) return { ok: false, reason: "malformed X-Slack-Signature" };
+  const valid = await crypto.subtle.verify(
+    "HMAC",
+    await hmacKey(secret),
+    hexToBytes(m[1]!),
+    encoder.encode(`v0:${timestamp}:${rawBody}`),
+  );
+  return valid ? { ok: true } : { ok: false, reason: "invalid Slack signature" };
+}
+
+/** Reads at most `max` bytes of the body; null when it is larger. */
+async function readBounded(req: Request, max: number): Promise<string | null> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > max) return null;
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/**
+ * Hono middleware for every Slack route: bounded body, verified signature, raw body kept for
+ * the route to parse. Failures answer 401/413 with a short JSON error, never a 500.
+ */
+export function slackSignature(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    let secret: string;
+    try {
+      secret = loadConfig(c.env).SLACK_SIGNING_SECRET;
+    } catch (err) {
+      if (err instanceof ConfigError) return c.json({ error: err.message }, 503);
+      throw err;
+    }
+    const rawBody = await readBounded(c.req.raw, MAX_BODY_BYTES);
+    if (rawBody === null) return c.json({ error: "request body too large" }, 413);
+    const result = await verifySlackSignature(
+      secret,
+      c.req.header("x-slack-request-timestamp"),
+      c.req.header("x-slack-signature"),
+      rawBody,
+    );
+    if (!result.ok) return c.json({ error: result.reason }, 401);
+    c.set("rawBody", rawBody);
+    await next();
+  };
+}

@@ -1,0 +1,176 @@
+import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+
+const encoder = new TextEncoder();
+export const SIGNING_SECRET = env.SLACK_SIGNING_SECRET!;
+const SLACK = env.FAKE_SLACK_URL;
+
+/** A fresh Slack user id, so tests sharing the fake Slack never see each other's calls. */
+export function newUser(): string {
+  const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  let id = "U";
+  for (const b of crypto.getRandomValues(new Uint8Array(10))) id += chars[b % chars.length];
+  return id;
+}
+export const dmOf = (user: string) => `D${user.slice(1)}`;
+
+export async function sign(body: string, timestamp: number | string, secret = SIGNING_SECRET): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`v0:${timestamp}:${body}`));
+  return `v0=${[...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+export interface SendOptions {
+  secret?: string;
+  timestamp?: number | string;
+  signature?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** POSTs a form body to the Worker signed exactly as Slack signs it. */
+export async function postSigned(path: string, body: string, opts: SendOptions = {}): Promise<Response> {
+  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = opts.signature === undefined ? await sign(body, timestamp, opts.secret) : opts.signature;
+  const headers: Record<string, string> = {
+    "content-type": "application/x-www-form-urlencoded",
+    "x-slack-request-timestamp": String(timestamp),
+    ...(signature === null ? {} : { "x-slack-signature": signature }),
+    ...opts.headers,
+  };
+  return exports.default.fetch(new Request(`https://approvals.test${path}`, { method: "POST", headers, body }));
+}
+
+export function commandBody(user: string, text: string): string {
+  return new URLSearchParams({
+    token: "deprecated-verification-token",
+    team_id: "T0TEST",
+    team_domain: "test",
+    channel_id: "C0GENERAL",
+    channel_name: "general",
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command: "/approval",
+    text,
+    api_app_id: "A0TEST",
+    response_url: `${SLACK}/hooks/commands/T0TEST/1/abc`,
+    trigger_id: "1.2.3",
+  }).toString();
+}
+
+export async function slashCommand(user: string, text: string): Promise<{ status: number; body: { response_type?: string; text?: string } }> {
+  const res = await postSigned("/slack/commands", commandBody(user, text));
+  return { status: res.status, body: await res.json() };
+}
+
+/** Starts a request and returns its id (from the ephemeral confirmation). */
+export async function startRequest(requester: string, approver: string, description = "Deploy billing-api v2.3 to production"): Promise<string> {
+  const { status, body } = await slashCommand(requester, `<@${approver}|someone> ${description}`);
+  expect(status).toBe(200);
+  const id = /`(req-[a-z0-9]{12})`/.exec(body.text ?? "")?.[1];
+  if (!id) throw new Error(`no request id in ${JSON.stringify(body)}`);
+  return id;
+}
+
+export function clickBody(user: string, requestId: string, action: "approve" | "reject", hook = crypto.randomUUID()): string {
+  const payload = {
+    type: "block_actions",
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: "T0TEST" },
+    api_app_id: "A0TEST",
+    token: "deprecated-verification-token",
+    container: { type: "message", message_ts: "1700000000.000100", channel_id: dmOf(user), is_ephemeral: false },
+    trigger_id: "1.2.3",
+    team: { id: "T0TEST", domain: "test" },
+    channel: { id: dmOf(user), name: "directmessage" },
+    response_url: `${SLACK}/hooks/actions/${hook}`,
+    actions: [{ action_id: `approval_${action}`, block_id: "decision", value: requestId, type: "button", action_ts: "1700000001.000200" }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A signed click; returns the HTTP status and the hook id its ephemeral reply (if any) goes to. */
+export async function click(user: string, requestId: string, action: "approve" | "reject"): Promise<{ status: number; hook: string }> {
+  const hook = crypto.randomUUID();
+  const res = await postSigned("/slack/interactions", clickBody(user, requestId, action, hook));
+  await res.body?.cancel();
+  return { status: res.status, hook };
+}
+
+// ---- the fake Slack API's records
+
+export interface SlackCall {
+  seq: number;
+  method: string;
+  args: Record<string, any>;
+  at: number;
+  result: string;
+}
+
+export async function slackCalls(filter: (c: SlackCall) => boolean = () => true): Promise<SlackCall[]> {
+  const res = await fetch(`${SLACK}/_control/calls`);
+  return ((await res.json()) as SlackCall[]).filter(filter);
+}
+
+/** The calls concerning one set of users (by DM channel or user id anywhere in the args). */
+export async function callsFor(...users: string[]): Promise<SlackCall[]> {
+  const needles = users.flatMap((u) => [u, dmOf(u)]);
+  return slackCalls((c) => needles.some((n) => JSON.stringify(c.args).includes(n)));
+}
+
+export async function responsesTo(hook: string): Promise<{ body: { text?: string; response_type?: string } }[]> {
+  const res = await fetch(`${SLACK}/_control/responses`);
+  return ((await res.json()) as { path: string; body: any }[]).filter((r) => r.path.endsWith(hook));
+}
+
+export interface Fault {
+  status?: number;
+  retryAfter?: number;
+  error?: string;
+  delayMs?: number;
+}
+
+/** The next calls of `method` whose body contains `match` fail as listed, in order. */
+export async function injectFaults(method: string, match: string, faults: Fault[]): Promise<void> {
+  const res = await fetch(`${SLACK}/_control/faults`, { method: "POST", body: JSON.stringify({ method, match, faults }) });
+  expect(res.status).toBe(200);
+}
+
+export async function messagesIn(channel: string): Promise<{ ts: string; text: string; blocks: any[]; updated: number }[]> {
+  const res = await fetch(`${SLACK}/_control/messages?channel=${channel}`);
+  return res.json();
+}
+
+/** Polls until `check` returns a value (not undefined/false) or the time runs out. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Waits until the approver's request DM (with buttons) has been posted. */
+export function approverDm(approver: string) {
+  return eventually(async () => (await messagesIn(dmOf(approver))).find((m) => JSON.stringify(m.blocks).includes("approval_approve")), `the DM to ${approver}`);
+}
+
+export async function apiGet(path: string, token: string | null = env.API_TOKEN!): Promise<Response> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  return exports.default.fetch(new Request(`https://approvals.test${path}`, { headers }));
+}
+
+export async function requestJson(id: string): Promise<any> {
+  const res = await apiGet(`/api/requests/${id}`);
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+export async function waitForStatus(id: string, status: string): Promise<any> {
+  return eventually(async () => {
+    const res = await apiGet(`/api/requests/${id}`);
+    if (res.status !== 200) return undefined;
+    const body: any = await res.json();
+    return body.status === status && body.workflow?.status !== "running" ? body : undefined;
+  }, `request ${id} to be ${status}`);
+}
