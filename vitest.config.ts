@@ -44,6 +44,8 @@ export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.js"],
     setupFiles: ["./test/apply-migrations.ts"],
+    // The Worker logs one JSON line per event; show them only for failing tests.
+    silent: "passed-only",
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -1,0 +1,94 @@
+import { env } from "cloudflare:workers";
+import { introspectWorkflow } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { click, dmOf, eventually, messagesIn, newUser, requestJson, startRequest, waitForStatus } from "./helpers";
+
+const ESCALATION_USER = env.ESCALATION_USER!;
+const text = (blocks: unknown) => JSON.stringify(blocks);
+
+/** The escalation user's DM about one request (that user is shared by all tests). */
+const escalationDm = (id: string) =>
+  eventually(async () => (await messagesIn(dmOf(ESCALATION_USER))).find((m) => text(m.blocks).includes(id)), `the escalation DM for ${id}`);
+
+describe("escalation after a timeout, and expiry after the second", () => {
+  it("escalates to ESCALATION_USER, who approves; the first approver's message says so and keeps its buttons", async () => {
+    await using workflows = await introspectWorkflow(env.APPROVAL);
+    await workflows.modifyAll(async (m) => {
+      await m.forceEventTimeout({ name: "decision-1" });
+    });
+    const requester = newUser();
+    const approver = newUser();
+    const id = await startRequest(requester, approver);
+
+    const escalated = await escalationDm(id);
+    expect(text(escalated.blocks)).toContain("Escalated to you");
+    expect(text(escalated.blocks)).toContain("approval_approve");
+    const first = await eventually(async () => (await messagesIn(dmOf(approver))).find((m) => m.updated > 0), "the first DM's escalation notice");
+    expect(text(first.blocks)).toContain(`escalated to <@${ESCALATION_USER}>`);
+    expect(text(first.blocks)).toContain("approval_approve");
+
+    const pending = await requestJson(id);
+    expect(pending).toMatchObject({ status: "pending", level: 2, approvers: [approver, ESCALATION_USER] });
+
+    expect((await click(ESCALATION_USER, id, "approve")).status).toBe(200);
+    const done = await waitForStatus(id, "approved");
+    expect(done.decided_by).toBe(ESCALATION_USER);
+    expect(done.audit.map((a: { event: string }) => a.event)).toEqual(["created", "notified", "escalated", "notified", "approved"]);
+
+    // Both DMs now show the outcome without buttons; the requester was told.
+    for (const m of [await escalationDm(id), (await messagesIn(dmOf(approver)))[0]!]) {
+      expect(text(m.blocks)).not.toContain("approval_approve");
+      expect(text(m.blocks)).toContain(`Approved* by <@${ESCALATION_USER}>`);
+    }
+    expect((await messagesIn(dmOf(requester)))[0]!.text).toContain("approved");
+
+    const [instance] = await workflows.get();
+    await instance!.waitForStatus("complete");
+    expect(await instance!.getOutput()).toMatchObject({ status: "approved", decidedBy: ESCALATION_USER, level: 2 });
+  });
+
+  it("the first approver can still decide after escalation", async () => {
+    await using workflows = await introspectWorkflow(env.APPROVAL);
+    await workflows.modifyAll(async (m) => {
+      await m.forceEventTimeout({ name: "decision-1" });
+    });
+    const requester = newUser();
+    const approver = newUser();
+    const id = await startRequest(requester, approver);
+    await escalationDm(id);
+    await eventually(async () => (await requestJson(id)).level === 2, "level 2");
+    await click(approver, id, "reject");
+    const done = await waitForStatus(id, "rejected");
+    expect(done.decided_by).toBe(approver);
+  });
+
+  it("expires when the escalation wait times out too: messages updated, requester told", async () => {
+    await using workflows = await introspectWorkflow(env.APPROVAL);
+    await workflows.modifyAll(async (m) => {
+      await m.forceEventTimeout({ name: "decision-1" });
+      await m.forceEventTimeout({ name: "decision-2" });
+    });
+    const requester = newUser();
+    const approver = newUser();
+    const id = await startRequest(requester, approver);
+
+    const done = await waitForStatus(id, "expired");
+    expect(done.decided_by).toBeNull();
+    expect(done.audit.map((a: { event: string }) => a.event)).toEqual(["created", "notified", "escalated", "notified", "expired"]);
+    for (const m of [await escalationDm(id), (await messagesIn(dmOf(approver)))[0]!]) {
+      expect(text(m.blocks)).not.toContain("approval_approve");
+      expect(text(m.blocks)).toContain("Expired");
+    }
+    const told = await eventually(async () => (await messagesIn(dmOf(requester)))[0], "the requester's DM");
+    expect(told.text).toContain("expired");
+
+    const [instance] = await workflows.get();
+    await instance!.waitForStatus("complete");
+    expect(await instance!.getOutput()).toMatchObject({ status: "expired", decidedBy: null, level: 2 });
+
+    // A late click is answered, not acted on.
+    const late = await click(approver, id, "approve");
+    expect(late.status).toBe(200);
+    expect((await requestJson(id)).status).toBe("expired");
+  });
+});

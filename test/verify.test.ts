@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { verifySlackSignature } from "../src/slack/verify";
+import { commandBody, newUser, postSigned, sign, slackCalls } from "./helpers";
+
+const now = () => Math.floor(Date.now() / 1000);
+
+async function expectRefused(res: Response, status: number, error: RegExp) {
+  expect(res.status).toBe(status);
+  const body = (await res.json()) as { error: string };
+  expect(body.error).toMatch(error);
+}
+
+describe("Slack signature verification on every Slack route", () => {
+  for (const path of ["/slack/commands", "/slack/interactions"]) {
+    describe(path, () => {
+      const body = commandBody(newUser(), "help");
+
+      it("accepts a correctly signed request", async () => {
+        const res = await postSigned(path, path.endsWith("commands") ? body : "payload=%7B%7D");
+        // Past the signature check: a usage reply (commands) or a payload error (interactions).
+        if (path.endsWith("commands")) {
+          expect(res.status).toBe(200);
+          expect(((await res.json()) as { text: string }).text).toMatch(/approval @approver/);
+        } else {
+          await expectRefused(res, 400, /invalid interaction/);
+        }
+      });
+
+      it("refuses a signature made with another secret", async () => {
+        await expectRefused(await postSigned(path, body, { secret: "not-the-secret-at-all" }), 401, /invalid Slack signature/);
+      });
+
+      it("refuses a tampered body", async () => {
+        const ts = now();
+        const signature = await sign(body, ts);
+        await expectRefused(await postSigned(path, body.replace("help", "hel p"), { timestamp: ts, signature }), 401, /invalid Slack signature/);
+      });
+
+      it("refuses a stale timestamp (older than 5 minutes)", async () => {
+        await expectRefused(await postSigned(path, body, { timestamp: now() - 301 }), 401, /stale or future/);
+      });
+
+      it("refuses a future timestamp (more than 5 minutes ahead)", async () => {
+        await expectRefused(await postSigned(path, body, { timestamp: now() + 301 }), 401, /stale or future/);
+      });
+
+      it("refuses a request without the signature header", async () => {
+        await expectRefused(await postSigned(path, body, { signature: null }), 401, /missing/);
+      });
+
+      it("refuses a request without the timestamp header", async () => {
+        const res = await postSigned(path, body, { headers: { "x-slack-request-timestamp": "" } });
+        await expectRefused(res, 401, /missing|malformed/);
+      });
+
+      it("refuses malformed signatures and timestamps", async () => {
+        for (const signature of ["v1=abc", "v0=zz", `v0=${"a".repeat(63)}`, "sha256=deadbeef", ""]) {
+          await expectRefused(await postSigned(path, body, { signature }), 401, /malformed|missing/);
+        }
+        await expectRefused(await postSigned(path, body, { timestamp: "12ab" }), 401, /malformed/);
+      });
+
+      it("refuses an oversized body without reading it all", async () => {
+        const big = `text=${"x".repeat(70 * 1024)}`;
+        await expectRefused(await postSigned(path, big), 413, /too large/);
+      });
+    });
+  }
+
+  it("starts nothing for a refused request", async () => {
+    const user = newUser();
+    const res = await postSigned("/slack/commands", commandBody(user, `<@${newUser()}> deploy`), { secret: "wrong-secret-wrong-secret" });
+    expect(res.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    const after = await slackCalls((c) => JSON.stringify(c.args).includes(user.slice(1)));
+    expect(after).toEqual([]);
+  });
+
+  it("verifySlackSignature matches Slack's documented example", async () => {
+    // The example from Slack's "Verifying requests from Slack" guide.
+    const secret = "8f742231b10e8888abcd99yyyzzz85a5";
+    const timestamp = "1531420618";
+    const body =
+      "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+    const signature = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+    expect(await verifySlackSignature(secret, timestamp, signature, body, 1531420618)).toEqual({ ok: true });
+    expect((await verifySlackSignature(secret, timestamp, signature, body + "x", 1531420618)).ok).toBe(false);
+  });
+});
