@@ -1,0 +1,131 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import {
+  approverDm,
+  callsFor,
+  click,
+  clickBody,
+  dmOf,
+  eventually,
+  newUser,
+  postSigned,
+  requestJson,
+  responsesTo,
+  startRequest,
+  waitForStatus,
+} from "./helpers";
+
+/** The ephemeral reply a click got through its response_url. */
+const replyTo = (hook: string) => eventually(async () => (await responsesTo(hook))[0]?.body, "the ephemeral reply");
+
+async function pendingRequest() {
+  const requester = newUser();
+  const approver = newUser();
+  const id = await startRequest(requester, approver);
+  await approverDm(approver);
+  return { requester, approver, id };
+}
+
+describe("who may click, and what a click does", () => {
+  it("refuses a clicker who is not an approver of that request, with an ephemeral reply and no effect", async () => {
+    const { requester, approver, id } = await pendingRequest();
+    for (const stranger of [newUser(), requester]) {
+      const { status, hook } = await click(stranger, id, "approve");
+      expect(status).toBe(200);
+      const reply = await replyTo(hook);
+      expect(reply).toMatchObject({ response_type: "ephemeral", replace_original: false });
+      expect(reply.text).toMatch(/can't decide this request/);
+    }
+    const row = await requestJson(id);
+    expect(row.status).toBe("pending");
+    expect(row.workflow.status).toBe("running");
+    // The real approver still can.
+    await click(approver, id, "approve");
+    expect((await waitForStatus(id, "approved")).decided_by).toBe(approver);
+  });
+
+  it("answers a second click on a decided request with 'already decided by' and changes nothing", async () => {
+    const { approver, id } = await pendingRequest();
+    await click(approver, id, "approve");
+    await waitForStatus(id, "approved");
+    const again = await click(approver, id, "reject");
+    expect((await replyTo(again.hook)).text).toMatch(new RegExp(`already been decided by <@${approver}>`));
+    const row = await requestJson(id);
+    expect(row).toMatchObject({ status: "approved", decided_by: approver });
+    expect(row.audit.filter((a: { event: string }) => a.event === "approved" || a.event === "rejected")).toHaveLength(1);
+  });
+
+  it("a fast double click by the approver records one decision", async () => {
+    const { requester, approver, id } = await pendingRequest();
+    const [a, b] = await Promise.all([click(approver, id, "approve"), click(approver, id, "approve")]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await waitForStatus(id, "approved");
+    const replies = [...(await responsesTo(a.hook)), ...(await responsesTo(b.hook))];
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body.text).toMatch(/already been decided/);
+    const updates = (await callsFor(approver)).filter((c) => c.method === "chat.update");
+    expect(updates).toHaveLength(1);
+    const toRequester = (await callsFor(requester)).filter((c) => c.method === "chat.postMessage" && c.args.channel === dmOf(requester));
+    expect(toRequester).toHaveLength(1);
+  });
+
+  it("two approvers clicking at the same moment: exactly one decision is recorded and shown", async () => {
+    const requester = newUser();
+    const approver = newUser();
+    const id = await startRequest(requester, approver);
+    await approverDm(approver);
+    // Make a second approver by escalating in D1 the way the workflow does, then race them.
+    const other = newUser();
+    await env.DB.prepare(`UPDATE requests SET approvers = ?2 WHERE id = ?1`).bind(id, JSON.stringify([approver, other])).run();
+    const [a, b] = await Promise.all([click(approver, id, "approve"), click(other, id, "reject")]);
+    const row = await eventually(async () => {
+      const r = await requestJson(id);
+      return r.status !== "pending" && r.workflow.status === "complete" ? r : undefined;
+    }, "a decision");
+    const winner = row.decided_by as string;
+    expect([approver, other]).toContain(winner);
+    expect(row.status).toBe(winner === approver ? "approved" : "rejected");
+    const loserHook = winner === approver ? b.hook : a.hook;
+    expect((await replyTo(loserHook)).text).toMatch(new RegExp(`already been decided by <@${winner}>`));
+    expect((await responsesTo(winner === approver ? a.hook : b.hook))).toHaveLength(0);
+    expect(row.audit.filter((x: { event: string }) => ["approved", "rejected"].includes(x.event))).toHaveLength(1);
+    // The one message shows the one outcome.
+    const updates = (await callsFor(approver)).filter((c) => c.method === "chat.update");
+    expect(updates).toHaveLength(1);
+    expect(JSON.stringify(updates[0]!.args.blocks)).toContain(`by <@${winner}>`);
+  });
+
+  it("a click for an unknown request id gets an ephemeral reply, not an error", async () => {
+    const { status, hook } = await click(newUser(), "req-000000000000", "approve");
+    expect(status).toBe(200);
+    expect((await replyTo(hook)).text).toMatch(/no longer exists/);
+  });
+
+  it("refuses malformed interaction payloads with a 400 and a clear message", async () => {
+    const user = newUser();
+    const good = JSON.parse(new URLSearchParams(clickBody(user, "req-000000000000", "approve")).get("payload")!);
+    const cases: [string, string, RegExp][] = [
+      ["no payload", "foo=bar", /missing payload/],
+      ["payload not JSON", "payload=%7Bnot-json", /not JSON/],
+      ["unknown type", `payload=${encodeURIComponent(JSON.stringify({ ...good, type: "message_action" }))}`, /invalid interaction/],
+      ["no actions", `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [] }))}`, /actions/],
+      ["bad user id", `payload=${encodeURIComponent(JSON.stringify({ ...good, user: { id: "<!channel>" } }))}`, /user/],
+      ["unknown action", `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [{ action_id: "delete_everything", value: "x" }] }))}`, /unknown action/],
+      ["bad request id", `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [{ action_id: "approval_approve", value: "../../etc" }] }))}`, /request id/],
+    ];
+    for (const [name, body, error] of cases) {
+      const res = await postSigned("/slack/interactions", body);
+      expect(res.status, name).toBe(400);
+      expect(((await res.json()) as { error: string }).error, name).toMatch(error);
+    }
+  });
+
+  it("never posts a reply to a response_url outside Slack", async () => {
+    const { id } = await pendingRequest();
+    const stranger = newUser();
+    const body = clickBody(stranger, id, "approve").replace(encodeURIComponent(env.FAKE_SLACK_URL), encodeURIComponent("https://evil.example"));
+    const res = await postSigned("/slack/interactions", body);
+    expect(res.status).toBe(200);
+    expect((await requestJson(id)).status).toBe("pending");
+  });
+});

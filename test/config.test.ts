@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config";
+import type { Env } from "../src/env";
+
+const base = { SLACK_SIGNING_SECRET: "a-signing-secret", SLACK_BOT_TOKEN: "xoxb-a-token" };
+const load = (extra: Record<string, unknown>) => loadConfig({ ...base, ...extra } as unknown as Env);
+
+describe("configuration", () => {
+  it("applies the documented defaults", () => {
+    expect(load({})).toMatchObject({
+      SLACK_API_URL: "https://slack.com/api/",
+      APPROVAL_TIMEOUT: "24 hours",
+      ESCALATION_TIMEOUT: "24 hours",
+      ESCALATION_USER: undefined,
+    });
+  });
+
+  it("accepts settings as wrangler --var passes them", () => {
+    expect(load({ SLACK_API_URL: "http://127.0.0.1:8790/api", APPROVAL_TIMEOUT: "30 seconds", ESCALATION_USER: "U0ESC" })).toMatchObject({
+      SLACK_API_URL: "http://127.0.0.1:8790/api/",
+      APPROVAL_TIMEOUT: "30 seconds",
+      ESCALATION_USER: "U0ESC",
+    });
+  });
+
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ["missing signing secret", { SLACK_SIGNING_SECRET: undefined }, /SLACK_SIGNING_SECRET is missing/],
+    ["missing bot token", { SLACK_BOT_TOKEN: undefined }, /SLACK_BOT_TOKEN is missing/],
+    ["bad timeout", { APPROVAL_TIMEOUT: "tomorrow" }, /APPROVAL_TIMEOUT expected a duration/],
+    ["bad escalation timeout", { ESCALATION_TIMEOUT: "5 fortnights" }, /ESCALATION_TIMEOUT/],
+    ["bad escalation user", { ESCALATION_USER: "@boss" }, /ESCALATION_USER expected a Slack user id/],
+    ["bad API URL", { SLACK_API_URL: "ftp://slack" }, /SLACK_API_URL/],
+    ["short API token", { API_TOKEN: "short" }, /API_TOKEN must be at least 16/],
+  ];
+  for (const [name, extra, message] of bad) {
+    it(`names the bad setting: ${name}`, () => {
+      expect(() => load(extra)).toThrow(ConfigError);
+      expect(() => load(extra)).toThrow(message);
+    });
+  }
+
+  it("never puts a secret's value in the error", () => {
+    try {
+      load({ SLACK_BOT_TOKEN: "xoxb", APPROVAL_TIMEOUT: "never" });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).not.toContain("xoxb");
+    }
+  });
+});

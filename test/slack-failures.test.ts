@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import {
+  approverDm,
+  callsFor,
+  click,
+  dmOf,
+  eventually,
+  injectFaults,
+  messagesIn,
+  newUser,
+  requestJson,
+  startRequest,
+  waitForStatus,
+} from "./helpers";
+
+const posts = async (user: string) => (await callsFor(user)).filter((c) => c.method === "chat.postMessage" && c.args.channel === dmOf(user));
+
+describe("when Slack fails", () => {
+  it("500 twice then OK: the step retries with backoff and the DM is sent once", async () => {
+    const requester = newUser();
+    const approver = newUser();
+    await injectFaults("chat.postMessage", dmOf(approver), [{ status: 500 }, { status: 500 }]);
+    const id = await startRequest(requester, approver);
+    await approverDm(approver);
+    const attempts = await posts(approver);
+    expect(attempts.map((c) => c.result)).toEqual(["http_500", "http_500", "ok"]);
+    // Exponential backoff: about 1 s, then about 2 s.
+    const gaps = [attempts[1]!.at - attempts[0]!.at, attempts[2]!.at - attempts[1]!.at];
+    expect(gaps[0]).toBeGreaterThanOrEqual(900);
+    expect(gaps[1]).toBeGreaterThanOrEqual(1800);
+    expect(await messagesIn(dmOf(approver))).toHaveLength(1);
+    expect((await requestJson(id)).status).toBe("pending");
+  });
+
+  it("429 with Retry-After: the next try waits at least that long, and one DM is sent", async () => {
+    const approver = newUser();
+    await injectFaults("chat.postMessage", dmOf(approver), [{ status: 429, retryAfter: 2 }]);
+    await startRequest(newUser(), approver);
+    await approverDm(approver);
+    const attempts = await posts(approver);
+    expect(attempts.map((c) => c.result)).toEqual(["http_429", "ok"]);
+    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(2000);
+    expect(await messagesIn(dmOf(approver))).toHaveLength(1);
+  });
+
+  it("invalid_auth: the workflow fails fast (no retries) and the request records the error", async () => {
+    const requester = newUser();
+    const approver = newUser();
+    await injectFaults("conversations.open", approver, [{ error: "invalid_auth" }]);
+    const started = Date.now();
+    const id = await startRequest(requester, approver);
+    const failed = await waitForStatus(id, "failed");
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(failed.error).toMatch(/conversations\.open failed: invalid_auth/);
+    expect(failed.workflow.status).toBe("errored");
+    expect(failed.audit.map((a: { event: string }) => a.event)).toEqual(["created", "failed"]);
+    const opens = (await callsFor(approver)).filter((c) => c.method === "conversations.open");
+    expect(opens).toHaveLength(1);
+  });
+
+  it("an outcome survives a failing message update: the decision stands and the requester is told", async () => {
+    const requester = newUser();
+    const approver = newUser();
+    const id = await startRequest(requester, approver);
+    const dm = await approverDm(approver);
+    await injectFaults("chat.update", dm.ts, [{ error: "message_not_found" }]);
+    await click(approver, id, "approve");
+    await waitForStatus(id, "approved");
+    await eventually(async () => (await messagesIn(dmOf(requester))).length === 1, "the requester's DM");
+  });
+});
