@@ -7,5 +7,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       FAKE_SLACK_URL: string;
     }
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+    }
   }
 }

@@ -1,7 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { slackSignature } from "../scripts/lib/signing.js";
+import { clickForm, commandForm } from "../scripts/lib/slack-payloads.js";
 
-const encoder = new TextEncoder();
 export const SIGNING_SECRET = env.SLACK_SIGNING_SECRET!;
 const SLACK = env.FAKE_SLACK_URL;
 
@@ -14,10 +15,8 @@ export function newUser(): string {
 }
 export const dmOf = (user: string) => `D${user.slice(1)}`;
 
-export async function sign(body: string, timestamp: number | string, secret = SIGNING_SECRET): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`v0:${timestamp}:${body}`));
-  return `v0=${[...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+export function sign(body: string, timestamp: number | string, secret = SIGNING_SECRET): Promise<string> {
+  return slackSignature(secret, timestamp, body);
 }
 
 export interface SendOptions {
@@ -40,22 +39,7 @@ export async function postSigned(path: string, body: string, opts: SendOptions =
   return exports.default.fetch(new Request(`https://approvals.test${path}`, { method: "POST", headers, body }));
 }
 
-export function commandBody(user: string, text: string): string {
-  return new URLSearchParams({
-    token: "deprecated-verification-token",
-    team_id: "T0TEST",
-    team_domain: "test",
-    channel_id: "C0GENERAL",
-    channel_name: "general",
-    user_id: user,
-    user_name: user.toLowerCase(),
-    command: "/approval",
-    text,
-    api_app_id: "A0TEST",
-    response_url: `${SLACK}/hooks/commands/T0TEST/1/abc`,
-    trigger_id: "1.2.3",
-  }).toString();
-}
+export const commandBody = (user: string, text: string) => commandForm(user, text, { responseUrl: `${SLACK}/hooks/commands/${crypto.randomUUID()}` });
 
 export async function slashCommand(user: string, text: string): Promise<{ status: number; body: { response_type?: string; text?: string } }> {
   const res = await postSigned("/slack/commands", commandBody(user, text));
@@ -71,21 +55,8 @@ export async function startRequest(requester: string, approver: string, descript
   return id;
 }
 
-export function clickBody(user: string, requestId: string, action: "approve" | "reject", hook = crypto.randomUUID()): string {
-  const payload = {
-    type: "block_actions",
-    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: "T0TEST" },
-    api_app_id: "A0TEST",
-    token: "deprecated-verification-token",
-    container: { type: "message", message_ts: "1700000000.000100", channel_id: dmOf(user), is_ephemeral: false },
-    trigger_id: "1.2.3",
-    team: { id: "T0TEST", domain: "test" },
-    channel: { id: dmOf(user), name: "directmessage" },
-    response_url: `${SLACK}/hooks/actions/${hook}`,
-    actions: [{ action_id: `approval_${action}`, block_id: "decision", value: requestId, type: "button", action_ts: "1700000001.000200" }],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-}
+export const clickBody = (user: string, requestId: string, action: "approve" | "reject", hook = crypto.randomUUID()) =>
+  clickForm(user, requestId, action, { responseUrl: `${SLACK}/hooks/actions/${hook}` });
 
 /** A signed click; returns the HTTP status and the hook id its ephemeral reply (if any) goes to. */
 export async function click(user: string, requestId: string, action: "approve" | "reject"): Promise<{ status: number; hook: string }> {

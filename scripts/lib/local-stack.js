@@ -1,0 +1,63 @@
+// Starts the service locally: the Slack stand-in (unless real Slack is configured), the D1
+// migrations, and `wrangler dev` with state persisted under the given folder.
+import { spawn, spawnSync } from "node:child_process";
+import { startFakeSlack } from "../../test/fake-slack.js";
+import { LOCAL, readDevVars } from "./local-defaults.js";
+
+const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+/**
+ * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean }} [opts]
+ */
+export async function startLocalStack(opts = {}) {
+  const port = opts.port ?? LOCAL.port;
+  const persistTo = opts.persistTo ?? ".wrangler/state";
+  const devVars = await readDevVars();
+  const realSlack = Boolean(devVars.SLACK_BOT_TOKEN && devVars.SLACK_SIGNING_SECRET) && !opts.forceFakeSlack;
+
+  let fake;
+  const vars = { ...opts.vars };
+  if (!realSlack) {
+    fake = await startFakeSlack({ port: opts.fakeSlackPort ?? LOCAL.fakeSlackPort, token: LOCAL.vars.SLACK_BOT_TOKEN });
+    Object.assign(vars, { ...LOCAL.vars, SLACK_API_URL: fake.apiUrl, ...opts.vars });
+  }
+
+  const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+    env: wranglerEnv,
+    encoding: "utf8",
+  });
+  if (migrate.status !== 0) throw new Error(`D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child = spawn("npx", args, { env: wranglerEnv, stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit", detached: true });
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error("wrangler dev did not start within 60 s");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  const signingSecret = realSlack ? devVars.SLACK_SIGNING_SECRET : vars.SLACK_SIGNING_SECRET;
+  return {
+    url,
+    fake,
+    realSlack,
+    signingSecret,
+    apiToken: realSlack ? devVars.API_TOKEN : vars.API_TOKEN,
+    child,
+    async stop(signal = "SIGTERM") {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {}
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      await fake?.close();
+    },
+  };
+}
