@@ -1,14 +1,6 @@
 import { z } from "zod";
+import { duration } from "./core/duration";
 import type { Env } from "./env";
-
-/** A Workflows duration such as "30 seconds", "4 hours" or "1 day". */
-const duration = z
-  .string()
-  .trim()
-  .regex(/^\d+ (second|minute|hour|day|week)s?$/, 'expected a duration like "30 minutes", "4 hours" or "2 days"')
-  .transform((s) => s as WorkflowDurationLabel);
-
-type WorkflowDurationLabel = `${number} ${"second" | "minute" | "hour" | "day" | "week"}${"" | "s"}`;
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack user id such as U0123ABCD");
 
@@ -27,6 +19,11 @@ const schema = z.object({
     .union([z.literal(""), slackUserId])
     .default("")
     .transform((v) => v || undefined),
+  // Circuit breaker per action host: consecutive failures that open it, and how long it stays open.
+  BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+  BREAKER_RESET: duration.default("1 minute"),
+  // Audit entries of closed requests older than this are pruned by the maintenance workflow.
+  AUDIT_RETENTION: duration.default("365 days"),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -1,11 +1,15 @@
+import type { ActionParams } from "./workflows/action-params";
 import type { ApprovalParams } from "./workflows/approval-params";
 
 /** Bindings and settings of the Worker (see wrangler.toml and .dev.vars.example). */
 export interface Env {
   APPROVAL: Workflow<ApprovalParams>;
+  ACTION: Workflow<ActionParams>;
+  MAINTENANCE: Workflow<{ startedAt: string }>;
   DB: D1Database;
   KV: KVNamespace;
-  // Secrets
+  METRICS?: AnalyticsEngineDataset;
+  // Secrets (webhook signing secrets are named by the policy, e.g. DEPLOY_WEBHOOK_SECRET)
   SLACK_SIGNING_SECRET?: string;
   SLACK_BOT_TOKEN?: string;
   API_TOKEN?: string;
@@ -14,4 +18,8 @@ export interface Env {
   APPROVAL_TIMEOUT?: string;
   ESCALATION_TIMEOUT?: string;
   ESCALATION_USER?: string;
+  POLICY_JSON?: string;
+  BREAKER_THRESHOLD?: string;
+  BREAKER_RESET?: string;
+  AUDIT_RETENTION?: string;
 }

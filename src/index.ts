@@ -5,11 +5,13 @@ import { apiRoutes } from "./routes/api";
 import type { AppEnv } from "./routes/app-env";
 import { slackRoutes } from "./routes/slack";
 
+export { ActionWorkflow } from "./workflows/action";
 export { ApprovalWorkflow } from "./workflows/approval";
+export { MaintenanceWorkflow } from "./workflows/maintenance";
 
 const app = new Hono<AppEnv>();
 
-app.get("/", (c) => c.text("Slack approval service: POST /slack/commands, POST /slack/interactions, GET /api/requests/:id\n"));
+app.get("/", (c) => c.text("Slack approval service: POST /slack/commands, POST /slack/interactions, GET /api/requests/:id, GET /api/stats\n"));
 app.route("/slack", slackRoutes);
 app.route("/api", apiRoutes);
 
@@ -20,4 +22,14 @@ app.onError((err, c) => {
   return c.json({ error: "internal error" }, 500);
 });
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+/** The cron trigger starts one maintenance run per scheduled minute (a repeat start is a no-op). */
+async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const id = `maintenance-${Math.floor(controller.scheduledTime / 60_000)}`;
+  try {
+    await env.MAINTENANCE.create({ id, params: { startedAt: new Date(controller.scheduledTime).toISOString() } });
+  } catch (err) {
+    if (!/already exists|already_exists/i.test((err as Error).message)) throw err;
+  }
+}
+
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

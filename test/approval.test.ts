@@ -31,6 +31,8 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
       const opened = await callsFor(approver);
       expect(opened.map((c) => c.method)).toEqual(["conversations.open", "chat.postMessage"]);
       expect(opened[0]!.args.users).toBe(approver);
+      // The notification text uses the requester's display name (users.info).
+      expect(opened[1]!.args.text).toContain(`approval requested by ${requester.toLowerCase()}`);
 
       const pending = await requestJson(id);
       expect(pending).toMatchObject({ status: "pending", requester, approvers: [approver], decided_by: null });
@@ -76,7 +78,7 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
     expect((await requestJson(id)).description).toBe("please <!channel> & <@U0BOSS> look");
   });
 
-  it("makes exactly five Slack calls for one approval", async () => {
+  it("makes exactly six Slack calls for one approval", async () => {
     const requester = newUser();
     const approver = newUser();
     const id = await startRequest(requester, approver);
@@ -85,6 +87,7 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
     await waitForStatus(id, "approved");
     const calls = await callsFor(approver, requester);
     expect(calls.map((c) => c.method)).toEqual([
+      "users.info",
       "conversations.open",
       "chat.postMessage",
       "chat.update",

@@ -29,12 +29,15 @@ async function pendingRequest() {
 describe("who may click, and what a click does", () => {
   it("refuses a clicker who is not an approver of that request, with an ephemeral reply and no effect", async () => {
     const { requester, approver, id } = await pendingRequest();
-    for (const stranger of [newUser(), requester]) {
-      const { status, hook } = await click(stranger, id, "approve");
+    for (const [clicker, expected] of [
+      [newUser(), /can't decide this request: you are not one of its approvers/],
+      [requester, /can't decide your own request/],
+    ] as const) {
+      const { status, hook } = await click(clicker, id, "approve");
       expect(status).toBe(200);
       const reply = await replyTo(hook);
       expect(reply).toMatchObject({ response_type: "ephemeral", replace_original: false });
-      expect(reply.text).toMatch(/can't decide this request/);
+      expect(reply.text).toMatch(expected);
     }
     const row = await requestJson(id);
     expect(row.status).toBe("pending");

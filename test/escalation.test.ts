@@ -15,6 +15,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
     await using workflows = await introspectWorkflow(env.APPROVAL);
     await workflows.modifyAll(async (m) => {
       await m.forceEventTimeout({ name: "decision-1" });
+      await m.forceEventTimeout({ name: "decision-1-after-reminder" });
     });
     const requester = newUser();
     const approver = newUser();
@@ -23,6 +24,10 @@ describe("escalation after a timeout, and expiry after the second", () => {
     const escalated = await escalationDm(id);
     expect(text(escalated.blocks)).toContain("Escalated to you");
     expect(text(escalated.blocks)).toContain("approval_approve");
+    // Before escalating, the approver got a reminder in the thread of their DM.
+    const reminder = await eventually(async () => (await messagesIn(dmOf(approver))).find((m) => m.thread_ts), "the reminder");
+    expect(reminder.text).toContain("Reminder");
+    expect(reminder.thread_ts).toBe((await messagesIn(dmOf(approver)))[0]!.ts);
     const first = await eventually(async () => (await messagesIn(dmOf(approver))).find((m) => m.updated > 0), "the first DM's escalation notice");
     expect(text(first.blocks)).toContain(`escalated to <@${ESCALATION_USER}>`);
     expect(text(first.blocks)).toContain("approval_approve");
@@ -33,7 +38,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
     expect((await click(ESCALATION_USER, id, "approve")).status).toBe(200);
     const done = await waitForStatus(id, "approved");
     expect(done.decided_by).toBe(ESCALATION_USER);
-    expect(done.audit.map((a: { event: string }) => a.event)).toEqual(["created", "notified", "escalated", "notified", "approved"]);
+    expect(done.audit.map((a: { event: string }) => a.event)).toEqual(["created", "notified", "reminded", "escalated", "notified", "approved"]);
 
     // Both DMs now show the outcome without buttons; the requester was told.
     for (const m of [await escalationDm(id), (await messagesIn(dmOf(approver)))[0]!]) {
@@ -51,6 +56,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
     await using workflows = await introspectWorkflow(env.APPROVAL);
     await workflows.modifyAll(async (m) => {
       await m.forceEventTimeout({ name: "decision-1" });
+      await m.forceEventTimeout({ name: "decision-1-after-reminder" });
     });
     const requester = newUser();
     const approver = newUser();
@@ -65,8 +71,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
   it("expires when the escalation wait times out too: messages updated, requester told", async () => {
     await using workflows = await introspectWorkflow(env.APPROVAL);
     await workflows.modifyAll(async (m) => {
-      await m.forceEventTimeout({ name: "decision-1" });
-      await m.forceEventTimeout({ name: "decision-2" });
+      for (const name of ["decision-1", "decision-1-after-reminder", "decision-2", "decision-2-after-reminder"]) await m.forceEventTimeout({ name });
     });
     const requester = newUser();
     const approver = newUser();
@@ -74,7 +79,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
 
     const done = await waitForStatus(id, "expired");
     expect(done.decided_by).toBeNull();
-    expect(done.audit.map((a: { event: string }) => a.event)).toEqual(["created", "notified", "escalated", "notified", "expired"]);
+    expect(done.audit.map((a: { event: string }) => a.event)).toEqual(["created", "notified", "reminded", "escalated", "notified", "reminded", "expired"]);
     for (const m of [await escalationDm(id), (await messagesIn(dmOf(approver)))[0]!]) {
       expect(text(m.blocks)).not.toContain("approval_approve");
       expect(text(m.blocks)).toContain("Expired");

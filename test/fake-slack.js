@@ -184,7 +184,8 @@ function parseJson(text) {
 function parseArgs(contentType = "", body) {
   if (contentType.includes("application/json")) return parseJson(body) ?? {};
   const args = Object.fromEntries(new URLSearchParams(body));
-  for (const k of ["blocks", "attachments"]) if (typeof args[k] === "string") args[k] = parseJson(args[k]) ?? args[k];
+  for (const k of ["blocks", "attachments", "view"]) if (typeof args[k] === "string") args[k] = parseJson(args[k]) ?? args[k];
+  for (const k of ["unfurl_links", "unfurl_media", "reply_broadcast"]) if (args[k] === "true" || args[k] === "false") args[k] = args[k] === "true";
   return args;
 }
 

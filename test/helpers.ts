@@ -105,7 +105,7 @@ export async function injectFaults(method: string, match: string, faults: Fault[
   expect(res.status).toBe(200);
 }
 
-export async function messagesIn(channel: string): Promise<{ ts: string; text: string; blocks: any[]; updated: number }[]> {
+export async function messagesIn(channel: string): Promise<{ ts: string; text: string; blocks: any[]; updated: number; thread_ts?: string }[]> {
   const res = await fetch(`${SLACK}/_control/messages?channel=${channel}`);
   return res.json();
 }

@@ -7,15 +7,22 @@ export type RequestStatus = "pending" | "approved" | "rejected" | "expired" | "f
 
 export interface RequestRow {
   id: string;
+  type: string;
   requester: string;
   description: string;
   approvers: string[];
   level: number;
+  quorum: number;
+  allow_self: number;
   status: RequestStatus;
   claimed_by: string | null;
   decided_by: string | null;
   decided_at: string | null;
   error: string | null;
+  expires_at: string | null;
+  action_status: "running" | "succeeded" | "failed" | "unconfirmed" | null;
+  action_progress: number | null;
+  action_detail: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -40,15 +47,26 @@ const toRow = (raw: RawRequestRow): RequestRow => ({ ...raw, approvers: JSON.par
 
 export async function upsertRequest(
   db: D1Database,
-  r: { id: string; requester: string; description: string; approvers: string[]; createdAt: string },
+  r: {
+    id: string;
+    type: string;
+    requester: string;
+    description: string;
+    approvers: string[];
+    quorum: number;
+    allowSelf: boolean;
+    createdAt: string;
+    expiresAt: string;
+  },
 ): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO requests (id, requester, description, approvers, level, status, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, 1, 'pending', ?5, ?5)
-       ON CONFLICT (id) DO UPDATE SET requester = excluded.requester, description = excluded.description`,
+      `INSERT INTO requests (id, type, requester, description, approvers, level, quorum, allow_self, status, expires_at, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, 'pending', ?8, ?9, ?9)
+       ON CONFLICT (id) DO UPDATE SET type = excluded.type, requester = excluded.requester,
+         description = excluded.description, expires_at = excluded.expires_at`,
     )
-    .bind(r.id, r.requester, r.description, JSON.stringify(r.approvers), r.createdAt)
+    .bind(r.id, r.type, r.requester, r.description, JSON.stringify(r.approvers), r.quorum, r.allowSelf ? 1 : 0, r.expiresAt, r.createdAt)
     .run();
 }
 
@@ -87,11 +105,11 @@ export async function listMessages(db: D1Database, requestId: string): Promise<M
   return results;
 }
 
-/** Escalation: who may decide now, and at which level. */
-export async function setApprovers(db: D1Database, id: string, approvers: string[], level: number, at: string): Promise<void> {
+/** Escalation: who may decide now, at which level, and how many approvals that level needs. */
+export async function setLevel(db: D1Database, id: string, l: { approvers: string[]; level: number; quorum: number; at: string }): Promise<void> {
   await db
-    .prepare(`UPDATE requests SET approvers = ?2, level = ?3, updated_at = ?4 WHERE id = ?1 AND status = 'pending'`)
-    .bind(id, JSON.stringify(approvers), level, at)
+    .prepare(`UPDATE requests SET approvers = ?2, level = ?3, quorum = ?4, updated_at = ?5 WHERE id = ?1 AND status = 'pending'`)
+    .bind(id, JSON.stringify(l.approvers), l.level, l.quorum, l.at)
     .run();
 }
 
@@ -108,41 +126,94 @@ export async function getAudit(db: D1Database, id: string): Promise<AuditEntry[]
   return results;
 }
 
-export type ClaimResult =
-  | { ok: true }
-  | { ok: false; reason: "unknown" }
-  | { ok: false; reason: "not_approver" }
+export type VoteResult =
+  | { ok: true; decisive: true }
+  | { ok: true; decisive: false; approvals: number; quorum: number }
+  | { ok: false; reason: "unknown" | "not_approver" | "own_request" }
+  | { ok: false; reason: "already_voted"; decision: string }
   | { ok: false; reason: "closed"; status: RequestStatus; by: string | null };
 
 /**
- * The click route's one write: the first approver to click claims the decision atomically, so
- * two simultaneous clicks yield exactly one decision. Only a clicker listed as an approver of the
- * pending request can claim it.
+ * The click route's one write, a single transaction: record the clicker's vote if they are a
+ * current approver of the pending request, then claim the decision if this vote decides it (any
+ * rejection, or the approval that completes the level's quorum). Concurrent clicks are serialised
+ * by D1, so exactly one click claims a request.
  */
-export async function claimDecision(db: D1Database, id: string, user: string, at: string): Promise<ClaimResult> {
-  const claimed = await db
-    .prepare(
-      `UPDATE requests SET claimed_by = ?2, claimed_at = ?3
-       WHERE id = ?1 AND status = 'pending' AND claimed_by IS NULL
-         AND EXISTS (SELECT 1 FROM json_each(requests.approvers) WHERE value = ?2)
-       RETURNING id`,
-    )
-    .bind(id, user, at)
-    .first();
-  if (claimed) return { ok: true };
+export async function castVote(db: D1Database, id: string, user: string, decision: "approve" | "reject", at: string): Promise<VoteResult> {
+  const [vote, claim] = await db.batch<{ n?: number }>([
+    db
+      .prepare(
+        `INSERT INTO votes (request_id, user_id, decision, level, at)
+         SELECT r.id, ?2, ?3, r.level, ?4 FROM requests r
+         WHERE r.id = ?1 AND r.status = 'pending' AND r.claimed_by IS NULL
+           AND (r.allow_self = 1 OR r.requester != ?2)
+           AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?2)
+         ON CONFLICT (request_id, user_id) DO NOTHING
+         RETURNING 1 AS n`,
+      )
+      .bind(id, user, decision, at),
+    db
+      .prepare(
+        `UPDATE requests SET claimed_by = ?2, claimed_at = ?4
+         WHERE id = ?1 AND status = 'pending' AND claimed_by IS NULL
+           AND EXISTS (SELECT 1 FROM votes v WHERE v.request_id = ?1 AND v.user_id = ?2 AND v.at = ?4)
+           AND (?3 = 'reject' OR quorum <= (
+             SELECT count(*) FROM votes v JOIN json_each(requests.approvers) a ON a.value = v.user_id
+             WHERE v.request_id = ?1 AND v.decision = 'approve'))
+         RETURNING 1 AS n`,
+      )
+      .bind(id, user, decision, at),
+    // A vote that does not decide yet (quorum) is audited here; a deciding one by the workflow.
+    db
+      .prepare(
+        `INSERT INTO audit (request_id, event_key, event, actor, detail, at)
+         SELECT ?1, 'vote-' || ?2, 'voted', ?2, ?3, ?4
+         WHERE EXISTS (SELECT 1 FROM votes WHERE request_id = ?1 AND user_id = ?2 AND at = ?4)
+           AND NOT EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND claimed_by = ?2 AND claimed_at = ?4)
+         ON CONFLICT (request_id, event_key) DO NOTHING`,
+      )
+      .bind(id, user, decision, at),
+  ]);
+  const voted = (vote?.results.length ?? 0) > 0;
+  if (voted && (claim?.results.length ?? 0) > 0) return { ok: true, decisive: true };
   const row = await getRequest(db, id);
   if (!row) return { ok: false, reason: "unknown" };
-  if (row.status === "pending" && row.claimed_by) return { ok: false, reason: "closed", status: row.status, by: row.claimed_by };
+  if (voted) {
+    const approvals = await countApprovals(db, row);
+    return { ok: true, decisive: false, approvals, quorum: row.quorum };
+  }
   if (row.status !== "pending") return { ok: false, reason: "closed", status: row.status, by: row.decided_by };
+  if (row.claimed_by) return { ok: false, reason: "closed", status: row.status, by: row.claimed_by };
+  const mine = await db.prepare(`SELECT decision FROM votes WHERE request_id = ?1 AND user_id = ?2`).bind(id, user).first<{ decision: string }>();
+  if (mine) return { ok: false, reason: "already_voted", decision: mine.decision };
+  if (!row.allow_self && row.requester === user) return { ok: false, reason: "own_request" };
   return { ok: false, reason: "not_approver" };
 }
 
-/** Gives a claim back when the click could not be delivered to the workflow. */
+async function countApprovals(db: D1Database, row: RequestRow): Promise<number> {
+  const { results } = await db
+    .prepare(`SELECT user_id FROM votes WHERE request_id = ?1 AND decision = 'approve'`)
+    .bind(row.id)
+    .all<{ user_id: string }>();
+  return results.filter((r) => row.approvers.includes(r.user_id)).length;
+}
+
+/** Who approved a request (in vote order): shown in the outcome of a quorum decision. */
+export async function approvalsOf(db: D1Database, id: string): Promise<string[]> {
+  const { results } = await db
+    .prepare(`SELECT user_id FROM votes WHERE request_id = ?1 AND decision = 'approve' ORDER BY at, rowid`)
+    .bind(id)
+    .all<{ user_id: string }>();
+  return results.map((r) => r.user_id);
+}
+
+/** Gives a claim (and the vote) back when the click could not be delivered to the workflow. */
 export async function releaseClaim(db: D1Database, id: string, user: string): Promise<void> {
-  await db
-    .prepare(`UPDATE requests SET claimed_by = NULL, claimed_at = NULL WHERE id = ?1 AND claimed_by = ?2 AND status = 'pending'`)
-    .bind(id, user)
-    .run();
+  await db.batch([
+    db.prepare(`UPDATE requests SET claimed_by = NULL, claimed_at = NULL WHERE id = ?1 AND claimed_by = ?2 AND status = 'pending'`).bind(id, user),
+    db.prepare(`DELETE FROM votes WHERE request_id = ?1 AND user_id = ?2 AND EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND status = 'pending')`).bind(id, user),
+    db.prepare(`DELETE FROM audit WHERE request_id = ?1 AND event_key = ?2`).bind(id, `vote-${user}`),
+  ]);
 }
 
 /** Ends a pending request (decided, expired or failed) with its audit entry, atomically. */
@@ -159,4 +230,96 @@ export async function closeRequest(
       .bind(c.id, c.status, c.by, c.at, c.error ?? null),
     auditStatement(db, { requestId: c.id, key: "closed", event: c.status, actor: c.by, detail: c.error ?? null, at: c.at }),
   ]);
+}
+
+// ---- the action (child workflow) state
+
+export async function setActionState(
+  db: D1Database,
+  id: string,
+  a: { status: "running" | "succeeded" | "failed" | "unconfirmed"; progress?: number | null; detail?: string | null; at: string },
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE requests SET action_status = ?2, action_progress = coalesce(?3, action_progress), action_detail = ?4, updated_at = ?5,
+         status = CASE WHEN ?2 = 'failed' THEN 'failed' ELSE status END,
+         error = CASE WHEN ?2 = 'failed' THEN ?4 ELSE error END
+       WHERE id = ?1`,
+    )
+    .bind(id, a.status, a.progress ?? null, a.detail ?? null, a.at)
+    .run();
+}
+
+export interface RecordedCall {
+  status: number;
+  result: string;
+}
+
+export async function findActionCall(db: D1Database, key: string): Promise<RecordedCall | null> {
+  return db.prepare(`SELECT status, result FROM action_calls WHERE idempotency_key = ?1`).bind(key).first<RecordedCall>();
+}
+
+export async function recordActionCall(db: D1Database, key: string, requestId: string, call: RecordedCall, at: string): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO action_calls (idempotency_key, request_id, status, result, at) VALUES (?1, ?2, ?3, ?4, ?5)
+       ON CONFLICT (idempotency_key) DO UPDATE SET status = excluded.status, result = excluded.result, at = excluded.at`,
+    )
+    .bind(key, requestId, call.status, call.result, at)
+    .run();
+}
+
+// ---- maintenance and statistics
+
+/** Pending requests whose whole chain ran out before `before` (their instance should have ended). */
+export async function stalePending(db: D1Database, before: string, limit = 100): Promise<string[]> {
+  const { results } = await db
+    .prepare(`SELECT id FROM requests WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at < ?1 ORDER BY expires_at LIMIT ?2`)
+    .bind(before, limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+/** Deletes audit entries and action call records older than `before`, for closed requests only. */
+export async function pruneBefore(db: D1Database, before: string): Promise<{ audit: number; calls: number }> {
+  const [audit, calls] = await db.batch([
+    db
+      .prepare(`DELETE FROM audit WHERE at < ?1 AND request_id IN (SELECT id FROM requests WHERE status != 'pending')`)
+      .bind(before),
+    db.prepare(`DELETE FROM action_calls WHERE at < ?1`).bind(before),
+  ]);
+  return { audit: audit?.meta.changes ?? 0, calls: calls?.meta.changes ?? 0 };
+}
+
+export interface Stats {
+  byStatus: Record<string, number>;
+  byType: Record<string, Record<string, number>>;
+  escalated: number;
+  decisionLatencySeconds: { count: number; average: number | null; max: number | null };
+  actions: Record<string, number>;
+}
+
+/** The same counts the metrics report, derived from D1. */
+export async function stats(db: D1Database): Promise<Stats> {
+  const [byType, escalated, latency, actions] = await db.batch<Record<string, unknown>>([
+    db.prepare(`SELECT type, status, count(*) AS n FROM requests GROUP BY type, status`),
+    db.prepare(`SELECT count(DISTINCT request_id) AS n FROM audit WHERE event = 'escalated'`),
+    db.prepare(
+      `SELECT count(*) AS n, avg((julianday(decided_at) - julianday(created_at)) * 86400) AS avg,
+              max((julianday(decided_at) - julianday(created_at)) * 86400) AS max
+       FROM requests WHERE decided_by IS NOT NULL`,
+    ),
+    db.prepare(`SELECT action_status AS status, count(*) AS n FROM requests WHERE action_status IS NOT NULL GROUP BY action_status`),
+  ]);
+  const result: Stats = { byStatus: {}, byType: {}, escalated: 0, decisionLatencySeconds: { count: 0, average: null, max: null }, actions: {} };
+  for (const r of (byType?.results ?? []) as { type: string; status: string; n: number }[]) {
+    result.byStatus[r.status] = (result.byStatus[r.status] ?? 0) + r.n;
+    (result.byType[r.type] ??= {})[r.status] = r.n;
+  }
+  result.escalated = Number((escalated?.results[0] as { n: number } | undefined)?.n ?? 0);
+  const l = latency?.results[0] as { n: number; avg: number | null; max: number | null } | undefined;
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
+  result.decisionLatencySeconds = { count: l?.n ?? 0, average: round(l?.avg ?? null), max: round(l?.max ?? null) };
+  for (const r of (actions?.results ?? []) as { status: string; n: number }[]) result.actions[r.status] = r.n;
+  return result;
 }

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { ConfigError, loadConfig } from "../config";
-import { getAudit, getRequest, listMessages } from "../core/store";
+import { getAudit, getRequest, listMessages, stats } from "../core/store";
 import { requestId as requestIdSchema } from "../slack/payloads";
 import type { AppEnv } from "./app-env";
 
@@ -49,6 +49,9 @@ apiRoutes.get("/requests/:id", async (c) => {
   const { claimed_by: _claimed, ...request } = row;
   return c.json({ ...request, messages, audit, workflow });
 });
+
+/** Counts by status and type, escalations, decision latency and action outcomes, from D1. */
+apiRoutes.get("/stats", async (c) => c.json(await stats(c.env.DB)));
 
 async function workflowStatus(binding: Workflow, id: string): Promise<{ status: string; error?: string } | null> {
   try {

@@ -2,15 +2,19 @@ import { Hono, type Context } from "hono";
 import { loadConfig } from "../config";
 import { newRequestId } from "../core/ids";
 import { log } from "../core/log";
-import { claimDecision, releaseClaim } from "../core/store";
+import { DEFAULT_TYPE, findType, loadPolicy, resolveLevels } from "../core/policy";
+import { castVote, releaseClaim } from "../core/store";
 import {
   alreadyDecidedReply,
+  alreadyVotedReply,
   ephemeral,
   notYourDecisionReply,
+  ownRequestReply,
   requestCreatedReply,
   tryAgainReply,
   unknownRequestReply,
-  USAGE,
+  usage,
+  voteRecordedReply,
 } from "../slack/blocks";
 import {
   DECISION_ACTIONS,
@@ -39,19 +43,38 @@ slackRoutes.post("/commands", async (c) => {
   if (!parsed.success) return badRequest(c, `invalid slash command: ${describeZodError(parsed.error)}`);
   const cmd = parsed.data;
 
+  const config = loadConfig(c.env);
+  const policy = loadPolicy(c.env);
+  const typeNames = Object.keys(policy.types).filter((t) => t !== DEFAULT_TYPE);
+  const help = usage(typeNames.map((name) => ({ name, title: policy.types[name]!.title })));
+
   const text = cmd.text.trim();
-  if (!text || /^help$/i.test(text)) return c.json(ephemeral(USAGE));
-  const request = parseRequestText(text);
-  if (!request.ok) return c.json(ephemeral(`${request.problem}\n\n${USAGE}`));
-  if (request.approver === cmd.user_id) return c.json(ephemeral(`You can't approve your own request: ask someone else.\n\n${USAGE}`));
+  if (!text || /^help$/i.test(text)) return c.json(ephemeral(help));
+  const request = parseRequestText(text, typeNames);
+  if (!request.ok) return c.json(ephemeral(`${request.problem}\n\n${help}`));
+  const typeName = request.type ?? DEFAULT_TYPE;
+  const type = findType(policy, config, typeName)!;
+  const chain = resolveLevels(type, cmd.user_id, request.approver);
+  if (!chain.ok) return c.json(ephemeral(`${chain.problem}\n\n${help}`));
 
   const id = newRequestId();
   await c.env.APPROVAL.create({
     id,
-    params: { requestId: id, requester: cmd.user_id, approver: request.approver, description: request.description, createdAt: new Date().toISOString() },
+    params: {
+      requestId: id,
+      type: typeName,
+      title: type.title,
+      requester: cmd.user_id,
+      description: request.description,
+      levels: chain.levels,
+      allowSelf: type.allowSelfApproval,
+      ...(type.action ? { action: type.action } : {}),
+      createdAt: new Date().toISOString(),
+    },
   });
-  log("info", "request created", { requestId: id, requester: cmd.user_id, approver: request.approver });
-  return c.json(requestCreatedReply(id, request.approver));
+  const first = chain.levels[0]!;
+  log("info", "request created", { requestId: id, type: typeName, requester: cmd.user_id, approvers: first.approvers.join(",") });
+  return c.json(requestCreatedReply(id, first.approvers, first.quorum));
 });
 
 slackRoutes.post("/interactions", async (c) => {
@@ -80,12 +103,20 @@ slackRoutes.post("/interactions", async (c) => {
   const reply = (body: { text: string }) =>
     c.executionCtx.waitUntil(respondEphemeral(payload.response_url, loadConfig(c.env).SLACK_API_URL, body));
 
-  const claim = await claimDecision(c.env.DB, id.data, user, at);
-  if (!claim.ok) {
-    if (claim.reason === "unknown") reply(unknownRequestReply());
-    else if (claim.reason === "not_approver") reply(notYourDecisionReply());
-    else reply(alreadyDecidedReply(claim.status, claim.by));
-    log("info", "click refused", { requestId: id.data, user, reason: claim.reason });
+  const vote = await castVote(c.env.DB, id.data, user, decision, at);
+  if (!vote.ok) {
+    if (vote.reason === "closed") reply(alreadyDecidedReply(vote.status, vote.by));
+    else if (vote.reason === "already_voted") reply(alreadyVotedReply(vote.decision));
+    else if (vote.reason === "own_request") reply(ownRequestReply());
+    else if (vote.reason === "not_approver") reply(notYourDecisionReply());
+    else reply(unknownRequestReply());
+    log("info", "click refused", { requestId: id.data, user, reason: vote.reason });
+    return c.body(null, 200);
+  }
+  if (!vote.decisive) {
+    // A quorum vote: recorded, the request waits for more approvals.
+    reply(voteRecordedReply(vote.approvals, vote.quorum));
+    log("info", "vote recorded", { requestId: id.data, user, approvals: vote.approvals, quorum: vote.quorum });
     return c.body(null, 200);
   }
 

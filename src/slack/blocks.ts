@@ -25,16 +25,21 @@ export function slackTime(iso: string): string {
 
 export interface RequestSummary {
   id: string;
+  /** The request type's title from the policy, e.g. "Production deploy". */
+  title?: string;
   requester: string;
+  /** The requester's display name for notification text, when the lookup worked. */
+  requesterName?: string | null;
   description: string;
   createdAt: string;
 }
 
 function requestSection(req: RequestSummary): unknown[] {
+  const what = req.title && req.title !== "Approval" ? ` (${escapeText(req.title)})` : "";
   return [
     {
       type: "section",
-      text: { type: "mrkdwn", text: truncate(`*${mention(req.requester)} asks for approval:*\n>${escapeText(req.description).replace(/\n/g, "\n>")}`) },
+      text: { type: "mrkdwn", text: truncate(`*${mention(req.requester)} asks for approval${what}:*\n>${escapeText(req.description).replace(/\n/g, "\n>")}`) },
     },
     {
       type: "context",
@@ -59,34 +64,62 @@ function decisionButtons(requestId: string): unknown {
 }
 
 /** The DM asking an approver to decide. `escalatedFrom` is set on an escalation DM. */
-export function approvalRequestMessage(req: RequestSummary, escalatedFrom?: string): MessageContent {
-  const intro = escalatedFrom
-    ? [{ type: "section", text: { type: "mrkdwn", text: `:rotating_light: Escalated to you: ${mention(escalatedFrom)} did not decide in time.` } }]
+export function approvalRequestMessage(req: RequestSummary, escalatedFrom?: string[]): MessageContent {
+  const intro = escalatedFrom?.length
+    ? [{ type: "section", text: { type: "mrkdwn", text: `:rotating_light: Escalated to you: ${escalatedFrom.map(mention).join(", ")} did not decide in time.` } }]
     : [];
   return {
-    text: `${escalatedFrom ? "Escalated: " : ""}approval requested by ${mention(req.requester)}: ${truncate(escapeText(req.description), 200)}`,
+    // The notification text: a display name reads better than a raw mention in a push notification.
+    text: `${escalatedFrom?.length ? "Escalated: " : ""}approval requested by ${req.requesterName ? escapeText(req.requesterName) : mention(req.requester)}: ${truncate(escapeText(req.description), 200)}`,
     blocks: [...intro, ...requestSection(req), decisionButtons(req.id)],
   };
 }
 
 /** The first approver's DM after escalation: still decidable, says who else was asked. */
-export function escalatedNoticeMessage(req: RequestSummary, escalatedTo: string): MessageContent {
+export function escalatedNoticeMessage(req: RequestSummary, escalatedTo: string[]): MessageContent {
+  const to = escalatedTo.map(mention).join(", ");
   return {
-    text: `Escalated to ${mention(escalatedTo)}; you can still decide.`,
+    text: `Escalated to ${to}; you can still decide.`,
     blocks: [
       ...requestSection(req),
-      { type: "context", elements: [{ type: "mrkdwn", text: `:hourglass: No decision in time, so this was escalated to ${mention(escalatedTo)}. You can still decide.` }] },
+      { type: "context", elements: [{ type: "mrkdwn", text: `:hourglass: No decision in time, so this was escalated to ${to}. You can still decide.` }] },
       decisionButtons(req.id),
     ],
   };
 }
 
-export type Outcome = { status: "approved" | "rejected"; by: string; at: string } | { status: "expired"; at: string };
+/** A reminder, posted in the thread of the approver's request DM. */
+export function reminderMessage(req: RequestSummary): MessageContent {
+  const line = `:bell: Reminder: ${mention(req.requester)} is still waiting for your decision on \`${req.id}\`.`;
+  return { text: line, blocks: [{ type: "section", text: { type: "mrkdwn", text: line } }] };
+}
+
+export type Outcome =
+  | { status: "approved"; by: string; approvedBy?: string[]; at: string }
+  | { status: "rejected"; by: string; at: string }
+  | { status: "expired"; at: string };
+
+export type ActionView = { state: "running"; progress: number | null } | { state: "succeeded" | "failed" | "unconfirmed"; detail: string };
+
+function actionLine(a: ActionView): string {
+  switch (a.state) {
+    case "running":
+      return `:gear: Running the action…${a.progress === null ? "" : ` ${Math.round(a.progress)}%`}`;
+    case "succeeded":
+      return `:rocket: Action done${a.detail ? `: ${escapeText(a.detail)}` : ""}`;
+    case "failed":
+      return `:warning: Action failed: ${escapeText(a.detail)}`;
+    case "unconfirmed":
+      return `:grey_question: Action not confirmed: ${escapeText(a.detail)}`;
+  }
+}
 
 function outcomeLine(outcome: Outcome): string {
   switch (outcome.status) {
-    case "approved":
-      return `:white_check_mark: *Approved* by ${mention(outcome.by)} ${slackTime(outcome.at)}`;
+    case "approved": {
+      const by = outcome.approvedBy && outcome.approvedBy.length > 1 ? outcome.approvedBy.map(mention).join(", ") : mention(outcome.by);
+      return `:white_check_mark: *Approved* by ${by} ${slackTime(outcome.at)}`;
+    }
     case "rejected":
       return `:x: *Rejected* by ${mention(outcome.by)} ${slackTime(outcome.at)}`;
     case "expired":
@@ -94,12 +127,20 @@ function outcomeLine(outcome: Outcome): string {
   }
 }
 
-/** An approver's DM once the request is over: the buttons are replaced by the outcome. */
-export function decidedMessage(req: RequestSummary, outcome: Outcome): MessageContent {
-  return {
-    text: outcomeLine(outcome).replace(/\*/g, ""),
-    blocks: [...requestSection(req), { type: "section", text: { type: "mrkdwn", text: outcomeLine(outcome) } }],
-  };
+/** An approver's DM once the request is over: the buttons are replaced by the outcome (and the action's state). */
+export function decidedMessage(req: RequestSummary, outcome: Outcome, action?: ActionView): MessageContent {
+  const blocks = [...requestSection(req), { type: "section", text: { type: "mrkdwn", text: outcomeLine(outcome) } }];
+  if (action) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: actionLine(action) }] } as never);
+  return { text: outcomeLine(outcome).replace(/\*/g, ""), blocks };
+}
+
+/** A thread reply recording one change of the request (escalated, decided, action progress). */
+export function historyReply(line: string): MessageContent {
+  return { text: line, blocks: [{ type: "context", elements: [{ type: "mrkdwn", text: truncate(line) }] }] };
+}
+
+export function actionHistoryLine(a: ActionView): string {
+  return actionLine(a);
 }
 
 /** The DM telling the requester how their request ended. */
@@ -128,12 +169,33 @@ export const USAGE =
   "Ask for an approval with `/approval @approver what needs approving`, for example:\n" +
   "`/approval @maria Deploy billing-api v2.3 to production`";
 
-export function requestCreatedReply(id: string, approver: string) {
-  return ephemeral(`:inbox_tray: Request \`${id}\` sent to ${mention(approver)}. You'll get a DM when it is decided.`);
+/** The usage, listing the policy's request types when there are any. */
+export function usage(types: { name: string; title: string }[]): string {
+  if (types.length === 0) return USAGE;
+  const list = types.map((t) => `\`${t.name}\` (${escapeText(t.title)})`).join(", ");
+  return `${USAGE}\nOr with a request type: \`/approval <type> [@approver] what needs approving\`. Types: ${list}.`;
+}
+
+export function requestCreatedReply(id: string, approvers: string[], quorum = 1) {
+  const who = approvers.map(mention).join(", ");
+  const need = quorum > 1 ? ` (${quorum} approvals needed)` : "";
+  return ephemeral(`:inbox_tray: Request \`${id}\` sent to ${who}${need}. You'll get a DM when it is decided.`);
 }
 
 export function notYourDecisionReply() {
   return ephemeral(":no_entry: You can't decide this request: you are not one of its approvers.");
+}
+
+export function voteRecordedReply(approvals: number, quorum: number) {
+  return ephemeral(`:ballot_box_with_ballot: Your approval is recorded: ${approvals} of ${quorum} needed.`);
+}
+
+export function alreadyVotedReply(decision: string) {
+  return ephemeral(`You already voted (${decision === "approve" ? "approve" : "reject"}) on this request; waiting for the other approvers.`);
+}
+
+export function ownRequestReply() {
+  return ephemeral(":no_entry: You can't decide your own request.");
 }
 
 export function alreadyDecidedReply(status: string, by: string | null) {

@@ -36,6 +36,19 @@ const PERMANENT_ERRORS = new Set([
   "missing_post_type",
 ]);
 
+/**
+ * Form encoding, as Slack's own SDKs send: every method accepts it (some read methods, such as
+ * users.info, do not accept JSON bodies). Objects and arrays (blocks, views) travel as JSON strings.
+ */
+function formEncode(args: Record<string, unknown>): string {
+  const form = new URLSearchParams();
+  for (const [k, v] of Object.entries(args)) {
+    if (v === undefined || v === null) continue;
+    form.set(k, typeof v === "object" ? JSON.stringify(v) : String(v));
+  }
+  return form.toString();
+}
+
 /** A failure worth another try (5xx, 429, network, Slack's transient errors). */
 export class SlackRetryableError extends Error {
   override name = "SlackRetryableError";
@@ -80,9 +93,9 @@ export class SlackClient {
         method: "POST",
         headers: {
           authorization: `Bearer ${this.options.token}`,
-          "content-type": "application/json; charset=utf-8",
+          "content-type": "application/x-www-form-urlencoded",
         },
-        body: JSON.stringify(args),
+        body: formEncode(args),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (err) {
@@ -136,5 +149,18 @@ export class SlackClient {
 
   async updateMessage(message: PostedMessage, content: MessageContent): Promise<void> {
     await this.call("chat.update", { channel: message.channel, ts: message.ts, ...content });
+  }
+
+  /** A reply in the thread of `parent`. */
+  async postReply(parent: PostedMessage, content: MessageContent): Promise<PostedMessage> {
+    const res = await this.call<{ channel: string; ts: string }>("chat.postMessage", { channel: parent.channel, thread_ts: parent.ts, ...content });
+    return { channel: res.channel, ts: res.ts };
+  }
+
+  /** A user's display name (users:read). */
+  async displayName(user: string): Promise<string | null> {
+    const res = await this.call<{ user: { real_name?: string; profile?: { display_name?: string; real_name?: string } } }>("users.info", { user });
+    const p = res.user.profile;
+    return p?.display_name || p?.real_name || res.user.real_name || null;
   }
 }

@@ -22,22 +22,36 @@ export type SlashCommand = z.infer<typeof slashCommandSchema>;
 export const DESCRIPTION_MAX = 2000;
 
 export type ParsedRequestText =
-  | { ok: true; approver: string; description: string }
+  | { ok: true; type: string | undefined; approver: string | undefined; description: string }
   | { ok: false; problem: string };
 
 /**
- * `/approval <@U123|maria> Deploy billing-api v2.3` → approver U123 and the description.
- * Slack escapes user mentions as <@U123|name> (or <@U123> without the name).
+ * `/approval [type] [<@U123|maria>] what needs approving`. Slack escapes user mentions as
+ * <@U123|name> (or <@U123>) when the command has should_escape. The first word is a type only
+ * when it is one of `types`.
  */
-export function parseRequestText(text: string): ParsedRequestText {
-  const m = /^\s*<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*([\s\S]*)$/.exec(text);
-  if (!m) return { ok: false, problem: "Start with the approver as a mention, like `@maria`." };
-  const description = m[2]!.trim();
+export function parseRequestText(text: string, types: string[]): ParsedRequestText {
+  let rest = text.trim();
+  let type: string | undefined;
+  const firstWord = /^([a-z][a-z0-9-]*)(?:\s+|$)/i.exec(rest);
+  if (firstWord && types.includes(firstWord[1]!.toLowerCase())) {
+    type = firstWord[1]!.toLowerCase();
+    rest = rest.slice(firstWord[0].length);
+  }
+  let approver: string | undefined;
+  const m = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*/.exec(rest);
+  if (m) {
+    approver = m[1];
+    rest = rest.slice(m[0].length);
+  } else if (!type) {
+    return { ok: false, problem: "Start with the approver as a mention, like `@maria`." };
+  }
+  const description = rest.trim();
   if (!description) return { ok: false, problem: "Say what needs approving after the approver." };
   if (description.length > DESCRIPTION_MAX) {
     return { ok: false, problem: `The description is too long (${description.length} characters, at most ${DESCRIPTION_MAX}).` };
   }
-  return { ok: true, approver: m[1]!, description };
+  return { ok: true, type, approver, description };
 }
 
 export const DECISION_ACTIONS = { approval_approve: "approve", approval_reject: "reject" } as const;

@@ -1,36 +1,45 @@
-import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
-import { loadConfig, type Config } from "../config";
-import type { Env } from "../env";
+import { loadConfig } from "../config";
+import { durationMs, type DurationLabel } from "../core/duration";
 import { log } from "../core/log";
+import { metric } from "../core/metrics";
 import * as store from "../core/store";
+import type { Env } from "../env";
 import {
   approvalRequestMessage,
   decidedMessage,
   escalatedNoticeMessage,
+  reminderMessage,
   requesterOutcomeMessage,
+  type ActionView,
   type Outcome,
   type RequestSummary,
 } from "../slack/blocks";
 import { SlackClient, type MessageContent, type PostedMessage } from "../slack/client";
 import {
+  ACTION_RESULT_EVENT,
+  actionResultSchema,
   approvalParamsSchema,
   DECISION_EVENT,
   decisionEventSchema,
+  type ActionResult,
   type ApprovalOutput,
   type ApprovalParams,
   type DecisionEvent,
 } from "./approval-params";
-import { slackStep } from "./slack-step";
+import { D1_STEP, slackStep } from "./steps";
 
-/** D1 writes: quick retries (0.5, 1, 2, 4, 8 s) for a transient storage error. */
-const D1_STEP: WorkflowStepConfig = { retries: { limit: 5, delay: 500, backoff: "exponential" }, timeout: "30 seconds" };
+/** The id of a request's action child: derived, so a replayed "start action" step finds it. */
+export const actionInstanceId = (requestId: string) => `${requestId}-action`;
 
 /**
- * One approval request, from the first DM to the outcome:
- * notify approver → wait (APPROVAL_TIMEOUT) → escalate to ESCALATION_USER → wait
- * (ESCALATION_TIMEOUT) → expire. A decision at any wait ends it: every DM is updated, the
- * requester told, D1 holds the outcome and the audit trail. Step names are stable.
+ * One approval request, from the first DM to the outcome. For each level of its chain: DM the
+ * level's approvers, wait until the reminder time, remind, wait out the level; then escalate to
+ * the next level (earlier approvers keep their buttons). After the last level it expires. A
+ * decision at any wait ends it: every DM is updated, the requester told, D1 holds the outcome and
+ * the audit trail; an approved request with an action then runs its ActionWorkflow child.
+ * Step names are stable: they depend only on the level and the approver.
  */
 export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
   override async run(event: Readonly<WorkflowEvent<ApprovalParams>>, step: WorkflowStep): Promise<ApprovalOutput> {
@@ -39,7 +48,7 @@ export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
     const params = parsed.data;
     const config = loadConfig(this.env);
     const slack = new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL });
-    const flow = new ApprovalFlow(this.env.DB, slack, step, config, params, event.instanceId);
+    const flow = new ApprovalFlow(this.env, slack, step, params, event.instanceId);
     try {
       return await flow.run();
     } catch (err) {
@@ -54,56 +63,103 @@ export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
   }
 }
 
+interface SentMessage {
+  role: string;
+  level: number;
+  message: PostedMessage;
+}
+
 class ApprovalFlow {
   private readonly summary: RequestSummary;
-  /** The approvers' DMs, in the order they were sent (role approver-1, approver-2). */
-  private readonly messages: { role: string; message: PostedMessage }[] = [];
+  /** The approvers' DMs in the order they were sent; rebuilt identically on replay. */
+  private readonly messages: SentMessage[] = [];
 
   constructor(
-    private readonly db: D1Database,
+    private readonly env: Env,
     private readonly slack: SlackClient,
     private readonly step: WorkflowStep,
-    private readonly config: Config,
     private readonly params: ApprovalParams,
     private readonly instanceId: string,
   ) {
-    this.summary = { id: params.requestId, requester: params.requester, description: params.description, createdAt: params.createdAt };
+    this.summary = { id: params.requestId, title: params.title, requester: params.requester, description: params.description, createdAt: params.createdAt };
   }
 
   async run(): Promise<ApprovalOutput> {
-    const { params, config } = this;
+    const { params } = this;
+    const first = params.levels[0]!;
     await this.step.do("record request", D1_STEP, async () => {
-      await store.upsertRequest(this.db, { id: params.requestId, requester: params.requester, description: params.description, approvers: [params.approver], createdAt: params.createdAt });
-      await store.audit(this.db, { requestId: params.requestId, key: "created", event: "created", actor: params.requester, detail: params.description, at: params.createdAt });
-      this.log("request recorded", "record request");
+      const total = params.levels.reduce((ms, l) => ms + durationMs(l.wait), 0);
+      await store.upsertRequest(this.env.DB, {
+        id: params.requestId,
+        type: params.type,
+        requester: params.requester,
+        description: params.description,
+        approvers: first.approvers,
+        quorum: first.quorum,
+        allowSelf: params.allowSelf,
+        createdAt: params.createdAt,
+        expiresAt: new Date(Date.parse(params.createdAt) + total).toISOString(),
+      });
+      await store.audit(this.env.DB, { requestId: params.requestId, key: "created", event: "created", actor: params.requester, detail: params.description, at: params.createdAt });
+      metric(this.env.METRICS, "request_created", { type: params.type });
+      this.log("request recorded", "record request", { type: params.type, levels: params.levels.length });
       return null;
     });
 
-    await this.notifyApprover("approver-1", params.approver, approvalRequestMessage(this.summary));
-    const first = await this.waitForDecision("decision-1", config.APPROVAL_TIMEOUT);
-    if (first) return this.decide(first, 1);
+    // Graceful degradation: the display name only improves notification text; a mention works too.
+    this.summary.requesterName = await this.optional("look up requester", () => this.slack.displayName(params.requester));
 
-    const escalateTo = config.ESCALATION_USER;
-    if (!escalateTo || escalateTo === params.approver) return this.expire(1);
+    let approvers: string[] = [];
+    for (const [i, level] of params.levels.entries()) {
+      const n = i + 1;
+      const added = level.approvers.filter((a) => !approvers.includes(a));
+      approvers = [...approvers, ...added];
+      if (n > 1) await this.escalate(n, approvers, level.quorum, added);
+      const decision = await this.waitForLevel(n, level.wait, level.reminder);
+      if (decision) return this.decide(decision, n);
+    }
+    return this.expire(params.levels.length);
+  }
 
-    await this.step.do("escalate", D1_STEP, async () => {
+  private async escalate(n: number, approvers: string[], quorum: number, added: string[]): Promise<void> {
+    const previous = [...this.messages];
+    await this.step.do(`escalate to level ${n}`, D1_STEP, async () => {
       const at = new Date().toISOString();
-      await store.setApprovers(this.db, params.requestId, [params.approver, escalateTo], 2, at);
-      await store.audit(this.db, { requestId: params.requestId, key: "escalated-2", event: "escalated", actor: escalateTo, detail: `no decision by ${params.approver} within ${config.APPROVAL_TIMEOUT}`, at });
-      this.log("request escalated", "escalate", { escalatedTo: escalateTo });
+      await store.setLevel(this.env.DB, this.params.requestId, { approvers, level: n, quorum, at });
+      await store.audit(this.env.DB, { requestId: this.params.requestId, key: `escalated-${n}`, event: "escalated", actor: added.join(","), detail: `level ${n}`, at });
+      metric(this.env.METRICS, "request_escalated", { type: this.params.type, detail: `level ${n}` });
+      this.log("request escalated", `escalate to level ${n}`, { level: n, escalatedTo: added.join(",") });
       return null;
     });
-    await this.notifyApprover("approver-2", escalateTo, approvalRequestMessage(this.summary, params.approver));
-    // The first approver's buttons keep working; the message says who else was asked.
-    await this.bestEffort("mark escalated approver-1", () => this.slack.updateMessage(this.messages[0]!.message, escalatedNoticeMessage(this.summary, escalateTo)));
+    const before = [...new Set(previous.map((m) => m.role.slice(m.role.indexOf("-") + 1)))];
+    for (const user of added) await this.notifyApprover(n, user, approvalRequestMessage(this.summary, before));
+    // Earlier approvers' buttons keep working; their DM says who else was asked.
+    for (const m of previous) {
+      await this.bestEffort(`mark escalated ${m.role} at level ${n}`, () => this.slack.updateMessage(m.message, escalatedNoticeMessage(this.summary, added)));
+    }
+  }
 
-    const second = await this.waitForDecision("decision-2", config.ESCALATION_TIMEOUT);
-    if (second) return this.decide(second, 2);
-    return this.expire(2);
+  private async waitForLevel(n: number, wait: DurationLabel, reminder: DurationLabel | null): Promise<DecisionEvent | null> {
+    if (n === 1) for (const user of this.params.levels[0]!.approvers) await this.notifyApprover(1, user, approvalRequestMessage(this.summary));
+    const remindAfter = reminder && durationMs(reminder) < durationMs(wait) ? reminder : null;
+    const decision = await this.waitForDecision(`decision-${n}`, remindAfter ?? wait);
+    if (decision || !remindAfter) return decision;
+
+    for (const m of this.messages.filter((x) => x.level === n)) {
+      await this.bestEffort(`remind ${m.role}`, async () => {
+        await this.slack.postReply(m.message, reminderMessage(this.summary));
+      });
+    }
+    await this.step.do(`record reminder level ${n}`, D1_STEP, async () => {
+      await store.audit(this.env.DB, { requestId: this.params.requestId, key: `reminded-${n}`, event: "reminded", actor: null, detail: `level ${n}`, at: new Date().toISOString() });
+      return null;
+    });
+    const rest = Math.max(1, Math.round((durationMs(wait) - durationMs(remindAfter)) / 1000));
+    return this.waitForDecision(`decision-${n}-after-reminder`, `${rest} seconds`);
   }
 
   /** Each wait handles its own timeout: null means nobody decided in time. */
-  private async waitForDecision(name: string, timeout: Config["APPROVAL_TIMEOUT"]): Promise<DecisionEvent | null> {
+  private async waitForDecision(name: string, timeout: DurationLabel): Promise<DecisionEvent | null> {
     let received;
     try {
       received = await this.step.waitForEvent<DecisionEvent>(name, { type: DECISION_EVENT, timeout });
@@ -115,45 +171,125 @@ class ApprovalFlow {
     return decision.data;
   }
 
-  private async notifyApprover(role: string, user: string, content: MessageContent): Promise<void> {
+  private async notifyApprover(level: number, user: string, content: MessageContent): Promise<void> {
+    const role = `L${level}-${user}`;
     const channel = await slackStep(this.step, `open dm ${role}`, () => this.slack.openDm(user));
     const message = await slackStep(this.step, `post request ${role}`, () => this.slack.postMessage(channel, content));
     await this.step.do(`record message ${role}`, D1_STEP, async () => {
-      await store.saveMessage(this.db, this.params.requestId, { role, user_id: user, channel: message.channel, ts: message.ts });
-      await store.audit(this.db, { requestId: this.params.requestId, key: `notified-${role}`, event: "notified", actor: user, detail: role, at: new Date().toISOString() });
-      this.log("approver notified", `record message ${role}`, { approver: user });
+      await store.saveMessage(this.env.DB, this.params.requestId, { role, user_id: user, channel: message.channel, ts: message.ts });
+      await store.audit(this.env.DB, { requestId: this.params.requestId, key: `notified-${role}`, event: "notified", actor: user, detail: `level ${level}`, at: new Date().toISOString() });
+      this.log("approver notified", `record message ${role}`, { approver: user, level });
       return null;
     });
-    this.messages.push({ role, message });
+    this.messages.push({ role, level, message });
   }
 
   private async decide(decision: DecisionEvent, level: number): Promise<ApprovalOutput> {
     const status = decision.decision === "approve" ? "approved" : "rejected";
-    await this.step.do("record decision", D1_STEP, async () => {
-      await store.closeRequest(this.db, { id: this.params.requestId, status, by: decision.user, at: decision.at });
-      this.log(`request ${status}`, "record decision", { decidedBy: decision.user, approvalLevel: level });
-      return null;
+    const approvedBy = await this.step.do("record decision", D1_STEP, async () => {
+      await store.closeRequest(this.env.DB, { id: this.params.requestId, status, by: decision.user, at: decision.at });
+      const latency = (Date.parse(decision.at) - Date.parse(this.params.createdAt)) / 1000;
+      metric(this.env.METRICS, "request_decided", { type: this.params.type, detail: status, value: latency });
+      this.log(`request ${status}`, "record decision", { decidedBy: decision.user, approvalLevel: level, latencySeconds: latency });
+      return status === "approved" ? store.approvalsOf(this.env.DB, this.params.requestId) : [];
     });
-    await this.finish({ status, by: decision.user, at: decision.at });
-    return { status, decidedBy: decision.user, at: decision.at, level };
+    const outcome: Outcome = status === "approved" ? { status, by: decision.user, approvedBy, at: decision.at } : { status, by: decision.user, at: decision.at };
+    const output: ApprovalOutput = { status, decidedBy: decision.user, approvedBy, at: decision.at, level };
+    if (status === "approved" && this.params.action) {
+      await this.updateMessages(outcome, { state: "running", progress: null });
+      await this.tellRequester(outcome);
+      output.action = await this.runAction(approvedBy.length ? approvedBy : [decision.user], decision.at);
+      return output;
+    }
+    await this.updateMessages(outcome);
+    await this.tellRequester(outcome);
+    return output;
   }
 
   private async expire(level: number): Promise<ApprovalOutput> {
     const at = await this.step.do("record expiry", D1_STEP, async () => {
       const now = new Date().toISOString();
-      await store.closeRequest(this.db, { id: this.params.requestId, status: "expired", by: null, at: now });
+      await store.closeRequest(this.env.DB, { id: this.params.requestId, status: "expired", by: null, at: now });
+      metric(this.env.METRICS, "request_expired", { type: this.params.type });
       this.log("request expired", "record expiry", { approvalLevel: level });
       return now;
     });
-    await this.finish({ status: "expired", at });
-    return { status: "expired", decidedBy: null, at, level };
+    const outcome: Outcome = { status: "expired", at };
+    await this.updateMessages(outcome);
+    await this.tellRequester(outcome);
+    return { status: "expired", decidedBy: null, approvedBy: [], at, level };
   }
 
-  /** Replaces the buttons of every approver DM with the outcome, then tells the requester. */
-  private async finish(outcome: Outcome): Promise<void> {
-    for (const { role, message } of this.messages) {
-      await this.bestEffort(`update message ${role}`, () => this.slack.updateMessage(message, decidedMessage(this.summary, outcome)));
+  /**
+   * Parent/child: starts the ActionWorkflow and waits for its `action-result` event (no polling).
+   * If none arrives in time, it checks the child's status once and records what it found.
+   */
+  private async runAction(approvedBy: string[], approvedAt: string): Promise<NonNullable<ApprovalOutput["action"]>> {
+    const action = this.params.action!;
+    const childId = actionInstanceId(this.params.requestId);
+    await this.step.do("start action", D1_STEP, async () => {
+      try {
+        await this.env.ACTION.create({
+          id: childId,
+          params: {
+            requestId: this.params.requestId,
+            parentId: this.instanceId,
+            action,
+            body: {
+              requestId: this.params.requestId,
+              type: this.params.type,
+              title: this.params.title,
+              description: this.params.description,
+              requester: this.params.requester,
+              approvedBy,
+              approvedAt,
+            },
+          },
+        });
+      } catch (err) {
+        // A replayed step finds its child already there: that is the child we want.
+        if (!/already exists|already_exists/i.test((err as Error).message)) throw err;
+      }
+      const at = new Date().toISOString();
+      await store.setActionState(this.env.DB, this.params.requestId, { status: "running", at });
+      await store.audit(this.env.DB, { requestId: this.params.requestId, key: "action-started", event: "action-started", actor: null, detail: new URL(action.url).host, at });
+      return null;
+    });
+
+    let result: ActionResult;
+    let via: "event" | "status-check" = "event";
+    try {
+      const event = await this.step.waitForEvent<ActionResult>("action result", { type: ACTION_RESULT_EVENT, timeout: action.timeout });
+      result = actionResultSchema.parse(event.payload);
+    } catch {
+      via = "status-check";
+      const checked = await this.step.do("check action status", D1_STEP, async () => {
+        let status: InstanceStatus;
+        try {
+          status = await (await this.env.ACTION.get(childId)).status();
+        } catch (err) {
+          return { state: "failed" as const, detail: `action workflow not found (${(err as Error).message})` };
+        }
+        if (status.status === "complete") return actionResultSchema.parse(status.output);
+        if (status.status === "errored" || status.status === "terminated") return { state: "failed" as const, detail: status.error?.message ?? status.status };
+        const detail = `no result within ${action.timeout}; the action is still ${status.status}`;
+        await store.setActionState(this.env.DB, this.params.requestId, { status: "unconfirmed", detail, at: new Date().toISOString() });
+        await store.audit(this.env.DB, { requestId: this.params.requestId, key: "action-unconfirmed", event: "action-unconfirmed", actor: null, detail, at: new Date().toISOString() });
+        return { state: "unconfirmed" as const, detail };
+      });
+      return { ...checked, via };
     }
+    return { ...result, via };
+  }
+
+  /** Replaces the buttons of every approver DM with the outcome. */
+  private async updateMessages(outcome: Outcome, action?: ActionView): Promise<void> {
+    for (const { role, message } of this.messages) {
+      await this.bestEffort(`update message ${role}`, () => this.slack.updateMessage(message, decidedMessage(this.summary, outcome, action)));
+    }
+  }
+
+  private async tellRequester(outcome: Outcome): Promise<void> {
     await this.bestEffort("notify requester", async () => {
       const channel = await this.slack.openDm(this.params.requester);
       await this.slack.postMessage(channel, requesterOutcomeMessage(this.summary, outcome));
@@ -165,16 +301,22 @@ class ApprovalFlow {
    * retried like any Slack step, then logged and skipped if it still fails.
    */
   private async bestEffort(name: string, fn: () => Promise<void>): Promise<void> {
+    await this.optional(name, async () => {
+      await fn();
+      return null;
+    });
+  }
+
+  /** Graceful degradation: a Slack step whose failure yields null instead of failing the request. */
+  private async optional<T extends string | null>(name: string, fn: () => Promise<T>): Promise<T | null> {
     try {
-      await slackStep(this.step, name, async () => {
-        await fn();
-        return null;
-      });
+      return await slackStep(this.step, name, fn);
     } catch (err) {
       await this.step.do(`${name} failed`, async () => {
-        this.log(`${name} failed`, name, { error: (err as Error).message }, "warn");
+        this.log(`${name} failed, continuing without it`, name, { error: (err as Error).message }, "warn");
         return null;
       });
+      return null;
     }
   }
 

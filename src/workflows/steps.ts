@@ -10,6 +10,9 @@ export const SLACK_STEP: WorkflowStepConfig = {
   timeout: "30 seconds",
 };
 
+/** D1 writes: quick retries (0.5, 1, 2, 4, 8 s) for a transient storage error. */
+export const D1_STEP: WorkflowStepConfig = { retries: { limit: 5, delay: 500, backoff: "exponential" }, timeout: "30 seconds" };
+
 /** Longest Retry-After we wait for inside one attempt; the step's own backoff adds to it. */
 const MAX_RETRY_AFTER_SECONDS = 20;
 

@@ -1,0 +1,149 @@
+import { z } from "zod";
+import type { Config } from "../config";
+import { duration, durationMs, type DurationLabel } from "./duration";
+import policyFile from "../../approvals.config.json";
+
+const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack user id such as U0123ABCD");
+
+const level = z
+  .object({
+    /** Who is asked at this level. May be empty for level 1 when the requester names the approver. */
+    approvers: z.array(slackUser).default([]),
+    /** How long this level has before the request moves to the next level (or expires after the last). */
+    wait: duration,
+    /** Approvals needed at this level (default 1); a single rejection always decides. */
+    quorum: z.number().int().min(1).default(1),
+  })
+  .strict()
+  .refine((l) => l.approvers.length === 0 || l.quorum <= l.approvers.length, {
+    message: "quorum is larger than the number of approvers",
+    path: ["quorum"],
+  });
+
+const action = z
+  .object({
+    /** HTTPS endpoint that performs the approved action (http allowed only for localhost, for tests). */
+    url: z.url().refine((u) => u.startsWith("https://") || /^http:\/\/(127\.0\.0\.1|localhost)(:|\/)/.test(u), "must be an https URL"),
+    method: z.enum(["POST", "PUT"]).default("POST"),
+    /** Name of the Worker secret holding the HMAC key that signs the body (never the key itself). */
+    secret: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "expected the name of a secret, like DEPLOY_WEBHOOK_SECRET"),
+    /** How long the parent waits for the action before checking on it once. */
+    timeout: duration.default("1 hour"),
+  })
+  .strict();
+
+const requestType = z
+  .object({
+    title: z.string().min(1).max(80),
+    levels: z.array(level).min(1, "needs at least one approver level"),
+    /** When the current approvers get a reminder DM (default: half of each level's wait). */
+    reminder: duration.optional(),
+    allowSelfApproval: z.boolean().default(false),
+    action: action.optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    t.levels.forEach((l, i) => {
+      if (i > 0 && l.approvers.length === 0) ctx.addIssue({ code: "custom", message: "only level 1 may leave its approvers to the requester", path: ["levels", i, "approvers"] });
+    });
+  });
+
+export const policySchema = z
+  .object({
+    $comment: z.string().optional(),
+    types: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "type names are lowercase words like deploy"), requestType),
+  })
+  .strict();
+
+export type Policy = z.infer<typeof policySchema>;
+export type RequestTypePolicy = z.infer<typeof requestType>;
+export type ActionPolicy = z.infer<typeof action>;
+
+export class PolicyError extends Error {
+  override name = "PolicyError";
+}
+
+/** Validates a policy; the error names the path of each bad field, e.g. types.deploy.levels.0.wait. */
+export function parsePolicy(input: unknown): Policy {
+  const parsed = policySchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new PolicyError(`Invalid approvals.config.json: ${problems.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+const cache = new Map<string, Policy>();
+/**
+ * The policy in force: the POLICY_JSON setting when set (an operator's override, also what the
+ * tests use), else the repository's approvals.config.json. Validated once.
+ */
+export function loadPolicy(env: { POLICY_JSON?: string }): Policy {
+  const key = env.POLICY_JSON ?? "";
+  let policy = cache.get(key);
+  if (!policy) {
+    let input: unknown = policyFile;
+    if (env.POLICY_JSON) {
+      try {
+        input = JSON.parse(env.POLICY_JSON);
+      } catch {
+        throw new PolicyError("Invalid POLICY_JSON: not JSON");
+      }
+    }
+    policy = parsePolicy(input);
+    cache.set(key, policy);
+  }
+  return policy;
+}
+
+/** The level chain one request follows, resolved at creation so a later policy change cannot alter it. */
+export interface ResolvedLevel {
+  approvers: string[];
+  wait: DurationLabel;
+  quorum: number;
+  /** Time after which the level's approvers are reminded, or null for no reminder. */
+  reminder: DurationLabel | null;
+}
+
+export const DEFAULT_TYPE = "default";
+
+/** The built-in type for `/approval @someone text`: the named approver, then ESCALATION_USER. */
+export function defaultType(config: Config): RequestTypePolicy {
+  const levels = [{ approvers: [], wait: config.APPROVAL_TIMEOUT, quorum: 1 }];
+  if (config.ESCALATION_USER) levels.push({ approvers: [config.ESCALATION_USER] as never[], wait: config.ESCALATION_TIMEOUT, quorum: 1 });
+  return { title: "Approval", levels, allowSelfApproval: false };
+}
+
+export function findType(policy: Policy, config: Config, name: string): RequestTypePolicy | undefined {
+  if (name === DEFAULT_TYPE) return policy.types[DEFAULT_TYPE] ?? defaultType(config);
+  return policy.types[name];
+}
+
+/** Half the wait, rounded down to whole seconds: the default reminder time. */
+function halfOf(wait: DurationLabel): DurationLabel {
+  return `${Math.max(1, Math.floor(durationMs(wait) / 2000))} seconds`;
+}
+
+/**
+ * Builds one request's chain: an approver named in the command replaces level 1's approvers.
+ * Returns a problem to show the requester when the chain cannot work.
+ */
+export function resolveLevels(
+  type: RequestTypePolicy,
+  requester: string,
+  named: string | undefined,
+): { ok: true; levels: ResolvedLevel[] } | { ok: false; problem: string } {
+  const levels = type.levels.map((l, i) => ({
+    approvers: i === 0 && named ? [named] : [...l.approvers],
+    wait: l.wait,
+    quorum: i === 0 && named ? 1 : l.quorum,
+    reminder: type.reminder ?? halfOf(l.wait),
+  }));
+  if (levels[0]!.approvers.length === 0) return { ok: false, problem: "Name the approver as a mention, like `@maria`." };
+  if (!type.allowSelfApproval) {
+    if (named === requester) return { ok: false, problem: "You can't approve your own request: ask someone else." };
+    for (const l of levels) l.approvers = l.approvers.filter((a) => a !== requester);
+    if (levels[0]!.approvers.length < levels[0]!.quorum) return { ok: false, problem: "You can't approve your own request, and nobody else is listed to approve it." };
+  }
+  return { ok: true, levels: levels.filter((l) => l.approvers.length >= l.quorum) };
+}

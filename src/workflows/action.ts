@@ -1,0 +1,131 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
+import { NonRetryableError } from "cloudflare:workflows";
+import { loadConfig } from "../config";
+import { CircuitBreaker } from "../core/breaker";
+import { durationMs } from "../core/duration";
+import { log } from "../core/log";
+import { metric } from "../core/metrics";
+import * as store from "../core/store";
+import { callWebhook, pollStatus, WebhookRetryableError, type CallResult } from "../core/webhook";
+import type { Env } from "../env";
+import { decidedMessage, type ActionView, type Outcome, type RequestSummary } from "../slack/blocks";
+import { SlackClient } from "../slack/client";
+import type { ActionParams } from "./action-params";
+import { ACTION_RESULT_EVENT, type ActionResult } from "./approval-params";
+import { D1_STEP, slackStep } from "./steps";
+
+/** Webhook calls: 6 retries, 2 s doubling (2 … 64 s), each attempt at most a minute. */
+const WEBHOOK_STEP: WorkflowStepConfig = { retries: { limit: 6, delay: "2 seconds", backoff: "exponential" }, timeout: "1 minute" };
+/** Long-running actions: polls after 5, 10, 20 … s, capped at 5 minutes, 12 polls at most (about 35 min). */
+const POLL_BASE_SECONDS = 5;
+const POLL_CAP_SECONDS = 300;
+export const MAX_POLLS = 12;
+
+const countsAgainstHost = (err: unknown) => err instanceof WebhookRetryableError;
+
+/**
+ * Runs an approved request's action: one signed webhook call with an Idempotency-Key, polling
+ * (exponential, bounded) when the receiver answers 202, progress in D1 and in the approvers'
+ * Slack messages, and the result reported to the parent ApprovalWorkflow by event.
+ */
+export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
+  override async run(event: Readonly<WorkflowEvent<ActionParams>>, step: WorkflowStep): Promise<ActionResult> {
+    const p = event.payload;
+    const config = loadConfig(this.env);
+    const breaker = new CircuitBreaker(this.env.KV, { threshold: config.BREAKER_THRESHOLD, resetMs: durationMs(config.BREAKER_RESET) });
+    const slack = new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL });
+    const host = new URL(p.action.url).host;
+    const idempotencyKey = `${event.instanceId}-call-webhook`;
+    const logFields = { requestId: p.requestId, instanceId: event.instanceId };
+    const summary: RequestSummary = { id: p.requestId, title: p.body.title, requester: p.body.requester, description: p.body.description, createdAt: p.body.approvedAt };
+    const outcome: Outcome = { status: "approved", by: p.body.approvedBy.at(-1)!, approvedBy: p.body.approvedBy, at: p.body.approvedAt };
+
+    const messages = await step.do("list messages", D1_STEP, () => store.listMessages(this.env.DB, p.requestId));
+    const showInSlack = async (name: string, view: ActionView) => {
+      for (const m of messages) {
+        try {
+          await slackStep(step, `${name} ${m.role}`, async () => {
+            await slack.updateMessage(m, decidedMessage(summary, outcome, view));
+            return null;
+          });
+        } catch {
+          // Graceful degradation: progress shown in Slack is a courtesy; D1 has the truth.
+        }
+      }
+    };
+
+    let result: ActionResult;
+    try {
+      const secret = (this.env as unknown as Record<string, string | undefined>)[p.action.secret];
+      if (!secret) throw new NonRetryableError(`the secret ${p.action.secret} is not set`);
+      const body = JSON.stringify(p.body);
+
+      const first = await step.do("call webhook", WEBHOOK_STEP, async (): Promise<CallResult> => {
+        // Idempotency: a retried or replayed step reuses the recorded result instead of calling again.
+        const recorded = await store.findActionCall(this.env.DB, idempotencyKey);
+        if (recorded) return JSON.parse(recorded.result) as CallResult;
+        const started = Date.now();
+        const r = await breaker.run(host, () => callWebhook({ url: p.action.url, method: p.action.method, secret, idempotencyKey, body }), countsAgainstHost);
+        await store.recordActionCall(this.env.DB, idempotencyKey, p.requestId, { status: r.status, result: JSON.stringify(r) }, new Date().toISOString());
+        log("info", "action webhook called", { ...logFields, step: "call webhook", host, status: r.status, durationMs: Date.now() - started });
+        return r;
+      });
+
+      if (first.kind === "done") {
+        result = { state: "succeeded", detail: first.message };
+      } else {
+        result = { state: "failed", detail: `no final state after ${MAX_POLLS} status checks` };
+        let lastProgress: number | undefined;
+        for (let i = 1; i <= MAX_POLLS; i++) {
+          await step.sleep(`poll wait ${i}`, `${Math.min(POLL_BASE_SECONDS * 2 ** (i - 1), POLL_CAP_SECONDS)} seconds`);
+          const s = await step.do(`poll ${i}`, WEBHOOK_STEP, () =>
+            breaker.run(host, () => pollStatus({ url: first.statusUrl, secret, idempotencyKey }), countsAgainstHost),
+          );
+          if (s.state === "complete") {
+            result = { state: "succeeded", detail: s.message ?? "" };
+            break;
+          }
+          if (s.state === "failed") {
+            result = { state: "failed", detail: s.message ?? "the action reported failure" };
+            break;
+          }
+          if (s.progress !== undefined && s.progress !== lastProgress) {
+            lastProgress = s.progress;
+            const progress = s.progress;
+            await step.do(`record progress ${i}`, D1_STEP, async () => {
+              await store.setActionState(this.env.DB, p.requestId, { status: "running", progress, at: new Date().toISOString() });
+              log("info", "action progress", { ...logFields, step: `record progress ${i}`, progress });
+              return null;
+            });
+            await showInSlack(`show progress ${i}`, { state: "running", progress });
+          }
+        }
+      }
+    } catch (err) {
+      result = { state: "failed", detail: (err instanceof Error ? err.message : String(err)).replace(/^Error: /, "").slice(0, 300) };
+    }
+
+    await step.do("record outcome", D1_STEP, async () => {
+      const at = new Date().toISOString();
+      await store.setActionState(this.env.DB, p.requestId, { status: result.state, progress: result.state === "succeeded" ? 100 : null, detail: result.detail, at });
+      await store.audit(this.env.DB, { requestId: p.requestId, key: `action-${result.state}`, event: `action-${result.state}`, actor: null, detail: result.detail, at });
+      metric(this.env.METRICS, result.state === "succeeded" ? "action_succeeded" : "action_failed", { type: p.body.type, detail: host });
+      log(result.state === "succeeded" ? "info" : "warn", `action ${result.state}`, { ...logFields, step: "record outcome", host, detail: result.detail });
+      return null;
+    });
+    await showInSlack("show outcome", result);
+
+    // Parent/child: the parent is waiting for this event (no polling on its side).
+    await step.do("report to parent", D1_STEP, async () => {
+      try {
+        await (await this.env.APPROVAL.get(p.parentId)).sendEvent({ type: ACTION_RESULT_EVENT, payload: result });
+      } catch (err) {
+        // The parent stopped waiting (its timeout) and checks our status instead.
+        log("warn", "parent not told", { ...logFields, step: "report to parent", error: (err as Error).message });
+      }
+      return null;
+    });
+    if (result.state === "failed") throw new NonRetryableError(`action failed: ${result.detail}`);
+    return result;
+  }
+}
