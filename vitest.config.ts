@@ -17,6 +17,41 @@ async function freePort(): Promise<number> {
 const fakeSlackPort = Number(process.env.FAKE_SLACK_PORT ?? (await freePort()));
 process.env.FAKE_SLACK_PORT = String(fakeSlackPort);
 const fakeSlackUrl = `http://127.0.0.1:${fakeSlackPort}`;
+const receiverPort = Number(process.env.WEBHOOK_RECEIVER_PORT ?? (await freePort()));
+process.env.WEBHOOK_RECEIVER_PORT = String(receiverPort);
+export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789";
+process.env.TEST_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
+
+/** Users the test policy names (tests that need fresh users name them in commands instead). */
+export const POLICY_USERS = { quorum: ["U0QUORUMA", "U0QUORUMB", "U0QUORUMC"], level2: "U0LEVELTWO", level3: "U0LEVELTHREE" };
+
+/** The policy the tests run with: one type per behaviour, actions pointing at the local receiver. */
+const testPolicy = {
+  types: {
+    deploy: {
+      title: "Production deploy",
+      levels: [{ approvers: [], wait: "1 hour" }],
+      action: { url: `http://127.0.0.1:${receiverPort}/hooks/deploy`, method: "POST", secret: "TEST_WEBHOOK_SECRET", timeout: "1 hour" },
+    },
+    // Same receiver under another host name, so the breaker test's open circuit is its own.
+    flaky: {
+      title: "Flaky action",
+      levels: [{ approvers: [], wait: "1 hour" }],
+      action: { url: `http://localhost:${receiverPort}/hooks/flaky`, method: "POST", secret: "TEST_WEBHOOK_SECRET" },
+    },
+    expense: { title: "Expense", levels: [{ approvers: POLICY_USERS.quorum, wait: "1 hour", quorum: 2 }] },
+    chain: {
+      title: "Three-level chain",
+      reminder: "20 minutes",
+      levels: [
+        { approvers: [], wait: "1 hour" },
+        { approvers: [POLICY_USERS.level2], wait: "1 hour" },
+        { approvers: [POLICY_USERS.level3], wait: "1 hour" },
+      ],
+    },
+    selfservice: { title: "Self-service", allowSelfApproval: true, levels: [{ approvers: [], wait: "1 hour" }] },
+  },
+};
 
 export const TEST_SETTINGS = {
   SLACK_SIGNING_SECRET: "test-signing-secret-0123456789",
@@ -26,6 +61,10 @@ export const TEST_SETTINGS = {
   APPROVAL_TIMEOUT: "1 hour",
   ESCALATION_TIMEOUT: "1 hour",
   ESCALATION_USER: "UESCALATE",
+  POLICY_JSON: JSON.stringify(testPolicy),
+  TEST_WEBHOOK_SECRET,
+  BREAKER_THRESHOLD: "3",
+  BREAKER_RESET: "1 minute",
 };
 
 export default defineConfig({
@@ -36,6 +75,7 @@ export default defineConfig({
         bindings: {
           ...TEST_SETTINGS,
           FAKE_SLACK_URL: fakeSlackUrl,
+          RECEIVER_URL: `http://127.0.0.1:${receiverPort}`,
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
         },
       },

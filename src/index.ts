@@ -4,6 +4,7 @@ import type { Env } from "./env";
 import { apiRoutes } from "./routes/api";
 import type { AppEnv } from "./routes/app-env";
 import { slackRoutes } from "./routes/slack";
+import { createOnce } from "./workflows/steps";
 
 export { ActionWorkflow } from "./workflows/action";
 export { ApprovalWorkflow } from "./workflows/approval";
@@ -25,11 +26,7 @@ app.onError((err, c) => {
 /** The cron trigger starts one maintenance run per scheduled minute (a repeat start is a no-op). */
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   const id = `maintenance-${Math.floor(controller.scheduledTime / 60_000)}`;
-  try {
-    await env.MAINTENANCE.create({ id, params: { startedAt: new Date(controller.scheduledTime).toISOString() } });
-  } catch (err) {
-    if (!/already exists|already_exists/i.test((err as Error).message)) throw err;
-  }
+  await createOnce(env.MAINTENANCE, id, { startedAt: new Date(controller.scheduledTime).toISOString() });
 }
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

@@ -6,6 +6,8 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
       FAKE_SLACK_URL: string;
+      RECEIVER_URL: string;
+      TEST_WEBHOOK_SECRET: string;
     }
     interface GlobalProps {
       mainModule: typeof import("../src/index");

@@ -145,3 +145,44 @@ export async function waitForStatus(id: string, status: string): Promise<any> {
     return body.status === status && body.workflow?.status !== "running" ? body : undefined;
   }, `request ${id} to be ${status}`);
 }
+
+// ---- the action webhook receiver
+
+export interface ReceiverCall {
+  seq: number;
+  method: string;
+  path: string;
+  key: string;
+  signed: boolean;
+  body: string;
+  at: number;
+}
+
+export interface ReceiverStep {
+  status: number;
+  body?: unknown;
+  delayMs?: number;
+  /** Perform the action, then drop the connection before answering. */
+  drop?: boolean;
+  /** Answer 202 with a status URL whose polls return these, in order (the last one repeats). */
+  statusSequence?: { state: "running" | "complete" | "failed"; progress?: number; message?: string }[];
+}
+
+/** The receiver answers calls whose body contains `match` (a request id) as listed, in order. */
+export async function scriptReceiver(match: string, responses: ReceiverStep[]): Promise<void> {
+  const res = await fetch(`${env.RECEIVER_URL}/_control/script`, { method: "POST", body: JSON.stringify({ match, responses }) });
+  expect(res.status).toBe(200);
+}
+
+export async function receiverCalls(match: string): Promise<ReceiverCall[]> {
+  return (await fetch(`${env.RECEIVER_URL}/_control/calls?match=${encodeURIComponent(match)}`)).json();
+}
+
+/** Starts a request of a policy type: `/approval <type> [<@approver>] text`. */
+export async function startTyped(requester: string, type: string, approver: string | null, description = "Ship it"): Promise<string> {
+  const { status, body } = await slashCommand(requester, `${type} ${approver ? `<@${approver}> ` : ""}${description}`);
+  expect(status).toBe(200);
+  const id = /`(req-[a-z0-9]{12})`/.exec(body.text ?? "")?.[1];
+  if (!id) throw new Error(`no request id in ${JSON.stringify(body)}`);
+  return id;
+}

@@ -1,4 +1,4 @@
-import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { loadConfig } from "../config";
 import { durationMs, type DurationLabel } from "../core/duration";
@@ -28,7 +28,7 @@ import {
   type ApprovalParams,
   type DecisionEvent,
 } from "./approval-params";
-import { D1_STEP, slackStep } from "./steps";
+import { createOnce, D1_STEP, OPTIONAL_SLACK_STEP, slackStep } from "./steps";
 
 /** The id of a request's action child: derived, so a replayed "start action" step finds it. */
 export const actionInstanceId = (requestId: string) => `${requestId}-action`;
@@ -107,7 +107,7 @@ class ApprovalFlow {
     });
 
     // Graceful degradation: the display name only improves notification text; a mention works too.
-    this.summary.requesterName = await this.optional("look up requester", () => this.slack.displayName(params.requester));
+    this.summary.requesterName = await this.optional("look up requester", () => this.slack.displayName(params.requester), OPTIONAL_SLACK_STEP);
 
     let approvers: string[] = [];
     for (const [i, level] of params.levels.entries()) {
@@ -228,28 +228,21 @@ class ApprovalFlow {
     const action = this.params.action!;
     const childId = actionInstanceId(this.params.requestId);
     await this.step.do("start action", D1_STEP, async () => {
-      try {
-        await this.env.ACTION.create({
-          id: childId,
-          params: {
-            requestId: this.params.requestId,
-            parentId: this.instanceId,
-            action,
-            body: {
-              requestId: this.params.requestId,
-              type: this.params.type,
-              title: this.params.title,
-              description: this.params.description,
-              requester: this.params.requester,
-              approvedBy,
-              approvedAt,
-            },
-          },
-        });
-      } catch (err) {
-        // A replayed step finds its child already there: that is the child we want.
-        if (!/already exists|already_exists/i.test((err as Error).message)) throw err;
-      }
+      // A replayed step finds its child already there: that is the child we want.
+      await createOnce(this.env.ACTION, childId, {
+        requestId: this.params.requestId,
+        parentId: this.instanceId,
+        action,
+        body: {
+          requestId: this.params.requestId,
+          type: this.params.type,
+          title: this.params.title,
+          description: this.params.description,
+          requester: this.params.requester,
+          approvedBy,
+          approvedAt,
+        },
+      });
       const at = new Date().toISOString();
       await store.setActionState(this.env.DB, this.params.requestId, { status: "running", at });
       await store.audit(this.env.DB, { requestId: this.params.requestId, key: "action-started", event: "action-started", actor: null, detail: new URL(action.url).host, at });
@@ -308,9 +301,9 @@ class ApprovalFlow {
   }
 
   /** Graceful degradation: a Slack step whose failure yields null instead of failing the request. */
-  private async optional<T extends string | null>(name: string, fn: () => Promise<T>): Promise<T | null> {
+  private async optional<T extends string | null>(name: string, fn: () => Promise<T>, config?: WorkflowStepConfig): Promise<T | null> {
     try {
-      return await slackStep(this.step, name, fn);
+      return await slackStep(this.step, name, fn, config);
     } catch (err) {
       await this.step.do(`${name} failed`, async () => {
         this.log(`${name} failed, continuing without it`, name, { error: (err as Error).message }, "warn");

@@ -10,6 +10,12 @@ export const SLACK_STEP: WorkflowStepConfig = {
   timeout: "30 seconds",
 };
 
+/** Optional lookups (graceful degradation): one quick retry, then the caller falls back. */
+export const OPTIONAL_SLACK_STEP: WorkflowStepConfig = {
+  retries: { limit: 1, delay: "1 second", backoff: "constant" },
+  timeout: "30 seconds",
+};
+
 /** D1 writes: quick retries (0.5, 1, 2, 4, 8 s) for a transient storage error. */
 export const D1_STEP: WorkflowStepConfig = { retries: { limit: 5, delay: 500, backoff: "exponential" }, timeout: "30 seconds" };
 
@@ -20,8 +26,13 @@ const MAX_RETRY_AFTER_SECONDS = 20;
  * Runs one Slack call as its own step. When Slack answers 429, the attempt waits out Retry-After
  * (bounded) before failing, so the step's next try never comes earlier than Slack asked.
  */
-export function slackStep<T extends Rpc.Serializable<T>>(step: WorkflowStep, name: string, fn: () => Promise<T>): Promise<T> {
-  return step.do(name, SLACK_STEP, async () => {
+export function slackStep<T extends Rpc.Serializable<T>>(
+  step: WorkflowStep,
+  name: string,
+  fn: () => Promise<T>,
+  config: WorkflowStepConfig = SLACK_STEP,
+): Promise<T> {
+  return step.do(name, config, async () => {
     try {
       return await fn();
     } catch (err) {
@@ -31,4 +42,25 @@ export function slackStep<T extends Rpc.Serializable<T>>(step: WorkflowStep, nam
       throw err;
     }
   });
+}
+
+/**
+ * Creates a workflow instance unless one with that id exists already: a replayed step or a
+ * repeated cron tick then finds the first instance instead of starting a second run. (Production
+ * refuses a duplicate id; the local engine does not, so we look first.)
+ */
+export async function createOnce<P>(binding: Workflow<P>, id: string, params: P): Promise<"created" | "existed"> {
+  try {
+    await binding.get(id);
+    return "existed";
+  } catch {
+    // instance.not_found: create it below
+  }
+  try {
+    await binding.create({ id, params });
+    return "created";
+  } catch (err) {
+    if (/already exists|already_exists/i.test((err as Error).message)) return "existed";
+    throw err;
+  }
 }

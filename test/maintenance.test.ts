@@ -1,0 +1,64 @@
+import { env, exports } from "cloudflare:workers";
+import { introspectWorkflow } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { apiGet, approverDm, click, newUser, requestJson, startRequest, waitForStatus } from "./helpers";
+
+/** Fires the Worker's cron handler, as the cron trigger would. */
+async function runMaintenance(scheduledTime: number) {
+  const worker = exports.default as unknown as { scheduled(o: { scheduledTime: number; cron: string }): Promise<unknown> };
+  await worker.scheduled({ scheduledTime, cron: "*/15 * * * *" });
+}
+
+describe("clean-up: the cron-started MaintenanceWorkflow", () => {
+  it("ends an instance stuck past its expiry, marks the request expired, prunes old audit data; a second run is harmless", async () => {
+    const approver = newUser();
+    const stuck = await startRequest(newUser(), approver, "stuck forever");
+    await approverDm(approver);
+    // As if its timeouts never fired (the local engine's known gap after a restart): expiry long past.
+    await env.DB.prepare(`UPDATE requests SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?1`).bind(stuck).run();
+    // An old, closed request whose audit trail is past the retention.
+    const oldApprover = newUser();
+    const old = await startRequest(newUser(), oldApprover, "long ago");
+    await approverDm(oldApprover);
+    await click(oldApprover, old, "approve");
+    await waitForStatus(old, "approved");
+    await env.DB.prepare(`UPDATE audit SET at = '2001-01-01T00:00:00.000Z' WHERE request_id = ?1`).bind(old).run();
+
+    await using runs = await introspectWorkflow(env.MAINTENANCE);
+    const minute = Date.now() - (Date.now() % 60_000);
+    await runMaintenance(minute);
+    await runMaintenance(minute); // the same tick twice: one instance
+    await runMaintenance(minute + 60_000); // an overlapping later run
+    const instances = await runs.get();
+    expect(instances).toHaveLength(2);
+    for (const i of instances) await i.waitForStatus("complete");
+    const outputs = (await Promise.all(instances.map((i) => i.getOutput()))) as { ended: string[]; pruned: { audit: number } }[];
+    expect(outputs.flatMap((o) => o.ended)).toContain(stuck);
+
+    const row = await requestJson(stuck);
+    expect(row).toMatchObject({ status: "expired", error: "ended by maintenance: stuck past its expiry" });
+    expect(row.workflow.status).toBe("terminated");
+    expect(row.audit.filter((a: { event: string }) => a.event === "expired")).toHaveLength(1);
+    expect((await requestJson(old)).audit).toEqual([]);
+    expect(outputs.reduce((n, o) => n + o.pruned.audit, 0)).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("GET /api/stats", () => {
+  it("needs the token and counts requests by status and type, escalations, latency and actions", async () => {
+    expect((await apiGet("/api/stats", null)).status).toBe(401);
+    const before: any = await (await apiGet("/api/stats")).json();
+    const approver = newUser();
+    const id = await startRequest(newUser(), approver);
+    await approverDm(approver);
+    await click(approver, id, "reject");
+    await waitForStatus(id, "rejected");
+    const after: any = await (await apiGet("/api/stats")).json();
+    expect((after.byStatus.rejected ?? 0) - (before.byStatus.rejected ?? 0)).toBe(1);
+    expect((after.byType.default.rejected ?? 0) - (before.byType.default?.rejected ?? 0)).toBe(1);
+    expect(after.decisionLatencySeconds.count - before.decisionLatencySeconds.count).toBe(1);
+    expect(after.decisionLatencySeconds.average).toBeGreaterThanOrEqual(0);
+    expect(after).toHaveProperty("escalated");
+    expect(after).toHaveProperty("actions");
+  });
+});

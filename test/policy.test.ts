@@ -1,0 +1,132 @@
+import { env } from "cloudflare:workers";
+import { introspectWorkflow } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import repoPolicyFile from "../approvals.config.json";
+import { parsePolicy, PolicyError } from "../src/core/policy";
+import {
+  approverDm,
+  click,
+  dmOf,
+  eventually,
+  messagesIn,
+  newUser,
+  requestJson,
+  responsesTo,
+  slashCommand,
+  startTyped,
+  waitForStatus,
+} from "./helpers";
+
+const QUORUM = ["U0QUORUMA", "U0QUORUMB", "U0QUORUMC"] as const;
+const replyTo = (hook: string) => eventually(async () => (await responsesTo(hook))[0]?.body, "the ephemeral reply");
+
+describe("the policy file", () => {
+  it("the repository's approvals.config.json is valid", () => {
+    const policy = parsePolicy(repoPolicyFile);
+    expect(Object.keys(policy.types)).toEqual(["deploy", "expense", "access"]);
+    expect(policy.types.expense!.levels[1]!.quorum).toBe(2);
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ["bad wait", { types: { deploy: { title: "D", levels: [{ approvers: ["U0A1"], wait: "soon" }] } } }, /types\.deploy\.levels\.0\.wait: expected a duration/],
+    ["bad approver", { types: { x: { title: "X", levels: [{ approvers: ["maria"], wait: "1 hour" }] } } }, /types\.x\.levels\.0\.approvers\.0: expected a Slack user id/],
+    ["quorum too big", { types: { x: { title: "X", levels: [{ approvers: ["U0A1"], wait: "1 hour", quorum: 2 }] } } }, /types\.x\.levels\.0\.quorum: quorum is larger/],
+    ["no levels", { types: { x: { title: "X", levels: [] } } }, /types\.x\.levels: needs at least one/],
+    ["inline secret", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "https://a.example/h", secret: "s3cr3t" } } } }, /types\.x\.action\.secret: expected the name of a secret/],
+    ["http action", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "http://a.example/h", secret: "S" } } } }, /types\.x\.action\.url: must be an https URL/],
+    ["unknown field", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], approver: "U1" } } }, /types\.x: Unrecognized key/],
+    ["empty later level", { types: { x: { title: "X", levels: [{ wait: "1 hour" }, { wait: "1 hour" }] } } }, /types\.x\.levels\.1\.approvers: only level 1/],
+  ];
+  for (const [name, input, message] of bad) {
+    it(`a bad policy fails with the path of the bad field: ${name}`, () => {
+      expect(() => parsePolicy(input)).toThrow(PolicyError);
+      expect(() => parsePolicy(input)).toThrow(message);
+    });
+  }
+});
+
+describe("request types from the policy", () => {
+  it("lists the types in the usage", async () => {
+    const { body } = await slashCommand(newUser(), "help");
+    expect(body.text).toMatch(/`deploy` \(Production deploy\)/);
+    expect(body.text).toMatch(/`expense` \(Expense\)/);
+  });
+
+  it("a type whose first level has no approvers needs one named", async () => {
+    const { body } = await slashCommand(newUser(), "deploy billing-api v2.3");
+    expect(body.text).toMatch(/Name the approver as a mention/);
+  });
+
+  it("a typed request records its type; the default type keeps working", async () => {
+    const approver = newUser();
+    const typed = await startTyped(newUser(), "deploy", approver);
+    await approverDm(approver);
+    expect((await requestJson(typed)).type).toBe("deploy");
+    const plain = await startTyped(newUser(), "", newUser());
+    expect((await eventually(async () => (await requestJson(plain)).type, "the row"))).toBe("default");
+  });
+
+  it("quorum: 2 of 3 approvers; the first vote is recorded, the second decides", async () => {
+    const requester = newUser();
+    const id = await startTyped(requester, "expense", null, "Two monitors, 640 EUR");
+    const reply = await slashCommand(newUser(), "expense x"); // another request, to show the answer's form
+    expect(reply.body.text).toMatch(/\(2 approvals needed\)/);
+    for (const u of QUORUM) await eventually(async () => (await messagesIn(dmOf(u))).some((m) => JSON.stringify(m.blocks).includes(id)), `the DM to ${u}`);
+
+    const first = await click(QUORUM[0], id, "approve");
+    expect((await replyTo(first.hook)).text).toMatch(/recorded: 1 of 2 needed/);
+    const again = await click(QUORUM[0], id, "approve");
+    expect((await replyTo(again.hook)).text).toMatch(/already voted/);
+    expect((await requestJson(id)).status).toBe("pending");
+
+    await click(QUORUM[2], id, "approve");
+    const done = await waitForStatus(id, "approved");
+    expect(done.decided_by).toBe(QUORUM[2]);
+    expect(done.audit.map((a: { event: string }) => a.event)).toEqual(["created", "notified", "notified", "notified", "voted", "approved"]);
+    const output = (await (await env.APPROVAL.get(id)).status()).output;
+    expect(output).toMatchObject({ approvedBy: [QUORUM[0], QUORUM[2]] });
+    const dm = (await messagesIn(dmOf(QUORUM[1]))).find((m) => JSON.stringify(m.blocks).includes(id))!;
+    expect(JSON.stringify(dm.blocks)).toContain(`Approved* by <@${QUORUM[0]}>, <@${QUORUM[2]}>`);
+    const late = await click(QUORUM[1], id, "reject");
+    expect((await replyTo(late.hook)).text).toMatch(/already been decided/);
+  });
+
+  it("quorum: a single rejection decides", async () => {
+    const id = await startTyped(newUser(), "expense", null, "A yacht");
+    await eventually(async () => (await requestJson(id).catch(() => undefined))?.approvers?.length === 3, "the row");
+    await click(QUORUM[1], id, "reject");
+    expect((await waitForStatus(id, "rejected")).decided_by).toBe(QUORUM[1]);
+  });
+
+  it("multi-level chain: level 1 → reminder → level 2 → reminder → level 3, who approves", async () => {
+    await using approvals = await introspectWorkflow(env.APPROVAL);
+    await approvals.modifyAll(async (m) => {
+      for (const name of ["decision-1", "decision-1-after-reminder", "decision-2", "decision-2-after-reminder"]) await m.forceEventTimeout({ name });
+    });
+    const approver = newUser();
+    const id = await startTyped(newUser(), "chain", approver, "Rotate the root keys");
+    const l3 = "U0LEVELTHREE";
+    await eventually(async () => (await messagesIn(dmOf(l3))).some((m) => JSON.stringify(m.blocks).includes(id)), "the level 3 DM");
+    const row = await requestJson(id);
+    expect(row).toMatchObject({ level: 3, approvers: [approver, "U0LEVELTWO", l3] });
+    await click(l3, id, "approve");
+    const done = await waitForStatus(id, "approved");
+    expect(done.audit.map((a: { event: string }) => a.event)).toEqual([
+      "created", "notified", "reminded", "escalated", "notified", "reminded", "escalated", "notified", "approved",
+    ]);
+    // Level 1's approver got a reminder in the thread of their DM, and their DM was updated at each escalation.
+    const mine = await messagesIn(dmOf(approver));
+    expect(mine.filter((m) => m.thread_ts)).toHaveLength(1);
+    expect(mine[0]!.updated).toBeGreaterThanOrEqual(3);
+  });
+
+  it("self-approval is refused by default and allowed where the policy says so", async () => {
+    const me = newUser();
+    const { body } = await slashCommand(me, `deploy <@${me}> my own change`);
+    expect(body.text).toMatch(/can't approve your own request/);
+    const id = await startTyped(me, "selfservice", me, "my own sandbox");
+    await approverDm(me);
+    await click(me, id, "approve");
+    expect((await waitForStatus(id, "approved")).decided_by).toBe(me);
+  });
+});
