@@ -6,7 +6,7 @@ CREATE TABLE requests (
   -- JSON array of the Slack user ids who may decide right now (grows on escalation).
   approvers   TEXT NOT NULL,
   level       INTEGER NOT NULL DEFAULT 1,
-  status      TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'failed')),
+  status      TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'cancelled', 'failed')),
   -- Set atomically by the click route: the first valid click wins, later ones are told who won.
   claimed_by  TEXT,
   claimed_at  TEXT,

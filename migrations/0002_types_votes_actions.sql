@@ -31,3 +31,9 @@ CREATE TABLE action_calls (
 );
 CREATE INDEX action_calls_by_time ON action_calls (at);
 CREATE INDEX audit_by_time ON audit (at);
+
+-- Keys of things that must happen once (e.g. one request per submitted modal view).
+CREATE TABLE idempotency_keys (
+  key        TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL
+);

@@ -2,12 +2,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   approverDm,
-  callsFor,
+  callsTo,
   click,
   dmOf,
   eventually,
   messagesIn,
   newUser,
+  reject,
+  repliesIn,
   requestJson,
   startRequest,
   waitForStatus,
@@ -28,32 +30,45 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
       expect(text(dm.blocks)).toContain("Deploy billing-api v2.3 to production");
       expect(text(dm.blocks)).toContain(id);
       expect(text(dm.blocks)).toContain("approval_reject");
-      const opened = await callsFor(approver);
+      const opened = await callsTo(approver);
       expect(opened.map((c) => c.method)).toEqual(["conversations.open", "chat.postMessage"]);
-      expect(opened[0]!.args.users).toBe(approver);
       // The notification text uses the requester's display name (users.info).
       expect(opened[1]!.args.text).toContain(`approval requested by ${requester.toLowerCase()}`);
+
+      // The requester's receipt, with a Cancel button.
+      const receipt = await eventually(async () => (await messagesIn(dmOf(requester)))[0], "the receipt");
+      expect(text(receipt.blocks)).toContain("approval_cancel");
+      expect(receipt.text).toContain(`is with <@${approver}>`);
 
       const pending = await requestJson(id);
       expect(pending).toMatchObject({ status: "pending", requester, approvers: [approver], decided_by: null });
 
-      expect((await click(approver, id, action)).status).toBe(200);
+      const reason = "Not during the release freeze";
+      if (action === "approve") expect((await click(approver, id, "approve")).status).toBe(200);
+      else expect(await reject(approver, id, reason)).toEqual({ status: 200, body: null });
       const status = action === "approve" ? "approved" : "rejected";
       const done = await waitForStatus(id, status);
 
-      // The approver's DM is updated in place: buttons gone, outcome and who decided.
+      // The approver's DM is updated in place: buttons gone, outcome and who decided (and why).
       const [updated] = await messagesIn(dmOf(approver));
       expect(updated!.ts).toBe(dm.ts);
       expect(updated!.updated).toBe(1);
       expect(text(updated!.blocks)).not.toContain("approval_approve");
       expect(text(updated!.blocks)).toContain(`${action === "approve" ? "Approved" : "Rejected"}* by <@${approver}>`);
+      if (action === "reject") expect(text(updated!.blocks)).toContain(reason);
+      // ...and the change is in the thread of the DM (threaded history).
+      const thread = await eventually(async () => (await repliesIn(dmOf(approver), dm.ts))[0], "the history reply");
+      expect(thread.text).toContain(action === "approve" ? "Approved" : "Rejected");
 
-      // The requester gets a DM with the outcome.
-      const told = await eventually(async () => (await messagesIn(dmOf(requester)))[0], "the requester's DM");
+      // The requester: the receipt loses its Cancel button, and a DM tells the outcome (and reason).
+      const told = await eventually(async () => (await messagesIn(dmOf(requester)))[1], "the requester's outcome DM");
       expect(told.text).toContain(status);
       expect(told.text).toContain(id);
+      if (action === "reject") expect(told.text).toContain(`Reason: ${reason}`);
+      const receiptNow = (await messagesIn(dmOf(requester)))[0]!;
+      expect(text(receiptNow.blocks)).not.toContain("approval_cancel");
 
-      // D1: the row and the audit trail, in order, with actors.
+      // D1: the row and the audit trail, in order, with actors (and the reason).
       expect(done).toMatchObject({ status, decided_by: approver, requester, workflow: { status: "complete" } });
       expect(done.decided_at).toBeTruthy();
       expect(done.audit.map((a: { event: string; actor: string }) => [a.event, a.actor])).toEqual([
@@ -61,6 +76,7 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
         ["notified", approver],
         [status, approver],
       ]);
+      if (action === "reject") expect(done.audit.at(-1).detail).toBe(reason);
 
       // The workflow finished with the same outcome.
       const output = await (await env.APPROVAL.get(id)).status();
@@ -78,21 +94,25 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
     expect((await requestJson(id)).description).toBe("please <!channel> & <@U0BOSS> look");
   });
 
-  it("makes exactly six Slack calls for one approval", async () => {
+  it("counts the Slack calls of one approval", async () => {
     const requester = newUser();
     const approver = newUser();
     const id = await startRequest(requester, approver);
     await approverDm(approver);
     await click(approver, id, "approve");
     await waitForStatus(id, "approved");
-    const calls = await callsFor(approver, requester);
+    await eventually(async () => (await messagesIn(dmOf(requester))).length === 2, "the outcome DM");
+    const calls = [...(await callsTo(approver)), ...(await callsTo(requester))].sort((a, b) => a.seq - b.seq);
     expect(calls.map((c) => c.method)).toEqual([
-      "users.info",
-      "conversations.open",
-      "chat.postMessage",
-      "chat.update",
-      "conversations.open",
-      "chat.postMessage",
+      "users.info", // requester's display name
+      "conversations.open", // approver DM
+      "chat.postMessage", // the request
+      "conversations.open", // requester DM
+      "chat.postMessage", // the receipt with Cancel
+      "chat.update", // approver DM: outcome
+      "chat.postMessage", // approver DM thread: history
+      "chat.update", // receipt: Cancel removed
+      "chat.postMessage", // requester: outcome
     ]);
   });
 });

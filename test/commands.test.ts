@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { approverDm, callsFor, newUser, postSigned, slashCommand } from "./helpers";
+import { commandForm } from "../scripts/lib/slack-payloads.js";
+import { approverDm, callsFor, newUser, postSigned, slackCalls, slashCommand } from "./helpers";
 
 describe("POST /slack/commands", () => {
   it("answers with the request id and who was asked, ephemerally", async () => {
@@ -19,7 +20,6 @@ describe("POST /slack/commands", () => {
   });
 
   const usageCases: [string, string, RegExp][] = [
-    ["empty text", "", /approval @approver/],
     ["help", "help", /approval @approver/],
     ["no mention", "maria deploy it", /approver as a mention/],
     ["plain @name (not a mention)", "@maria deploy it", /approver as a mention/],
@@ -36,6 +36,17 @@ describe("POST /slack/commands", () => {
       expect(body.text).not.toMatch(/req-/);
     });
   }
+
+  it("with no text, opens the new-request modal (views.open with the trigger_id) and answers with an empty 200", async () => {
+    const requester = newUser();
+    const res = await postSigned("/slack/commands", commandForm(requester, "", { triggerId: `trigger-${requester}` }));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("");
+    const [opened] = await slackCalls((c) => c.method === "views.open" && c.args.trigger_id === `trigger-${requester}`);
+    expect(opened!.args.view).toMatchObject({ type: "modal", callback_id: "approval_new" });
+    const blocks = opened!.args.view.blocks.map((b: { block_id: string }) => b.block_id);
+    expect(blocks).toEqual(["type", "approver", "description", "amount", "due"]);
+  });
 
   it("refuses a request the requester would approve themselves", async () => {
     const me = newUser();

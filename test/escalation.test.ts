@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { click, dmOf, eventually, messagesIn, newUser, requestJson, startRequest, waitForStatus } from "./helpers";
+import { click, dmOf, eventually, messagesIn, newUser, reject, repliesIn, requestJson, startRequest, waitForStatus } from "./helpers";
 
 const ESCALATION_USER = env.ESCALATION_USER!;
 const text = (blocks: unknown) => JSON.stringify(blocks);
@@ -25,9 +25,11 @@ describe("escalation after a timeout, and expiry after the second", () => {
     expect(text(escalated.blocks)).toContain("Escalated to you");
     expect(text(escalated.blocks)).toContain("approval_approve");
     // Before escalating, the approver got a reminder in the thread of their DM.
-    const reminder = await eventually(async () => (await messagesIn(dmOf(approver))).find((m) => m.thread_ts), "the reminder");
-    expect(reminder.text).toContain("Reminder");
-    expect(reminder.thread_ts).toBe((await messagesIn(dmOf(approver)))[0]!.ts);
+    const root = (await messagesIn(dmOf(approver)))[0]!;
+    const reminder = await eventually(async () => (await repliesIn(dmOf(approver), root.ts)).find((m) => m.text.includes("Reminder")), "the reminder");
+    expect(reminder.thread_ts).toBe(root.ts);
+    // The escalation is in the thread too.
+    await eventually(async () => (await repliesIn(dmOf(approver), root.ts)).some((m) => m.text.includes("Escalated to level 2")), "the escalation reply");
     const first = await eventually(async () => (await messagesIn(dmOf(approver))).find((m) => m.updated > 0), "the first DM's escalation notice");
     expect(text(first.blocks)).toContain(`escalated to <@${ESCALATION_USER}>`);
     expect(text(first.blocks)).toContain("approval_approve");
@@ -45,7 +47,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
       expect(text(m.blocks)).not.toContain("approval_approve");
       expect(text(m.blocks)).toContain(`Approved* by <@${ESCALATION_USER}>`);
     }
-    expect((await messagesIn(dmOf(requester)))[0]!.text).toContain("approved");
+    await eventually(async () => (await messagesIn(dmOf(requester)))[1]?.text.includes("approved"), "the requester's outcome DM");
 
     const [instance] = await workflows.get();
     await instance!.waitForStatus("complete");
@@ -63,7 +65,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
     const id = await startRequest(requester, approver);
     await escalationDm(id);
     await eventually(async () => (await requestJson(id)).level === 2, "level 2");
-    await click(approver, id, "reject");
+    await reject(approver, id, "too risky");
     const done = await waitForStatus(id, "rejected");
     expect(done.decided_by).toBe(approver);
   });
@@ -84,7 +86,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
       expect(text(m.blocks)).not.toContain("approval_approve");
       expect(text(m.blocks)).toContain("Expired");
     }
-    const told = await eventually(async () => (await messagesIn(dmOf(requester)))[0], "the requester's DM");
+    const told = await eventually(async () => (await messagesIn(dmOf(requester)))[1], "the requester's DM");
     expect(told.text).toContain("expired");
 
     const [instance] = await workflows.get();

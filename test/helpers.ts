@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { slackSignature } from "../scripts/lib/signing.js";
-import { clickForm, commandForm } from "../scripts/lib/slack-payloads.js";
+import { clickForm, commandForm, viewSubmissionForm } from "../scripts/lib/slack-payloads.js";
 
 export const SIGNING_SECRET = env.SLACK_SIGNING_SECRET!;
 const SLACK = env.FAKE_SLACK_URL;
@@ -55,11 +55,37 @@ export async function startRequest(requester: string, approver: string, descript
   return id;
 }
 
-export const clickBody = (user: string, requestId: string, action: "approve" | "reject", hook = crypto.randomUUID()) =>
+export const clickBody = (user: string, requestId: string, action: "approve" | "reject" | "cancel", hook = crypto.randomUUID()) =>
   clickForm(user, requestId, action, { responseUrl: `${SLACK}/hooks/actions/${hook}` });
 
+/** Submits a modal, signed; returns the status and the JSON body (response_action errors) if any. */
+export async function submitView(
+  user: string,
+  view: { id?: string; callback_id: string; private_metadata?: string },
+  values: Parameters<typeof viewSubmissionForm>[2],
+): Promise<{ status: number; body: any }> {
+  const res = await postSigned("/slack/interactions", viewSubmissionForm(user, { id: view.id ?? `V${crypto.randomUUID().slice(0, 8).toUpperCase()}`, ...view }, values));
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * Reject as Slack users do: click Reject (which opens the reason modal via views.open), then
+ * submit the modal with the reason.
+ */
+export async function reject(user: string, requestId: string, reason = "Not during the release freeze"): Promise<{ status: number; body: any }> {
+  const clicked = await click(user, requestId, "reject");
+  expect(clicked.status).toBe(200);
+  const opened = await eventually(
+    async () => (await slackCalls((c) => c.method === "views.open" && c.args.view?.private_metadata === requestId)).at(-1),
+    "the reject-reason modal",
+  );
+  expect(opened.args.view.callback_id).toBe("approval_reject_reason");
+  return submitView(user, { callback_id: "approval_reject_reason", private_metadata: requestId }, { reason: { type: "plain_text_input", value: reason } });
+}
+
 /** A signed click; returns the HTTP status and the hook id its ephemeral reply (if any) goes to. */
-export async function click(user: string, requestId: string, action: "approve" | "reject"): Promise<{ status: number; hook: string }> {
+export async function click(user: string, requestId: string, action: "approve" | "reject" | "cancel"): Promise<{ status: number; hook: string }> {
   const hook = crypto.randomUUID();
   const res = await postSigned("/slack/interactions", clickBody(user, requestId, action, hook));
   await res.body?.cancel();
@@ -79,6 +105,11 @@ export interface SlackCall {
 export async function slackCalls(filter: (c: SlackCall) => boolean = () => true): Promise<SlackCall[]> {
   const res = await fetch(`${SLACK}/_control/calls`);
   return ((await res.json()) as SlackCall[]).filter(filter);
+}
+
+/** Slack calls addressed to one user: conversations.open for them, or posts/updates in their DM. */
+export async function callsTo(user: string): Promise<SlackCall[]> {
+  return slackCalls((c) => c.args.users === user || c.args.channel === dmOf(user) || c.args.user === user || c.args.user_id === user);
 }
 
 /** The calls concerning one set of users (by DM channel or user id anywhere in the args). */
@@ -105,9 +136,24 @@ export async function injectFaults(method: string, match: string, faults: Fault[
   expect(res.status).toBe(200);
 }
 
-export async function messagesIn(channel: string): Promise<{ ts: string; text: string; blocks: any[]; updated: number; thread_ts?: string }[]> {
+export interface FakeMessage {
+  ts: string;
+  text: string;
+  blocks: any[];
+  updated: number;
+  thread_ts?: string;
+}
+
+/** Top-level messages in a channel (thread replies left out; see repliesIn). */
+export async function messagesIn(channel: string): Promise<FakeMessage[]> {
   const res = await fetch(`${SLACK}/_control/messages?channel=${channel}`);
-  return res.json();
+  return ((await res.json()) as FakeMessage[]).filter((m) => !m.thread_ts);
+}
+
+/** Thread replies under one message. */
+export async function repliesIn(channel: string, ts: string): Promise<FakeMessage[]> {
+  const res = await fetch(`${SLACK}/_control/messages?channel=${channel}`);
+  return ((await res.json()) as FakeMessage[]).filter((m) => m.thread_ts === ts);
 }
 
 /** Polls until `check` returns a value (not undefined/false) or the time runs out. */

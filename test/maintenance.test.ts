@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { apiGet, approverDm, click, newUser, requestJson, startRequest, waitForStatus } from "./helpers";
+import { apiGet, approverDm, click, newUser, reject, requestJson, startRequest, waitForStatus } from "./helpers";
 
 /** Fires the Worker's cron handler, as the cron trigger would. */
 async function runMaintenance(scheduledTime: number) {
@@ -51,7 +51,7 @@ describe("GET /api/stats", () => {
     const approver = newUser();
     const id = await startRequest(newUser(), approver);
     await approverDm(approver);
-    await click(approver, id, "reject");
+    await reject(approver, id);
     await waitForStatus(id, "rejected");
     const after: any = await (await apiGet("/api/stats")).json();
     expect((after.byStatus.rejected ?? 0) - (before.byStatus.rejected ?? 0)).toBe(1);

@@ -10,6 +10,8 @@ import {
   eventually,
   messagesIn,
   newUser,
+  reject,
+  repliesIn,
   requestJson,
   responsesTo,
   slashCommand,
@@ -87,14 +89,14 @@ describe("request types from the policy", () => {
     expect(output).toMatchObject({ approvedBy: [QUORUM[0], QUORUM[2]] });
     const dm = (await messagesIn(dmOf(QUORUM[1]))).find((m) => JSON.stringify(m.blocks).includes(id))!;
     expect(JSON.stringify(dm.blocks)).toContain(`Approved* by <@${QUORUM[0]}>, <@${QUORUM[2]}>`);
-    const late = await click(QUORUM[1], id, "reject");
+    const late = await click(QUORUM[1], id, "approve");
     expect((await replyTo(late.hook)).text).toMatch(/already been decided/);
   });
 
   it("quorum: a single rejection decides", async () => {
     const id = await startTyped(newUser(), "expense", null, "A yacht");
     await eventually(async () => (await requestJson(id).catch(() => undefined))?.approvers?.length === 3, "the row");
-    await click(QUORUM[1], id, "reject");
+    await reject(QUORUM[1], id, "Over budget");
     expect((await waitForStatus(id, "rejected")).decided_by).toBe(QUORUM[1]);
   });
 
@@ -115,9 +117,11 @@ describe("request types from the policy", () => {
       "created", "notified", "reminded", "escalated", "notified", "reminded", "escalated", "notified", "approved",
     ]);
     // Level 1's approver got a reminder in the thread of their DM, and their DM was updated at each escalation.
-    const mine = await messagesIn(dmOf(approver));
-    expect(mine.filter((m) => m.thread_ts)).toHaveLength(1);
-    expect(mine[0]!.updated).toBeGreaterThanOrEqual(3);
+    const [mine] = await messagesIn(dmOf(approver));
+    const thread = await repliesIn(dmOf(approver), mine!.ts);
+    expect(thread.filter((m) => m.text.includes("Reminder"))).toHaveLength(1);
+    expect(thread.filter((m) => m.text.includes("Escalated to level"))).toHaveLength(2);
+    expect(mine!.updated).toBeGreaterThanOrEqual(3);
   });
 
   it("self-approval is refused by default and allowed where the policy says so", async () => {

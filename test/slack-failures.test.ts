@@ -66,6 +66,6 @@ describe("when Slack fails", () => {
     await injectFaults("chat.update", dm.ts, [{ error: "message_not_found" }]);
     await click(approver, id, "approve");
     await waitForStatus(id, "approved");
-    await eventually(async () => (await messagesIn(dmOf(requester))).length === 1, "the requester's DM");
+    await eventually(async () => (await messagesIn(dmOf(requester)))[1]?.text.includes("approved"), "the requester's outcome DM");
   });
 });

@@ -27,7 +27,7 @@ export function commandForm(user, text, opts = {}) {
  * A click on Approve or Reject in the clicker's DM with the app.
  * @param {string} user
  * @param {string} requestId  the button's value
- * @param {"approve" | "reject"} action
+ * @param {"approve" | "reject" | "cancel"} action
  * @param {{ responseUrl?: string }} [opts]
  */
 export function clickForm(user, requestId, action, opts = {}) {
@@ -43,6 +43,30 @@ export function clickForm(user, requestId, action, opts = {}) {
     channel: { id: dm, name: "directmessage" },
     response_url: opts.responseUrl ?? "https://hooks.slack.com/actions/T0LOCAL/1/local",
     actions: [{ action_id: `approval_${action}`, block_id: "decision", value: requestId, type: "button", action_ts: "1700000001.000200" }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/**
+ * A modal submission (view_submission) with the given input values, keyed by block id
+ * (each block holds one element whose action_id is the block id, as our modals are built).
+ * @param {string} user
+ * @param {{ id: string, callback_id: string, private_metadata?: string }} view
+ * @param {Record<string, { type: string, value?: string, selected_user?: string, selected_option?: { value: string }, selected_date?: string }>} values
+ */
+export function viewSubmissionForm(user, view, values) {
+  const payload = {
+    type: "view_submission",
+    team: { id: "T0LOCAL", domain: "local" },
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: "T0LOCAL" },
+    api_app_id: "A0LOCAL",
+    token: "deprecated-verification-token",
+    trigger_id: "1.2.local",
+    view: {
+      ...view,
+      type: "modal",
+      state: { values: Object.fromEntries(Object.entries(values).map(([block, v]) => [block, { [block]: v }])) },
+    },
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

@@ -51,7 +51,13 @@ const requestType = z
 export const policySchema = z
   .object({
     $comment: z.string().optional(),
-    types: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "type names are lowercase words like deploy"), requestType),
+    types: z.record(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,30}$/, "type names are lowercase words like deploy")
+        .refine((n) => !["help", "status", "list"].includes(n), "help, status and list are subcommands, not type names"),
+      requestType,
+    ),
   })
   .strict();
 

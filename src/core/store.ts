@@ -3,7 +3,7 @@
  * steps are upserts or keyed inserts, so a replayed step changes nothing.
  */
 
-export type RequestStatus = "pending" | "approved" | "rejected" | "expired" | "failed";
+export type RequestStatus = "pending" | "approved" | "rejected" | "expired" | "cancelled" | "failed";
 
 export interface RequestRow {
   id: string;
@@ -219,7 +219,7 @@ export async function releaseClaim(db: D1Database, id: string, user: string): Pr
 /** Ends a pending request (decided, expired or failed) with its audit entry, atomically. */
 export async function closeRequest(
   db: D1Database,
-  c: { id: string; status: Exclude<RequestStatus, "pending">; by: string | null; at: string; error?: string },
+  c: { id: string; status: Exclude<RequestStatus, "pending">; by: string | null; at: string; error?: string; detail?: string },
 ): Promise<void> {
   await db.batch([
     db
@@ -228,7 +228,7 @@ export async function closeRequest(
          WHERE id = ?1 AND status = 'pending'`,
       )
       .bind(c.id, c.status, c.by, c.at, c.error ?? null),
-    auditStatement(db, { requestId: c.id, key: "closed", event: c.status, actor: c.by, detail: c.error ?? null, at: c.at }),
+    auditStatement(db, { requestId: c.id, key: "closed", event: c.status, actor: c.by, detail: c.detail ?? c.error ?? null, at: c.at }),
   ]);
 }
 
@@ -322,4 +322,77 @@ export async function stats(db: D1Database): Promise<Stats> {
   result.decisionLatencySeconds = { count: l?.n ?? 0, average: round(l?.avg ?? null), max: round(l?.max ?? null) };
   for (const r of (actions?.results ?? []) as { status: string; n: number }[]) result.actions[r.status] = r.n;
   return result;
+}
+
+/** Records a key that must be used once; false when it was already used (an atomic insert). */
+export async function claimKey(db: D1Database, key: string): Promise<boolean> {
+  const row = await db
+    .prepare(`INSERT INTO idempotency_keys (key, created_at) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING RETURNING key`)
+    .bind(key, new Date().toISOString())
+    .first();
+  return row !== null;
+}
+
+/** The click route's check before opening the reject-reason modal (no write). */
+export async function decisionBlocker(db: D1Database, id: string, user: string): Promise<Exclude<VoteResult, { ok: true }> | null> {
+  const row = await getRequest(db, id);
+  if (!row) return { ok: false, reason: "unknown" };
+  if (row.status !== "pending") return { ok: false, reason: "closed", status: row.status, by: row.decided_by };
+  if (row.claimed_by) return { ok: false, reason: "closed", status: row.status, by: row.claimed_by };
+  if (!row.allow_self && row.requester === user) return { ok: false, reason: "own_request" };
+  if (!row.approvers.includes(user)) return { ok: false, reason: "not_approver" };
+  const mine = await db.prepare(`SELECT decision FROM votes WHERE request_id = ?1 AND user_id = ?2`).bind(id, user).first<{ decision: string }>();
+  if (mine) return { ok: false, reason: "already_voted", decision: mine.decision };
+  return null;
+}
+
+/** The requester cancels: claims the pending request for the cancellation, atomically. */
+export async function claimCancel(db: D1Database, id: string, user: string, at: string): Promise<{ ok: true } | { ok: false; reason: "unknown" | "not_requester" } | { ok: false; reason: "closed"; status: RequestStatus; by: string | null }> {
+  const claimed = await db
+    .prepare(`UPDATE requests SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1 AND requester = ?2 AND status = 'pending' AND claimed_by IS NULL RETURNING id`)
+    .bind(id, user, at)
+    .first();
+  if (claimed) return { ok: true };
+  const row = await getRequest(db, id);
+  if (!row) return { ok: false, reason: "unknown" };
+  if (row.requester !== user) return { ok: false, reason: "not_requester" };
+  return { ok: false, reason: "closed", status: row.status, by: row.claimed_by ?? row.decided_by };
+}
+
+export interface ListedRequest {
+  id: string;
+  type: string;
+  requester: string;
+  description: string;
+  status: RequestStatus;
+  created_at: string;
+}
+
+/** Pending requests `user` can still decide (an approver who has not voted), oldest first. */
+export async function waitingFor(db: D1Database, user: string, limit = 10): Promise<ListedRequest[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT r.id, r.type, r.requester, r.description, r.status, r.created_at FROM requests r
+       WHERE r.status = 'pending' AND r.claimed_by IS NULL
+         AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?1)
+         AND (r.allow_self = 1 OR r.requester != ?1)
+         AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.request_id = r.id AND v.user_id = ?1)
+       ORDER BY r.created_at LIMIT ?2`,
+    )
+    .bind(user, limit)
+    .all<ListedRequest>();
+  return results;
+}
+
+/** A requester's requests: open ones first, then the latest closed ones. */
+export async function requestsBy(db: D1Database, user: string, limit = 10, onlyOpen = false): Promise<ListedRequest[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, type, requester, description, status, created_at FROM requests
+       WHERE requester = ?1 ${onlyOpen ? "AND status = 'pending'" : ""}
+       ORDER BY status = 'pending' DESC, created_at DESC LIMIT ?2`,
+    )
+    .bind(user, limit)
+    .all<ListedRequest>();
+  return results;
 }

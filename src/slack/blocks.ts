@@ -1,7 +1,16 @@
 import type { MessageContent } from "./client";
+import { ACTIONS, DESCRIPTION_MAX, VIEWS } from "./payloads";
 
-/** Slack's Block Kit limits (section text 3000 chars; we keep a margin). */
+/** Slack's Block Kit limits: section text 3000 chars (we keep a margin), 50 blocks per message or view. */
 const SECTION_TEXT_MAX = 2900;
+const MAX_BLOCKS = 50;
+
+/** Keeps a block list within Slack's 50, saying how many were left out. */
+export function capBlocks(blocks: unknown[]): unknown[] {
+  if (blocks.length <= MAX_BLOCKS) return blocks;
+  const kept = blocks.slice(0, MAX_BLOCKS - 1);
+  return [...kept, { type: "context", elements: [{ type: "mrkdwn", text: `…and ${blocks.length - kept.length} more` }] }];
+}
 
 /**
  * Escapes user text for mrkdwn: Slack treats <...> as links and mentions, so a description such
@@ -49,8 +58,8 @@ function requestSection(req: RequestSummary): unknown[] {
 }
 
 /** Action ids of the decision buttons; the button value carries only the request id. */
-export const APPROVE_ACTION = "approval_approve";
-export const REJECT_ACTION = "approval_reject";
+export const APPROVE_ACTION = ACTIONS.approve;
+export const REJECT_ACTION = ACTIONS.reject;
 
 function decisionButtons(requestId: string): unknown {
   return {
@@ -96,7 +105,8 @@ export function reminderMessage(req: RequestSummary): MessageContent {
 
 export type Outcome =
   | { status: "approved"; by: string; approvedBy?: string[]; at: string }
-  | { status: "rejected"; by: string; at: string }
+  | { status: "rejected"; by: string; at: string; reason?: string }
+  | { status: "cancelled"; by: string; at: string }
   | { status: "expired"; at: string };
 
 export type ActionView = { state: "running"; progress: number | null } | { state: "succeeded" | "failed" | "unconfirmed"; detail: string };
@@ -121,7 +131,9 @@ function outcomeLine(outcome: Outcome): string {
       return `:white_check_mark: *Approved* by ${by} ${slackTime(outcome.at)}`;
     }
     case "rejected":
-      return `:x: *Rejected* by ${mention(outcome.by)} ${slackTime(outcome.at)}`;
+      return `:x: *Rejected* by ${mention(outcome.by)} ${slackTime(outcome.at)}${outcome.reason ? `\n>${escapeText(outcome.reason).replace(/\n/g, "\n>")}` : ""}`;
+    case "cancelled":
+      return `:leftwards_arrow_with_hook: *Cancelled* by ${mention(outcome.by)} ${slackTime(outcome.at)}`;
     case "expired":
       return `:hourglass_flowing_sand: *Expired* ${slackTime(outcome.at)}: nobody decided in time`;
   }
@@ -146,11 +158,42 @@ export function actionHistoryLine(a: ActionView): string {
 /** The DM telling the requester how their request ended. */
 export function requesterOutcomeMessage(req: RequestSummary, outcome: Outcome): MessageContent {
   const what = `your request \`${req.id}\` (${truncate(escapeText(req.description), 200)})`;
-  const line =
-    outcome.status === "expired"
-      ? `:hourglass_flowing_sand: Nobody decided ${what} in time, so it expired.`
-      : `${outcome.status === "approved" ? ":white_check_mark:" : ":x:"} ${mention(outcome.by)} *${outcome.status}* ${what}.`;
+  let line: string;
+  if (outcome.status === "expired") line = `:hourglass_flowing_sand: Nobody decided ${what} in time, so it expired.`;
+  else if (outcome.status === "cancelled") line = `:leftwards_arrow_with_hook: You cancelled ${what}.`;
+  else {
+    line = `${outcome.status === "approved" ? ":white_check_mark:" : ":x:"} ${mention(outcome.by)} *${outcome.status}* ${what}.`;
+    if (outcome.status === "rejected" && outcome.reason) line += `\nReason: ${escapeText(outcome.reason)}`;
+  }
   return { text: line.replace(/\*/g, ""), blocks: [{ type: "section", text: { type: "mrkdwn", text: truncate(line) } }] };
+}
+
+/** The requester's receipt DM: who was asked, and a Cancel button while the request is pending. */
+export function requesterReceiptMessage(req: RequestSummary, approvers: string[], outcome?: Outcome): MessageContent {
+  const line = `:inbox_tray: Your request \`${req.id}\` (${truncate(escapeText(req.description), 200)}) is with ${approvers.map(mention).join(", ")}.`;
+  const blocks: unknown[] = [{ type: "section", text: { type: "mrkdwn", text: truncate(line) } }];
+  if (outcome) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: outcomeLine(outcome) }] });
+  else {
+    blocks.push({
+      type: "actions",
+      block_id: "cancel",
+      elements: [
+        {
+          type: "button",
+          action_id: ACTIONS.cancel,
+          text: { type: "plain_text", text: "Cancel request" },
+          value: req.id,
+          confirm: {
+            title: { type: "plain_text", text: "Cancel this request?" },
+            text: { type: "mrkdwn", text: "The approvers will see it was cancelled." },
+            confirm: { type: "plain_text", text: "Cancel it" },
+            deny: { type: "plain_text", text: "Keep it" },
+          },
+        },
+      ],
+    });
+  }
+  return { text: line, blocks };
 }
 
 /** The requester's DM when their request could not be processed. */
@@ -210,4 +253,117 @@ export function unknownRequestReply() {
 
 export function tryAgainReply() {
   return ephemeral(":warning: Your click could not be recorded just now. Please try again.");
+}
+
+// ---- Modals
+
+const plain = (text: string) => ({ type: "plain_text", text });
+
+/** The new-request modal opened by `/approval` with no text. */
+export function newRequestModal(types: { name: string; title: string }[]): Record<string, unknown> {
+  const options = [{ name: "default", title: "General approval" }, ...types].map((t) => ({ text: plain(t.title.slice(0, 75)), value: t.name }));
+  return {
+    type: "modal",
+    callback_id: VIEWS.newRequest,
+    title: plain("Ask for approval"),
+    submit: plain("Send"),
+    close: plain("Cancel"),
+    blocks: [
+      { type: "input", block_id: "type", label: plain("Type"), element: { type: "static_select", action_id: "type", options, initial_option: options[0] } },
+      { type: "input", block_id: "approver", optional: true, label: plain("Approver"), hint: plain("Needed unless the type names its approvers"), element: { type: "users_select", action_id: "approver" } },
+      { type: "input", block_id: "description", label: plain("What needs approving?"), element: { type: "plain_text_input", action_id: "description", multiline: true, max_length: DESCRIPTION_MAX } },
+      { type: "input", block_id: "amount", optional: true, label: plain("Amount"), element: { type: "plain_text_input", action_id: "amount", max_length: 20 } },
+      { type: "input", block_id: "due", optional: true, label: plain("Needed by"), element: { type: "datepicker", action_id: "due" } },
+    ],
+  };
+}
+
+/** The modal a Reject click opens: the reason is required. */
+export function rejectReasonModal(requestId: string): Record<string, unknown> {
+  return {
+    type: "modal",
+    callback_id: VIEWS.rejectReason,
+    private_metadata: requestId,
+    title: plain("Reject request"),
+    submit: plain("Reject"),
+    close: plain("Back"),
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: `Why are you rejecting \`${requestId}\`? The requester will see your reason.` } },
+      { type: "input", block_id: "reason", label: plain("Reason"), element: { type: "plain_text_input", action_id: "reason", multiline: true, min_length: 3, max_length: 1000 } },
+    ],
+  };
+}
+
+// ---- Status, lists and App Home
+
+export interface ListedRequestView {
+  id: string;
+  type: string;
+  requester: string;
+  description: string;
+  status: string;
+  created_at: string;
+}
+
+const STATUS_EMOJI: Record<string, string> = {
+  pending: ":hourglass:",
+  approved: ":white_check_mark:",
+  rejected: ":x:",
+  expired: ":hourglass_flowing_sand:",
+  cancelled: ":leftwards_arrow_with_hook:",
+  failed: ":warning:",
+};
+
+function listLine(r: ListedRequestView, withRequester: boolean): string {
+  const who = withRequester ? ` from ${mention(r.requester)}` : "";
+  return `${STATUS_EMOJI[r.status] ?? ""} \`${r.id}\` ${r.status}${who}: ${truncate(escapeText(r.description), 150)}`;
+}
+
+export function statusReply(r: {
+  id: string;
+  type: string;
+  status: string;
+  requester: string;
+  approvers: string[];
+  description: string;
+  decided_by: string | null;
+  created_at: string;
+  action_status: string | null;
+  action_progress: number | null;
+}) {
+  const lines = [
+    `${STATUS_EMOJI[r.status] ?? ""} *\`${r.id}\`* (${escapeText(r.type)}) is *${r.status}*${r.decided_by ? ` (${mention(r.decided_by)})` : ""}`,
+    `>${truncate(escapeText(r.description), 500)}`,
+    `Requested by ${mention(r.requester)} ${slackTime(r.created_at)}; approvers: ${r.approvers.map(mention).join(", ")}`,
+  ];
+  if (r.action_status) lines.push(`Action: ${r.action_status}${r.action_progress !== null ? ` (${r.action_progress}%)` : ""}`);
+  return ephemeral(lines.join("\n"));
+}
+
+export function listReply(waiting: ListedRequestView[], mine: ListedRequestView[]) {
+  const parts = [
+    `*Waiting for your decision* (${waiting.length}):`,
+    ...(waiting.length ? waiting.map((r) => listLine(r, true)) : ["nothing"]),
+    "",
+    `*Your open requests* (${mine.length}):`,
+    ...(mine.length ? mine.map((r) => listLine(r, false)) : ["nothing"]),
+  ];
+  return ephemeral(truncate(parts.join("\n"), 3900));
+}
+
+/** The App Home tab: requests waiting for this user (with buttons) and the user's own requests. */
+export function homeView(waiting: ListedRequestView[], mine: ListedRequestView[]): Record<string, unknown> {
+  const blocks: unknown[] = [{ type: "header", text: plain(`Waiting for you (${waiting.length})`) }];
+  if (waiting.length === 0) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "Nothing waits for your decision." }] });
+  for (const r of waiting) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: listLine(r, true) } }, decisionButtons(r.id));
+  }
+  blocks.push({ type: "divider" }, { type: "header", text: plain("Your requests") });
+  if (mine.length === 0) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "You have not asked for anything yet. Try `/approval`." }] });
+  for (const r of mine) blocks.push({ type: "section", text: { type: "mrkdwn", text: listLine(r, false) } });
+  return { type: "home", blocks: capBlocks(blocks) };
+}
+
+export function requestStartedProblem(problem: string) {
+  return ephemeral(problem);
 }

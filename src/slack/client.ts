@@ -66,6 +66,8 @@ export interface SlackClientOptions {
   /** e.g. https://slack.com/api/ or a local stand-in's URL; must end with a slash. */
   baseUrl: string;
   timeoutMs?: number;
+  /** Called before each post to a channel, to keep to Slack's pace (about 1 message/s/channel). */
+  pace?: (channel: string) => Promise<void>;
 }
 
 export interface PostedMessage {
@@ -138,6 +140,7 @@ export class SlackClient {
   }
 
   async postMessage(channel: string, content: MessageContent): Promise<PostedMessage> {
+    await this.options.pace?.(channel);
     const res = await this.call<{ channel: string; ts: string }>("chat.postMessage", {
       channel,
       ...content,
@@ -153,6 +156,7 @@ export class SlackClient {
 
   /** A reply in the thread of `parent`. */
   async postReply(parent: PostedMessage, content: MessageContent): Promise<PostedMessage> {
+    await this.options.pace?.(parent.channel);
     const res = await this.call<{ channel: string; ts: string }>("chat.postMessage", { channel: parent.channel, thread_ts: parent.ts, ...content });
     return { channel: res.channel, ts: res.ts };
   }

@@ -54,8 +54,10 @@ export function parseRequestText(text: string, types: string[]): ParsedRequestTe
   return { ok: true, type, approver, description };
 }
 
-export const DECISION_ACTIONS = { approval_approve: "approve", approval_reject: "reject" } as const;
-export type Decision = (typeof DECISION_ACTIONS)[keyof typeof DECISION_ACTIONS];
+/** Action ids of our buttons (Block Kit action_id): approve and reject (approvers), cancel (requester). */
+export const ACTIONS = { approve: "approval_approve", reject: "approval_reject", cancel: "approval_cancel" } as const;
+/** Callback ids of our modals. */
+export const VIEWS = { newRequest: "approval_new", rejectReason: "approval_reject_reason" } as const;
 
 const blockAction = z.object({
   action_id: z.string(),
@@ -76,9 +78,61 @@ export const blockActionsSchema = z.object({
 });
 export type BlockActions = z.infer<typeof blockActionsSchema>;
 
-/** Every interaction payload the route accepts (more types join this union later). */
-export const interactionSchema = z.discriminatedUnion("type", [blockActionsSchema]);
+/** One input's state in a submitted view: whichever of these its element type carries. */
+const inputValue = z.object({
+  type: z.string(),
+  value: z.string().nullable().optional(),
+  selected_user: z.string().nullable().optional(),
+  selected_option: z.object({ value: z.string() }).nullable().optional(),
+  selected_date: z.string().nullable().optional(),
+});
+
+const view = z.object({
+  id: z.string().min(1).max(64),
+  callback_id: z.string(),
+  private_metadata: z.string().max(3000).optional(),
+  state: z.object({ values: z.record(z.string(), z.record(z.string(), inputValue)) }).optional(),
+});
+
+/** A modal submitted (type view_submission). */
+export const viewSubmissionSchema = z.object({
+  type: z.literal("view_submission"),
+  user: z.object({ id: userId }),
+  view,
+  trigger_id: z.string().optional(),
+});
+export type ViewSubmission = z.infer<typeof viewSubmissionSchema>;
+
+const viewClosedSchema = z.object({ type: z.literal("view_closed"), user: z.object({ id: userId }), view });
+
+/** Every interaction payload the route accepts. */
+export const interactionSchema = z.discriminatedUnion("type", [blockActionsSchema, viewSubmissionSchema, viewClosedSchema]);
 export type Interaction = z.infer<typeof interactionSchema>;
+
+/** The value of input `blockId` in a submitted view (text, selected user/option or date). */
+export function viewValue(v: ViewSubmission["view"], blockId: string): string | undefined {
+  const input = Object.values(v.state?.values[blockId] ?? {})[0];
+  const value = input?.value ?? input?.selected_user ?? input?.selected_option?.value ?? input?.selected_date ?? undefined;
+  return value === null || value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+/** Events API bodies: the URL check when the app is set up, and event callbacks. */
+export const eventsSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("url_verification"), challenge: z.string().min(1).max(200) }),
+  z.object({
+    type: z.literal("event_callback"),
+    event_id: z.string().optional(),
+    event: z.object({ type: z.string(), user: z.string().optional(), tab: z.string().optional() }).loose(),
+  }),
+]);
+
+/** `/approval status <id>` and `/approval list`: read-only subcommands. */
+export function parseSubcommand(text: string): { kind: "status"; id: string | undefined } | { kind: "list" } | null {
+  const m = /^(status|list)\b\s*(\S*)\s*$/i.exec(text.trim());
+  if (!m) return null;
+  if (m[1]!.toLowerCase() === "list") return { kind: "list" };
+  return { kind: "status", id: m[2] || undefined };
+}
 
 /** Turns a zod error into one short line for a 400 answer. */
 export function describeZodError(error: z.ZodError): string {

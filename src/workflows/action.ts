@@ -5,10 +5,11 @@ import { CircuitBreaker } from "../core/breaker";
 import { durationMs } from "../core/duration";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
+import { channelPacer } from "../core/pacer";
 import * as store from "../core/store";
 import { callWebhook, pollStatus, WebhookRetryableError, type CallResult } from "../core/webhook";
 import type { Env } from "../env";
-import { decidedMessage, type ActionView, type Outcome, type RequestSummary } from "../slack/blocks";
+import { actionHistoryLine, decidedMessage, historyReply, type ActionView, type Outcome, type RequestSummary } from "../slack/blocks";
 import { SlackClient } from "../slack/client";
 import type { ActionParams } from "./action-params";
 import { ACTION_RESULT_EVENT, type ActionResult } from "./approval-params";
@@ -33,19 +34,25 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
     const p = event.payload;
     const config = loadConfig(this.env);
     const breaker = new CircuitBreaker(this.env.KV, { threshold: config.BREAKER_THRESHOLD, resetMs: durationMs(config.BREAKER_RESET) });
-    const slack = new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL });
+    const slack = new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL, pace: channelPacer(this.env.KV) });
     const host = new URL(p.action.url).host;
     const idempotencyKey = `${event.instanceId}-call-webhook`;
     const logFields = { requestId: p.requestId, instanceId: event.instanceId };
     const summary: RequestSummary = { id: p.requestId, title: p.body.title, requester: p.body.requester, description: p.body.description, createdAt: p.body.approvedAt };
     const outcome: Outcome = { status: "approved", by: p.body.approvedBy.at(-1)!, approvedBy: p.body.approvedBy, at: p.body.approvedAt };
 
-    const messages = await step.do("list messages", D1_STEP, () => store.listMessages(this.env.DB, p.requestId));
+    // The approvers' DMs (roles L<level>-<user>; the requester's receipt is not one of them).
+    const messages = (await step.do("list messages", D1_STEP, () => store.listMessages(this.env.DB, p.requestId))).filter((m) => m.role.startsWith("L"));
+    /** The action's state in each approver DM, and as a history reply in its thread. */
     const showInSlack = async (name: string, view: ActionView) => {
       for (const m of messages) {
         try {
           await slackStep(step, `${name} ${m.role}`, async () => {
             await slack.updateMessage(m, decidedMessage(summary, outcome, view));
+            return null;
+          });
+          await slackStep(step, `${name} history ${m.role}`, async () => {
+            await slack.postReply(m, historyReply(actionHistoryLine(view)));
             return null;
           });
         } catch {

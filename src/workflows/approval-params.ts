@@ -37,9 +37,12 @@ export type ApprovalParams = z.infer<typeof approvalParamsSchema>;
 /** The event the click route sends to the instance once a click decides the request. */
 export const DECISION_EVENT = "decision";
 export const decisionEventSchema = z.object({
-  decision: z.enum(["approve", "reject"]),
+  /** approve / reject by an approver, cancel by the requester. */
+  decision: z.enum(["approve", "reject", "cancel"]),
   user: userId,
   at: z.iso.datetime(),
+  /** Why it was rejected (required by the reject modal). */
+  reason: z.string().max(1000).optional(),
 });
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;
 
@@ -52,7 +55,7 @@ export const actionResultSchema = z.object({
 export type ActionResult = z.infer<typeof actionResultSchema>;
 
 export interface ApprovalOutput {
-  status: "approved" | "rejected" | "expired";
+  status: "approved" | "rejected" | "expired" | "cancelled";
   decidedBy: string | null;
   approvedBy: string[];
   at: string;

@@ -4,19 +4,23 @@ import { loadConfig } from "../config";
 import { durationMs, type DurationLabel } from "../core/duration";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
+import { channelPacer } from "../core/pacer";
 import * as store from "../core/store";
 import type { Env } from "../env";
 import {
   approvalRequestMessage,
   decidedMessage,
   escalatedNoticeMessage,
+  historyReply,
   reminderMessage,
+  requesterReceiptMessage,
   requesterOutcomeMessage,
   type ActionView,
   type Outcome,
   type RequestSummary,
 } from "../slack/blocks";
 import { SlackClient, type MessageContent, type PostedMessage } from "../slack/client";
+import { refreshHomes } from "../slack/home";
 import {
   ACTION_RESULT_EVENT,
   actionResultSchema,
@@ -47,7 +51,7 @@ export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
     if (!parsed.success) throw new NonRetryableError(`invalid approval params: ${parsed.error.issues[0]?.message}`);
     const params = parsed.data;
     const config = loadConfig(this.env);
-    const slack = new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL });
+    const slack = new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL, pace: channelPacer(this.env.KV) });
     const flow = new ApprovalFlow(this.env, slack, step, params, event.instanceId);
     try {
       return await flow.run();
@@ -73,6 +77,8 @@ class ApprovalFlow {
   private readonly summary: RequestSummary;
   /** The approvers' DMs in the order they were sent; rebuilt identically on replay. */
   private readonly messages: SentMessage[] = [];
+  /** The requester's receipt DM (with the Cancel button), once sent. */
+  private receipt: PostedMessage | null = null;
 
   constructor(
     private readonly env: Env,
@@ -121,6 +127,42 @@ class ApprovalFlow {
     return this.expire(params.levels.length);
   }
 
+  private approversSoFar(): string[] {
+    return [...new Set(this.messages.map((m) => m.role.slice(m.role.indexOf("-") + 1)))];
+  }
+
+  /** The requester's receipt: who was asked, with a Cancel button while pending. Optional. */
+  private async sendReceipt(): Promise<void> {
+    const sent = await this.optional("send receipt", async () => {
+      const channel = await this.slack.openDm(this.params.requester);
+      const m = await this.slack.postMessage(channel, requesterReceiptMessage(this.summary, this.params.levels[0]!.approvers));
+      return `${m.channel} ${m.ts}`;
+    });
+    if (sent) {
+      const [channel, ts] = sent.split(" ") as [string, string];
+      this.receipt = { channel, ts };
+      await this.step.do("record receipt", D1_STEP, async () => {
+        await store.saveMessage(this.env.DB, this.params.requestId, { role: "requester", user_id: this.params.requester, channel, ts });
+        return null;
+      });
+    }
+  }
+
+  /** Threaded history: one reply per change in the thread of every approver DM. */
+  private async history(tag: string, line: string, only?: SentMessage[]): Promise<void> {
+    for (const m of only ?? this.messages) {
+      await this.bestEffort(`history ${tag} ${m.role}`, async () => {
+        await this.slack.postReply(m.message, historyReply(line));
+      });
+    }
+  }
+
+  private async refreshHomes(tag: string, users: string[]): Promise<void> {
+    await this.bestEffort(`refresh homes ${tag}`, async () => {
+      await refreshHomes(this.env.KV, this.env.DB, this.slack, users);
+    });
+  }
+
   private async escalate(n: number, approvers: string[], quorum: number, added: string[]): Promise<void> {
     const previous = [...this.messages];
     await this.step.do(`escalate to level ${n}`, D1_STEP, async () => {
@@ -137,10 +179,15 @@ class ApprovalFlow {
     for (const m of previous) {
       await this.bestEffort(`mark escalated ${m.role} at level ${n}`, () => this.slack.updateMessage(m.message, escalatedNoticeMessage(this.summary, added)));
     }
+    await this.history(`escalated ${n}`, `:rotating_light: Escalated to level ${n}: ${added.map((u) => `<@${u}>`).join(", ")}`, previous);
   }
 
   private async waitForLevel(n: number, wait: DurationLabel, reminder: DurationLabel | null): Promise<DecisionEvent | null> {
-    if (n === 1) for (const user of this.params.levels[0]!.approvers) await this.notifyApprover(1, user, approvalRequestMessage(this.summary));
+    if (n === 1) {
+      for (const user of this.params.levels[0]!.approvers) await this.notifyApprover(1, user, approvalRequestMessage(this.summary));
+      await this.sendReceipt();
+    }
+    await this.refreshHomes(`level ${n}`, [...this.approversSoFar(), this.params.requester]);
     const remindAfter = reminder && durationMs(reminder) < durationMs(wait) ? reminder : null;
     const decision = await this.waitForDecision(`decision-${n}`, remindAfter ?? wait);
     if (decision || !remindAfter) return decision;
@@ -185,24 +232,24 @@ class ApprovalFlow {
   }
 
   private async decide(decision: DecisionEvent, level: number): Promise<ApprovalOutput> {
-    const status = decision.decision === "approve" ? "approved" : "rejected";
+    const status = ({ approve: "approved", reject: "rejected", cancel: "cancelled" } as const)[decision.decision];
     const approvedBy = await this.step.do("record decision", D1_STEP, async () => {
-      await store.closeRequest(this.env.DB, { id: this.params.requestId, status, by: decision.user, at: decision.at });
+      await store.closeRequest(this.env.DB, { id: this.params.requestId, status, by: decision.user, at: decision.at, ...(decision.reason ? { detail: decision.reason } : {}) });
       const latency = (Date.parse(decision.at) - Date.parse(this.params.createdAt)) / 1000;
       metric(this.env.METRICS, "request_decided", { type: this.params.type, detail: status, value: latency });
       this.log(`request ${status}`, "record decision", { decidedBy: decision.user, approvalLevel: level, latencySeconds: latency });
       return status === "approved" ? store.approvalsOf(this.env.DB, this.params.requestId) : [];
     });
-    const outcome: Outcome = status === "approved" ? { status, by: decision.user, approvedBy, at: decision.at } : { status, by: decision.user, at: decision.at };
+    const outcome: Outcome =
+      status === "approved"
+        ? { status, by: decision.user, approvedBy, at: decision.at }
+        : status === "rejected"
+          ? { status, by: decision.user, at: decision.at, ...(decision.reason ? { reason: decision.reason } : {}) }
+          : { status, by: decision.user, at: decision.at };
     const output: ApprovalOutput = { status, decidedBy: decision.user, approvedBy, at: decision.at, level };
-    if (status === "approved" && this.params.action) {
-      await this.updateMessages(outcome, { state: "running", progress: null });
-      await this.tellRequester(outcome);
-      output.action = await this.runAction(approvedBy.length ? approvedBy : [decision.user], decision.at);
-      return output;
-    }
-    await this.updateMessages(outcome);
-    await this.tellRequester(outcome);
+    const runsAction = status === "approved" && this.params.action;
+    await this.finish(outcome, runsAction ? { state: "running", progress: null } : undefined);
+    if (runsAction) output.action = await this.runAction(approvedBy.length ? approvedBy : [decision.user], decision.at);
     return output;
   }
 
@@ -214,9 +261,7 @@ class ApprovalFlow {
       this.log("request expired", "record expiry", { approvalLevel: level });
       return now;
     });
-    const outcome: Outcome = { status: "expired", at };
-    await this.updateMessages(outcome);
-    await this.tellRequester(outcome);
+    await this.finish({ status: "expired", at });
     return { status: "expired", decidedBy: null, approvedBy: [], at, level };
   }
 
@@ -275,18 +320,27 @@ class ApprovalFlow {
     return { ...result, via };
   }
 
-  /** Replaces the buttons of every approver DM with the outcome. */
-  private async updateMessages(outcome: Outcome, action?: ActionView): Promise<void> {
+  /**
+   * The outcome everywhere: approver DMs updated (buttons replaced) with a history reply in their
+   * threads, the receipt's Cancel button removed, the requester told, App Homes refreshed.
+   */
+  private async finish(outcome: Outcome, action?: ActionView): Promise<void> {
     for (const { role, message } of this.messages) {
       await this.bestEffort(`update message ${role}`, () => this.slack.updateMessage(message, decidedMessage(this.summary, outcome, action)));
     }
-  }
-
-  private async tellRequester(outcome: Outcome): Promise<void> {
-    await this.bestEffort("notify requester", async () => {
-      const channel = await this.slack.openDm(this.params.requester);
-      await this.slack.postMessage(channel, requesterOutcomeMessage(this.summary, outcome));
-    });
+    await this.history("outcome", decidedMessage(this.summary, outcome).text);
+    if (this.receipt) {
+      const receipt = this.receipt;
+      await this.bestEffort("update receipt", () => this.slack.updateMessage(receipt, requesterReceiptMessage(this.summary, this.params.levels[0]!.approvers, outcome)));
+    }
+    // The requester cancelled it themselves: no DM about it.
+    if (outcome.status !== "cancelled") {
+      await this.bestEffort("notify requester", async () => {
+        const channel = this.receipt?.channel ?? (await this.slack.openDm(this.params.requester));
+        await this.slack.postMessage(channel, requesterOutcomeMessage(this.summary, outcome));
+      });
+    }
+    await this.refreshHomes("outcome", [...this.approversSoFar(), this.params.requester]);
   }
 
   /**

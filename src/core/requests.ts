@@ -1,0 +1,71 @@
+import { loadConfig } from "../config";
+import type { Env } from "../env";
+import { createOnce } from "../workflows/steps";
+import { newRequestId } from "./ids";
+import { log } from "./log";
+import { DEFAULT_TYPE, findType, loadPolicy, resolveLevels } from "./policy";
+import { claimKey } from "./store";
+
+export interface NewRequest {
+  requester: string;
+  /** A policy type name, or undefined for the default type. */
+  type: string | undefined;
+  /** An approver named by the requester (replaces level 1's approvers). */
+  approver: string | undefined;
+  description: string;
+  /** A fixed id (derived from a modal view, so a second submit finds the first request). */
+  id?: string;
+}
+
+export type StartResult =
+  | { ok: true; id: string; approvers: string[]; quorum: number; existed: boolean }
+  | { ok: false; problem: string; field: "type" | "approver" };
+
+/** The request types a requester can pick (the policy's, plus the built-in default). */
+export function requestTypes(env: Env): { name: string; title: string }[] {
+  const policy = loadPolicy(env);
+  return Object.entries(policy.types)
+    .filter(([name]) => name !== DEFAULT_TYPE)
+    .map(([name, t]) => ({ name, title: t.title }));
+}
+
+/**
+ * Resolves the approver chain from the policy and starts the ApprovalWorkflow instance. Shared
+ * by the slash command and the modal, so both apply the same rules.
+ */
+export async function startRequest(env: Env, r: NewRequest): Promise<StartResult> {
+  const config = loadConfig(env);
+  const policy = loadPolicy(env);
+  const typeName = r.type ?? DEFAULT_TYPE;
+  const type = findType(policy, config, typeName);
+  if (!type) return { ok: false, problem: `Unknown request type "${typeName}".`, field: "type" };
+  const chain = resolveLevels(type, r.requester, r.approver);
+  if (!chain.ok) return { ok: false, problem: chain.problem, field: "approver" };
+
+  const id = r.id ?? newRequestId();
+  // A derived id must start one request only, even when two submits arrive at once.
+  if (r.id && !(await claimKey(env.DB, `request:${r.id}`))) {
+    return { ok: true, id, approvers: chain.levels[0]!.approvers, quorum: chain.levels[0]!.quorum, existed: true };
+  }
+  const created = await createOnce(env.APPROVAL, id, {
+    requestId: id,
+    type: typeName,
+    title: type.title,
+    requester: r.requester,
+    description: r.description,
+    levels: chain.levels,
+    allowSelf: type.allowSelfApproval,
+    ...(type.action ? { action: type.action } : {}),
+    createdAt: new Date().toISOString(),
+  });
+  const first = chain.levels[0]!;
+  log("info", created === "created" ? "request created" : "request already exists", { requestId: id, type: typeName, requester: r.requester });
+  return { ok: true, id, approvers: first.approvers, quorum: first.quorum, existed: created === "existed" };
+}
+
+/** A request id derived from something that must start one request only (e.g. a modal view id). */
+export async function derivedRequestId(source: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(source)));
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return `req-${Array.from(digest.slice(0, 12), (b) => alphabet[b % 36]).join("")}`;
+}
