@@ -1,0 +1,206 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { capBlocks, escapeText, homeView } from "../src/slack/blocks";
+import {
+  approverDm,
+  callsTo,
+  click,
+  dmOf,
+  eventually,
+  messagesIn,
+  newUser,
+  postSigned,
+  reject,
+  repliesIn,
+  requestJson,
+  responsesTo,
+  slackCalls,
+  slashCommand,
+  startRequest,
+  submitView,
+  waitForStatus,
+} from "./helpers";
+
+const replyTo = (hook: string) => eventually(async () => (await responsesTo(hook))[0]?.body, "the ephemeral reply");
+const text = (x: unknown) => JSON.stringify(x);
+
+/** Values of the new-request modal as Slack submits them. */
+function newRequestValues(v: { type?: string; approver?: string; description?: string; amount?: string; due?: string }) {
+  return {
+    type: { type: "static_select", selected_option: v.type ? { value: v.type } : null },
+    approver: { type: "users_select", selected_user: v.approver ?? null },
+    description: { type: "plain_text_input", value: v.description ?? null },
+    amount: { type: "plain_text_input", value: v.amount ?? null },
+    due: { type: "datepicker", selected_date: v.due ?? null },
+  };
+}
+
+describe("the new-request modal", () => {
+  it("shows errors next to the fields and starts nothing", async () => {
+    const requester = newUser();
+    const { status, body } = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", amount: "lots", due: "2001-01-01" }));
+    expect(status).toBe(200);
+    expect(body.response_action).toBe("errors");
+    expect(Object.keys(body.errors).sort()).toEqual(["amount", "description", "due"]);
+    const needsApprover = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", description: "Deploy" }));
+    expect(needsApprover.body).toEqual({ response_action: "errors", errors: { approver: "Name the approver as a mention, like `@maria`." } });
+    const self = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", approver: requester, description: "Mine" }));
+    expect(self.body.errors.approver).toMatch(/own request/);
+    expect(await callsTo(requester)).toEqual([]);
+  });
+
+  it("a valid submission starts the request; submitting the same view twice starts one", async () => {
+    const requester = newUser();
+    const approver = newUser();
+    const view = { id: `V${crypto.randomUUID().slice(0, 10).toUpperCase()}`, callback_id: "approval_new" };
+    const values = newRequestValues({ type: "deploy", approver, description: "Deploy billing-api", amount: "120", due: "2099-12-31" });
+    const [a, b] = await Promise.all([submitView(requester, view, values), submitView(requester, view, values)]);
+    expect([a, b]).toEqual([{ status: 200, body: null }, { status: 200, body: null }]);
+    const dm = await approverDm(approver);
+    expect(text(dm.blocks)).toContain("Deploy billing-api\\n>Amount: 120\\n>Needed by: 2099-12-31");
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await messagesIn(dmOf(approver))).length).toBe(1);
+    const { n } = (await env.DB.prepare(`SELECT count(*) AS n FROM requests WHERE requester = ?1`).bind(requester).first<{ n: number }>())!;
+    expect(n).toBe(1);
+  });
+});
+
+describe("reject with a reason", () => {
+  it("Reject opens the reason modal; an empty reason is refused next to the field", async () => {
+    const approver = newUser();
+    const id = await startRequest(newUser(), approver);
+    await approverDm(approver);
+    const tooShort = await reject(approver, id, "no");
+    expect(tooShort.body).toEqual({ response_action: "errors", errors: { reason: "Please say why (at least 3 characters)." } });
+    expect((await requestJson(id)).status).toBe("pending");
+  });
+
+  it("someone who may not decide gets an ephemeral reply instead of the modal", async () => {
+    const id = await startRequest(newUser(), newUser());
+    const stranger = newUser();
+    const { hook } = await click(stranger, id, "reject");
+    expect((await replyTo(hook)).text).toMatch(/can't decide this request/);
+    expect(await slackCalls((c) => c.method === "views.open" && c.args.view?.private_metadata === id)).toEqual([]);
+  });
+});
+
+describe("cancel", () => {
+  it("the requester cancels from the receipt: approvers' messages updated, the workflow ends cleanly", async () => {
+    const requester = newUser();
+    const approver = newUser();
+    const id = await startRequest(requester, approver);
+    await approverDm(approver);
+    await eventually(async () => (await messagesIn(dmOf(requester)))[0], "the receipt");
+    const notMine = await click(approver, id, "cancel");
+    expect((await replyTo(notMine.hook)).text).toMatch(/Only the requester can cancel/);
+
+    expect((await click(requester, id, "cancel")).status).toBe(200);
+    const done = await waitForStatus(id, "cancelled");
+    expect(done).toMatchObject({ decided_by: requester, workflow: { status: "complete" } });
+    const [dm] = await messagesIn(dmOf(approver));
+    expect(text(dm!.blocks)).toContain(`Cancelled* by <@${requester}>`);
+    expect(text(dm!.blocks)).not.toContain("approval_approve");
+    expect((await (await env.APPROVAL.get(id)).status()).output).toMatchObject({ status: "cancelled" });
+    // The approver's late click is told, not acted on.
+    const late = await click(approver, id, "approve");
+    expect((await replyTo(late.hook)).text).toMatch(/already been decided by/);
+  });
+});
+
+describe("status and lists", () => {
+  it("/approval status <id> answers the requester and approvers, nobody else", async () => {
+    const requester = newUser();
+    const approver = newUser();
+    const id = await startRequest(requester, approver, "Access to prod");
+    await approverDm(approver);
+    for (const who of [requester, approver]) {
+      const { body } = await slashCommand(who, `status ${id}`);
+      expect(body.response_type).toBe("ephemeral");
+      expect(body.text).toContain(`\`${id}\`* (default) is *pending*`);
+      expect(body.text).toContain("Access to prod");
+    }
+    const stranger = await slashCommand(newUser(), `status ${id}`);
+    expect(stranger.body.text).toMatch(/No request .* that you asked for or can decide/);
+    expect((await slashCommand(requester, "status nonsense")).body.text).toMatch(/with a request id/);
+  });
+
+  it("/approval list shows my pending decisions and my open requests", async () => {
+    const me = newUser();
+    const other = newUser();
+    const mine = await startRequest(me, other, "My laptop");
+    const forMe = await startRequest(other, me, "Their access");
+    await approverDm(me);
+    await approverDm(other);
+    const { body } = await slashCommand(me, "list");
+    expect(body.text).toMatch(new RegExp(`Waiting for your decision\\* \\(1\\):\\n:hourglass: \`${forMe}\``));
+    expect(body.text).toMatch(new RegExp(`Your open requests\\* \\(1\\):\\n:hourglass: \`${mine}\``));
+  });
+});
+
+describe("App Home (Events API)", () => {
+  const event = (e: unknown) => postSigned("/slack/events", JSON.stringify(e), { headers: { "content-type": "application/json" } });
+
+  it("answers the url_verification challenge (signed like every Slack route)", async () => {
+    const res = await event({ type: "url_verification", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", token: "x" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
+    const unsigned = await postSigned("/slack/events", JSON.stringify({ type: "url_verification", challenge: "x" }), { signature: null });
+    expect(unsigned.status).toBe(401);
+    expect((await event({ type: "nonsense" })).status).toBe(400);
+  });
+
+  it("app_home_opened publishes the home; later changes refresh it", async () => {
+    const me = newUser();
+    const requester = newUser();
+    const res = await event({ type: "event_callback", event_id: "Ev1", event: { type: "app_home_opened", user: me, tab: "home" } });
+    expect(res.status).toBe(200);
+    const first = await eventually(async () => (await slackCalls((c) => c.method === "views.publish" && c.args.user_id === me))[0], "the first publish");
+    expect(text(first.args.view)).toContain("Waiting for you (0)");
+
+    const id = await startRequest(requester, me, "Home test");
+    const waiting = await eventually(
+      async () => (await slackCalls((c) => c.method === "views.publish" && c.args.user_id === me)).find((c) => text(c.args.view).includes(id)),
+      "the refreshed home",
+    );
+    expect(text(waiting.args.view)).toContain("Waiting for you (1)");
+    expect(text(waiting.args.view)).toContain("approval_approve");
+    // The requester never opened the App Home: no publish for them.
+    expect(await slackCalls((c) => c.method === "views.publish" && c.args.user_id === requester)).toEqual([]);
+
+    await click(me, id, "approve");
+    await waitForStatus(id, "approved");
+    await eventually(
+      async () => text((await slackCalls((c) => c.method === "views.publish" && c.args.user_id === me)).at(-1)?.args.view).includes("Waiting for you (0)"),
+      "the home after the decision",
+    );
+  });
+});
+
+describe("Slack limits", () => {
+  it("descriptions are truncated to the section limit and user text is escaped", async () => {
+    const approver = newUser();
+    await startRequest(newUser(), approver, `<!here> ${"x".repeat(1990)}`);
+    const dm = await approverDm(approver);
+    for (const b of dm.blocks) if (b.type === "section") expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    expect(text(dm.blocks)).not.toContain("<!here>");
+    expect(escapeText("<@U1> & <#C1>")).toBe("&lt;@U1&gt; &amp; &lt;#C1&gt;");
+  });
+
+  it("views and messages stay within 50 blocks", () => {
+    expect(capBlocks(Array.from({ length: 80 }, () => ({ type: "divider" })))).toHaveLength(50);
+    const many = Array.from({ length: 40 }, (_, i) => ({ id: `req-${String(i).padStart(12, "0")}`, type: "default", requester: "U0A1", description: "x", status: "pending", created_at: "2026-01-01T00:00:00Z" }));
+    expect((homeView(many, many).blocks as unknown[]).length).toBeLessThanOrEqual(50);
+  });
+
+  it("posts to one channel are paced about a second apart", async () => {
+    const approver = newUser();
+    const id = await startRequest(newUser(), approver);
+    const dm = await approverDm(approver);
+    await click(approver, id, "approve");
+    const reply = await eventually(async () => (await repliesIn(dmOf(approver), dm.ts))[0], "the history reply");
+    const posts = (await callsTo(approver)).filter((c) => c.method === "chat.postMessage");
+    expect(posts).toHaveLength(2);
+    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(900);
+    expect(reply.thread_ts).toBe(dm.ts);
+  });
+});
