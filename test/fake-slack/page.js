@@ -236,15 +236,26 @@ function inputBlock(block) {
     default:
       control = el("pre", { text: JSON.stringify(e, null, 2) });
   }
-  const error = ui.modalErrors[block.block_id];
   return el(
     "div",
-    { class: `block input${error ? " has-error" : ""}`, dataset: { blockId: block.block_id } },
+    { class: "block input", dataset: { blockId: block.block_id } },
     el("label", { for: id }, textObject(block.label), block.optional ? el("span", { class: "optional", text: " (optional)" }) : null),
     control,
     block.hint ? el("div", { class: "hint" }, textObject(block.hint)) : null,
-    error ? el("div", { class: "error", role: "alert", text: error }) : null,
   );
+}
+
+/** Errors under their inputs and the modal's notice, without redrawing what the person typed. */
+function showModalFeedback(form) {
+  for (const wrap of form.querySelectorAll(".block.input")) {
+    const message = ui.modalErrors[wrap.dataset.blockId];
+    wrap.classList.toggle("has-error", Boolean(message));
+    wrap.querySelector(".error")?.remove();
+    if (message) wrap.append(el("div", { class: "error", role: "alert", text: message }));
+  }
+  const notice = form.querySelector(".modal-notice");
+  notice.hidden = !ui.modalNotice;
+  notice.textContent = ui.modalNotice;
 }
 
 function modalValues(form) {
@@ -272,32 +283,44 @@ function renderModal() {
     return;
   }
   // Keep what the person typed while the same view is shown; a new view or a new hash redraws.
-  const key = `${modal.view.id}:${modal.view.hash}:${JSON.stringify(ui.modalErrors)}:${ui.modalNotice}`;
-  if (ui.modalShown === key && !backdrop.hidden) return;
-  ui.modalShown = key;
-  const v = modal.view;
+  const key = `${modal.view.id}:${modal.view.hash}`;
+  if (ui.modalShown !== key || backdrop.hidden) {
+    if (ui.modalShown !== key && ui.modalShown) {
+      ui.modalErrors = {};
+      ui.modalNotice = "";
+    }
+    ui.modalShown = key;
+    drawModal(form, modal.view);
+    backdrop.hidden = false;
+  }
+  showModalFeedback(form);
+}
+
+function drawModal(form, v) {
   form.replaceChildren(
     el("div", { class: "modal-head" }, el("h2", { id: "modal-title" }, textObject(v.title)), el("button", { type: "button", class: "modal-x", "aria-label": "Close", onclick: closeModal, text: "×" })),
     el("div", { class: "modal-body" }, blocks(v.blocks, { form: true, onAction: sendAction })),
-    ui.modalNotice ? el("div", { class: "modal-notice", role: "alert", text: ui.modalNotice }) : null,
+    el("div", { class: "modal-notice", role: "alert", hidden: true }),
     el(
       "div",
       { class: "modal-foot" },
       el("button", { type: "button", class: "sk-button", onclick: closeModal, text: v.close?.text ?? "Cancel" }),
-      v.submit ? el("button", { type: "submit", class: "sk-button primary", id: "modal-submit", text: v.submit.text }) : null,
+      v.submit ? el("button", { type: "submit", class: "sk-button primary", id: "modal-submit", text: v.submit.text }) : "",
     ),
   );
   form.onsubmit = async (ev) => {
     ev.preventDefault();
     const submit = $("#modal-submit");
     if (submit) submit.disabled = true;
-    const out = await post("/_ui/view_submission", { view_id: v.id, values: modalValues(form) });
-    ui.modalErrors = out.errors ?? {};
-    ui.modalNotice = out.ok || out.errors ? "" : out.error ?? "";
-    ui.modalShown = "";
+    try {
+      const out = await post("/_ui/view_submission", { view_id: v.id, values: modalValues(form) });
+      ui.modalErrors = out.errors ?? {};
+      ui.modalNotice = out.ok || out.errors ? "" : out.error ?? "";
+    } finally {
+      if (submit) submit.disabled = false;
+    }
     await refresh();
   };
-  backdrop.hidden = false;
 }
 
 async function closeModal() {
