@@ -19,6 +19,7 @@ if (stack.realSlack) {
     3. Click Approve, and watch the request finish (both DMs update).
 
   Approval service  ${stack.url}        (Slack Web API stand-in: ${stack.fake.apiUrl})
+  Socket Mode       npm run bridge   (the page then delivers over the socket, through the bridge)
   Signed requests   npm run slack -- command U0REQUESTER "<@U0APPROVER|maria> Deploy billing-api v2.3"
 `);
 }

@@ -202,6 +202,6 @@ describe("modals and Block Kit on the stand-in's page (with a minimal test app)"
     expect(await dm.locator("blockquote strong").textContent()).toBe("bold");
     expect(await dm.locator("img").count()).toBe(0);
     expect(await dm.locator(".broadcast").count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
   });
 });
