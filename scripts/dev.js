@@ -4,11 +4,14 @@
 import { LOCAL } from "./lib/local-defaults.js";
 import { startLocalStack } from "./lib/local-stack.js";
 
-const stack = await startLocalStack();
+// PORT / STANDIN_PORT move the service and the stand-in off 8787 / 8790 when those are taken.
+const stack = await startLocalStack({ port: Number(process.env.PORT) || undefined, fakeSlackPort: Number(process.env.STANDIN_PORT) || undefined });
 if (stack.realSlack) {
   console.log(`
   Approval service  ${stack.url}
   Slack             real workspace (from .dev.vars)
+  Audit dashboard   ${stack.url}/dashboard
+  Socket Mode       npm run bridge   (SLACK_APP_TOKEN in .dev.vars: no public URL needed)
 `);
 } else {
   console.log(`
@@ -19,6 +22,7 @@ if (stack.realSlack) {
     3. Click Approve, and watch the request finish (both DMs update).
 
   Approval service  ${stack.url}        (Slack Web API stand-in: ${stack.fake.apiUrl})
+  Audit dashboard   ${stack.url}/dashboard
   Socket Mode       npm run bridge   (the page then delivers over the socket, through the bridge)
   Signed requests   npm run slack -- command U0REQUESTER "<@U0APPROVER|maria> Deploy billing-api v2.3"
 `);
