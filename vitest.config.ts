@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 /** A free loopback port for the fake Slack API, which test/global-setup.js starts on it. */
 async function freePort(): Promise<number> {
@@ -82,6 +82,8 @@ export default defineConfig({
     }),
   ],
   test: {
+    // test/e2e runs in Node against wrangler dev and a browser: `npm run test:browser`.
+    exclude: [...configDefaults.exclude, "test/e2e/**"],
     globalSetup: ["./test/global-setup.js"],
     setupFiles: ["./test/apply-migrations.ts"],
     // The Worker logs one JSON line per event; show them only for failing tests.

@@ -1,18 +1,32 @@
 // `npm run dev`: the service on http://127.0.0.1:8787 with local D1, KV and Workflows (state kept
-// in .wrangler/state, so waiting requests survive a restart), and the local Slack stand-in unless
-// .dev.vars configures a real Slack app.
+// in .wrangler/state, so waiting requests survive a restart), and the local Slack stand-in with
+// its workspace page unless .dev.vars configures a real Slack app.
+import { LOCAL } from "./lib/local-defaults.js";
 import { startLocalStack } from "./lib/local-stack.js";
 
-const stack = await startLocalStack();
-console.log(`
+// PORT / STANDIN_PORT move the service and the stand-in off 8787 / 8790 when those are taken.
+const stack = await startLocalStack({ port: Number(process.env.PORT) || undefined, fakeSlackPort: Number(process.env.STANDIN_PORT) || undefined });
+if (stack.realSlack) {
+  console.log(`
   Approval service  ${stack.url}
-  ${stack.realSlack ? "Slack             real workspace (from .dev.vars)" : `Slack stand-in    ${stack.fake.apiUrl}  (calls: ${stack.fake.url}/_control/calls)`}
-
-  Try it:
-    npm run slack -- command U0REQUESTER "<@U0APPROVER|maria> Deploy billing-api v2.3"
-    npm run slack -- click U0APPROVER <request id> approve
-    npm run slack -- show <request id>
+  Slack             real workspace (from .dev.vars)
+  Audit dashboard   ${stack.url}/dashboard
+  Socket Mode       npm run bridge   (SLACK_APP_TOKEN in .dev.vars: no public URL needed)
 `);
+} else {
+  console.log(`
+  Open the Slack stand-in:  ${stack.fake.pageUrl}
+
+    1. As Alex (requester), type in #general:  /approval @maria Deploy billing-api v2.3
+    2. Switch to Maria (approver): the DM from Approvals has Approve / Reject.
+    3. Click Approve, and watch the request finish (both DMs update).
+
+  Approval service  ${stack.url}        (Slack Web API stand-in: ${stack.fake.apiUrl})
+  Audit dashboard   ${stack.url}/dashboard
+  Socket Mode       npm run bridge   (the page then delivers over the socket, through the bridge)
+  Signed requests   npm run slack -- command U0REQUESTER "<@U0APPROVER|maria> Deploy billing-api v2.3"
+`);
+}
 
 const stop = async () => {
   await stack.stop();

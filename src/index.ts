@@ -3,6 +3,7 @@ import { log } from "./core/log";
 import type { Env } from "./env";
 import { apiRoutes } from "./routes/api";
 import type { AppEnv } from "./routes/app-env";
+import { dashboardRoutes } from "./routes/dashboard";
 import { slackRoutes } from "./routes/slack";
 import { createOnce } from "./workflows/steps";
 
@@ -15,6 +16,7 @@ const app = new Hono<AppEnv>();
 app.get("/", (c) => c.text("Slack approval service: POST /slack/commands, POST /slack/interactions, GET /api/requests/:id, GET /api/stats\n"));
 app.route("/slack", slackRoutes);
 app.route("/api", apiRoutes);
+app.route("/dashboard", dashboardRoutes);
 
 app.notFound((c) => c.json({ error: "not found" }, 404));
 app.onError((err, c) => {

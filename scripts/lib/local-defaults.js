@@ -3,6 +3,8 @@
 export const LOCAL = {
   port: 8787,
   fakeSlackPort: 8790,
+  // The app-level token the stand-in's apps.connections.open accepts (`npm run bridge`).
+  appToken: "xapp-1-local-dev-app-token",
   vars: {
     SLACK_SIGNING_SECRET: "local-dev-signing-secret",
     SLACK_BOT_TOKEN: "xoxb-local-dev-token",

@@ -7,10 +7,11 @@ import { LOCAL, readDevVars } from "./local-defaults.js";
 const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 /**
- * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean }} [opts]
+ * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean }} [opts]
  */
 export async function startLocalStack(opts = {}) {
   const port = opts.port ?? LOCAL.port;
+  const url = `http://127.0.0.1:${port}`;
   const persistTo = opts.persistTo ?? ".wrangler/state";
   const devVars = await readDevVars();
   const realSlack = Boolean(devVars.SLACK_BOT_TOKEN && devVars.SLACK_SIGNING_SECRET) && !opts.forceFakeSlack;
@@ -18,30 +19,51 @@ export async function startLocalStack(opts = {}) {
   let fake;
   const vars = { ...opts.vars };
   if (!realSlack) {
-    fake = await startFakeSlack({ port: opts.fakeSlackPort ?? LOCAL.fakeSlackPort, token: LOCAL.vars.SLACK_BOT_TOKEN });
+    const settings = { ...LOCAL.vars, ...opts.vars };
+    // The stand-in's page delivers what a person does there to this service, signed like Slack.
+    fake = await startFakeSlack({
+      port: opts.fakeSlackPort ?? LOCAL.fakeSlackPort,
+      token: settings.SLACK_BOT_TOKEN,
+      signingSecret: settings.SLACK_SIGNING_SECRET,
+      serviceUrl: url,
+      appToken: LOCAL.appToken,
+    });
     Object.assign(vars, { ...LOCAL.vars, SLACK_API_URL: fake.apiUrl, ...opts.vars });
   }
 
-  const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
-    env: wranglerEnv,
-    encoding: "utf8",
-  });
+  let migrate;
+  try {
+    migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+      env: wranglerEnv,
+      encoding: "utf8",
+    });
+  } finally {
+    if (migrate?.status !== 0) await fake?.close();
+  }
   if (migrate.status !== 0) throw new Error(`D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, { env: wranglerEnv, stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit", detached: true });
 
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+      try {
+        const res = await fetch(url);
+        if (res.ok) break;
+      } catch {}
+      if (Date.now() > deadline) throw new Error("wrangler dev did not start within 60 s");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (err) {
+    // Leave nothing running behind a failed start.
     try {
-      const res = await fetch(url);
-      if (res.ok) break;
+      process.kill(-child.pid, "SIGTERM");
     } catch {}
-    if (Date.now() > deadline) throw new Error("wrangler dev did not start within 60 s");
-    await new Promise((r) => setTimeout(r, 200));
+    await fake?.close();
+    throw err;
   }
 
   const signingSecret = realSlack ? devVars.SLACK_SIGNING_SECRET : vars.SLACK_SIGNING_SECRET;

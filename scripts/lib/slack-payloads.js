@@ -1,26 +1,70 @@
-// Form bodies shaped exactly like Slack's slash command and block_actions posts. Used by the
-// tests, `npm run slack` and the benchmarks, so all of them speak the same wire format.
+// Payloads shaped exactly like Slack's slash command, block_actions, view_submission and Events
+// API posts. Used by the tests, `npm run slack`, the benchmarks and the local Slack stand-in, so
+// all of them speak the same wire format. Over HTTP Slack sends a slash command as a form, an
+// interaction as a form with one `payload` field holding JSON, and an event as a JSON body; over
+// Socket Mode the same objects travel as the envelope's `payload`.
+
+const TEAM = { id: "T0LOCAL", domain: "local" };
+const APP_ID = "A0LOCAL";
+const VERIFICATION_TOKEN = "deprecated-verification-token";
 
 /**
+ * A slash command's fields (all strings, as Slack sends them).
  * @param {string} user  the Slack user id running the command
- * @param {string} text  what follows /approval
- * @param {{ responseUrl?: string, triggerId?: string }} [opts]
+ * @param {string} text  what follows the command
+ * @param {{ responseUrl?: string, triggerId?: string, channelId?: string, channelName?: string, userName?: string, command?: string }} [opts]
  */
-export function commandForm(user, text, opts = {}) {
-  return new URLSearchParams({
-    token: "deprecated-verification-token",
-    team_id: "T0LOCAL",
-    team_domain: "local",
-    channel_id: "C0GENERAL",
-    channel_name: "general",
+export function commandPayload(user, text, opts = {}) {
+  return {
+    token: VERIFICATION_TOKEN,
+    team_id: TEAM.id,
+    team_domain: TEAM.domain,
+    channel_id: opts.channelId ?? "C0GENERAL",
+    channel_name: opts.channelName ?? "general",
     user_id: user,
-    user_name: user.toLowerCase(),
-    command: "/approval",
+    user_name: opts.userName ?? user.toLowerCase(),
+    command: opts.command ?? "/approval",
     text,
-    api_app_id: "A0LOCAL",
+    api_app_id: APP_ID,
+    is_enterprise_install: "false",
     response_url: opts.responseUrl ?? "https://hooks.slack.com/commands/T0LOCAL/1/local",
     trigger_id: opts.triggerId ?? "1.2.local",
-  }).toString();
+  };
+}
+
+/** The form body of a slash command (application/x-www-form-urlencoded). */
+export function commandForm(user, text, opts = {}) {
+  return new URLSearchParams(commandPayload(user, text, opts)).toString();
+}
+
+/**
+ * A block_actions payload: a click on a button (or a menu choice) in a message.
+ * @param {{ user: string, userName?: string, channelId: string, channelName?: string, messageTs: string,
+ *   message?: object, actions: object[], responseUrl?: string, triggerId?: string, isEphemeral?: boolean }} p
+ */
+export function blockActionsPayload(p) {
+  const name = p.userName ?? p.user.toLowerCase();
+  return {
+    type: "block_actions",
+    user: { id: p.user, username: name, name, team_id: TEAM.id },
+    api_app_id: APP_ID,
+    token: VERIFICATION_TOKEN,
+    container: { type: "message", message_ts: p.messageTs, channel_id: p.channelId, is_ephemeral: p.isEphemeral ?? false },
+    trigger_id: p.triggerId ?? "1.2.local",
+    team: TEAM,
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: p.channelId, name: p.channelName ?? (p.channelId.startsWith("D") ? "directmessage" : "general") },
+    ...(p.message ? { message: p.message } : {}),
+    state: { values: {} },
+    response_url: p.responseUrl ?? "https://hooks.slack.com/actions/T0LOCAL/1/local",
+    actions: p.actions,
+  };
+}
+
+/** The form body Slack posts for any interaction payload: `payload=<JSON>`. */
+export function interactionForm(payload) {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
 /**
@@ -31,20 +75,72 @@ export function commandForm(user, text, opts = {}) {
  * @param {{ responseUrl?: string }} [opts]
  */
 export function clickForm(user, requestId, action, opts = {}) {
-  const dm = `D${user.slice(1)}`;
-  const payload = {
-    type: "block_actions",
-    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: "T0LOCAL" },
-    api_app_id: "A0LOCAL",
-    token: "deprecated-verification-token",
-    container: { type: "message", message_ts: "1700000000.000100", channel_id: dm, is_ephemeral: false },
-    trigger_id: "1.2.local",
-    team: { id: "T0LOCAL", domain: "local" },
-    channel: { id: dm, name: "directmessage" },
-    response_url: opts.responseUrl ?? "https://hooks.slack.com/actions/T0LOCAL/1/local",
+  const payload = blockActionsPayload({
+    user,
+    channelId: `D${user.slice(1)}`,
+    messageTs: "1700000000.000100",
+    responseUrl: opts.responseUrl ?? "https://hooks.slack.com/actions/T0LOCAL/1/local",
     actions: [{ action_id: `approval_${action}`, block_id: "decision", value: requestId, type: "button", action_ts: "1700000001.000200" }],
+  });
+  return interactionForm(payload);
+}
+
+/**
+ * A view_submission payload: the user pressed a modal's submit button.
+ * @param {{ user: string, userName?: string, view: object, values: object, triggerId?: string }} p
+ *   `view` as Slack holds it (id, callback_id, private_metadata, blocks, ...); `values` is
+ *   view.state.values: { [block_id]: { [action_id]: { type, value | selected_option | ... } } }
+ */
+export function viewSubmissionPayload(p) {
+  const name = p.userName ?? p.user.toLowerCase();
+  return {
+    type: "view_submission",
+    team: TEAM,
+    user: { id: p.user, username: name, name, team_id: TEAM.id },
+    api_app_id: APP_ID,
+    token: VERIFICATION_TOKEN,
+    trigger_id: p.triggerId ?? "1.2.local",
+    view: { ...p.view, state: { values: p.values } },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A view_closed payload (sent only for views opened with notify_on_close). */
+export function viewClosedPayload(p) {
+  const name = p.userName ?? p.user.toLowerCase();
+  return {
+    type: "view_closed",
+    team: TEAM,
+    user: { id: p.user, username: name, name, team_id: TEAM.id },
+    api_app_id: APP_ID,
+    token: VERIFICATION_TOKEN,
+    view: p.view,
+    is_cleared: false,
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
+/**
+ * An Events API callback wrapping one event (message.im, app_home_opened, ...).
+ * @param {object} event  the inner event, e.g. { type: "app_home_opened", user, channel, tab }
+ * @param {{ eventId?: string, botUser?: string }} [opts]
+ */
+export function eventCallback(event, opts = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    token: VERIFICATION_TOKEN,
+    team_id: TEAM.id,
+    api_app_id: APP_ID,
+    event: { event_ts: `${now}.000000`, ...event },
+    type: "event_callback",
+    event_id: opts.eventId ?? `Ev${now.toString(36).toUpperCase()}${Math.floor(Math.random() * 1e6)}`,
+    event_time: now,
+    authorizations: [{ enterprise_id: null, team_id: TEAM.id, user_id: opts.botUser ?? "U0BOT", is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  };
 }
 
 /**
@@ -55,18 +151,6 @@ export function clickForm(user, requestId, action, opts = {}) {
  * @param {Record<string, { type: string, value?: string, selected_user?: string, selected_option?: { value: string }, selected_date?: string }>} values
  */
 export function viewSubmissionForm(user, view, values) {
-  const payload = {
-    type: "view_submission",
-    team: { id: "T0LOCAL", domain: "local" },
-    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: "T0LOCAL" },
-    api_app_id: "A0LOCAL",
-    token: "deprecated-verification-token",
-    trigger_id: "1.2.local",
-    view: {
-      ...view,
-      type: "modal",
-      state: { values: Object.fromEntries(Object.entries(values).map(([block, v]) => [block, { [block]: v }])) },
-    },
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const state = Object.fromEntries(Object.entries(values).map(([block, v]) => [block, { [block]: v }]));
+  return interactionForm(viewSubmissionPayload({ user, view: { type: "modal", ...view }, values: state }));
 }

@@ -1,0 +1,498 @@
+/** @jsxImportSource hono/jsx */
+import { Hono, type Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { Child, FC } from "hono/jsx";
+import { z } from "zod";
+import { ConfigError, loadConfig } from "../config";
+import { getAudit, getRequest, listMessages, type AuditEntry, type MessageRow, type RequestStatus } from "../core/store";
+import { requestId as requestIdSchema, userId } from "../slack/payloads";
+import type { AppEnv } from "./app-env";
+
+/**
+ * The audit dashboard: requests with filters, one request's full timeline, and a CSV export.
+ * Server-rendered with Hono JSX (which escapes every value), no scripts, read-only SQL on the
+ * requests, messages and audit tables. Protected by API_TOKEN (bearer, or a cookie set from
+ * ?token=); open without a token only when served on a loopback host (wrangler dev).
+ */
+export const dashboardRoutes = new Hono<AppEnv>();
+
+const COOKIE = "approvals_dashboard";
+const STATUSES = ["pending", "approved", "rejected", "expired", "failed"] as const satisfies readonly RequestStatus[];
+const PAGE_SIZE = 50;
+const EXPORT_MAX = 10_000;
+const encoder = new TextEncoder();
+
+// ---- access
+
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  const [ha, hb] = await Promise.all([a, b].map((s) => crypto.subtle.digest("SHA-256", encoder.encode(s))));
+  return crypto.subtle.timingSafeEqual(ha!, hb!);
+}
+
+/** The cookie holds a value derived from API_TOKEN, never the token itself. */
+async function sessionValue(token: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", encoder.encode(token), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode("approvals-dashboard-session-v1"));
+  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** wrangler dev serves on 127.0.0.1 / localhost; Cloudflare never routes a loopback host to a Worker. */
+const isLoopback = (host: string) => host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+
+dashboardRoutes.use("*", async (c, next) => {
+  c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  c.header("X-Content-Type-Options", "nosniff");
+  c.header("Referrer-Policy", "no-referrer");
+  c.header("Cache-Control", "no-store");
+  const url = new URL(c.req.url);
+  if (isLoopback(url.hostname)) return next();
+
+  let token: string | undefined;
+  try {
+    token = loadConfig(c.env).API_TOKEN;
+  } catch (err) {
+    if (err instanceof ConfigError) return c.html(<Message title="Dashboard unavailable" text={err.message} />, 503);
+    throw err;
+  }
+  if (!token) return c.html(<Message title="Dashboard off" text="Set the API_TOKEN secret to use the dashboard." />, 503);
+
+  const given = c.req.query("token");
+  if (given !== undefined) {
+    if (!(await sameSecret(given, token))) return denied(c);
+    setCookie(c, COOKIE, await sessionValue(token), { httpOnly: true, secure: url.protocol === "https:", sameSite: "Strict", path: "/dashboard", maxAge: 8 * 3600 });
+    // Drop the token from the address bar (and from history and any Referer).
+    url.searchParams.delete("token");
+    return c.redirect(`${url.pathname}${url.search}`, 303);
+  }
+  const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+  if (bearer && (await sameSecret(bearer, token))) return next();
+  const cookie = getCookie(c, COOKIE);
+  if (cookie && (await sameSecret(cookie, await sessionValue(token)))) return next();
+  return denied(c);
+});
+
+function denied(c: Context<AppEnv>) {
+  c.header("WWW-Authenticate", 'Bearer realm="dashboard"');
+  return c.html(<Message title="Sign in to the dashboard" text="Open /dashboard?token=… with the API token once (it sets a cookie for this browser), or send Authorization: Bearer …." />, 401);
+}
+
+// ---- filters
+
+const dateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date like 2026-05-01").refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), "not a date");
+const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
+const filterSchema = z.object({
+  status: z.preprocess(blankToUndefined, z.enum(STATUSES).optional()),
+  requester: z.preprocess(blankToUndefined, userId.optional()),
+  approver: z.preprocess(blankToUndefined, userId.optional()),
+  from: z.preprocess(blankToUndefined, dateOnly.optional()),
+  to: z.preprocess(blankToUndefined, dateOnly.optional()),
+});
+type Filters = z.infer<typeof filterSchema>;
+
+function parseFilters(c: Context<AppEnv>): { ok: true; filters: Filters } | { ok: false; problem: string; raw: Record<string, string> } {
+  const raw = c.req.query();
+  const parsed = filterSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, filters: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { ok: false, problem: `${issue.path.join(".")}: ${issue.message}`, raw };
+}
+
+/** WHERE clause and bindings for the filters (created_at is an ISO timestamp in UTC). */
+function where(f: Filters, options: { withStatus: boolean } = { withStatus: true }): { sql: string; binds: unknown[] } {
+  const clauses: string[] = [];
+  const binds: unknown[] = [];
+  const add = (sql: string, ...values: unknown[]) => {
+    clauses.push(
+      sql.replace(/\?/g, () => {
+        binds.push(values.shift());
+        return `?${binds.length}`;
+      }),
+    );
+  };
+  if (options.withStatus && f.status) add("status = ?", f.status);
+  if (f.requester) add("requester = ?", f.requester);
+  if (f.approver) add("(decided_by = ? OR EXISTS (SELECT 1 FROM json_each(requests.approvers) WHERE value = ?))", f.approver, f.approver);
+  if (f.from) add("created_at >= ?", `${f.from}T00:00:00.000Z`);
+  if (f.to) add("created_at < ?", new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000).toISOString());
+  return { sql: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", binds };
+}
+
+interface ListedRequest {
+  id: string;
+  requester: string;
+  description: string;
+  approvers: string;
+  level: number;
+  status: RequestStatus;
+  decided_by: string | null;
+  decided_at: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const COLUMNS = "id, requester, description, approvers, level, status, decided_by, decided_at, error, created_at, updated_at";
+
+async function listRequests(db: D1Database, f: Filters, limit: number): Promise<ListedRequest[]> {
+  const w = where(f);
+  const { results } = await db
+    .prepare(`SELECT ${COLUMNS} FROM requests ${w.sql} ORDER BY created_at DESC, id DESC LIMIT ${limit}`)
+    .bind(...w.binds)
+    .all<ListedRequest>();
+  return results;
+}
+
+async function countByStatus(db: D1Database, f: Filters): Promise<Record<string, number>> {
+  const w = where(f, { withStatus: false });
+  const { results } = await db.prepare(`SELECT status, COUNT(*) AS n FROM requests ${w.sql} GROUP BY status`).bind(...w.binds).all<{ status: string; n: number }>();
+  return Object.fromEntries(results.map((r) => [r.status, r.n]));
+}
+
+const approversOf = (r: { approvers: string }): string[] => {
+  try {
+    return JSON.parse(r.approvers) as string[];
+  } catch {
+    return [];
+  }
+};
+
+// ---- pages
+
+dashboardRoutes.get("/", async (c) => {
+  const parsed = parseFilters(c);
+  if (!parsed.ok) {
+    return c.html(
+      <Layout title="Requests">
+        <FilterForm values={parsed.raw} />
+        <p class="problem">Invalid filter: {parsed.problem}</p>
+      </Layout>,
+      400,
+    );
+  }
+  const f = parsed.filters;
+  const [rows, counts] = await Promise.all([listRequests(c.env.DB, f, PAGE_SIZE + 1), countByStatus(c.env.DB, f)]);
+  const shown = rows.slice(0, PAGE_SIZE);
+  const query = new URLSearchParams(Object.entries(f).filter(([, v]) => v) as [string, string][]).toString();
+  const total = f.status ? counts[f.status] ?? 0 : Object.values(counts).reduce((a, b) => a + b, 0);
+  return c.html(
+    <Layout title="Requests">
+      <FilterForm values={f} />
+      <ul class="counts" aria-label="Requests by status">
+        {STATUSES.map((s) => (
+          <li>
+            <a href={`/dashboard?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(query)), status: s })}`} class={`count ${s}${f.status === s ? " selected" : ""}`}>
+              <strong>{counts[s] ?? 0}</strong> {s}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <p class="summary">
+        {shown.length === 0 ? "No requests match." : `Showing ${shown.length === total ? "all" : `the newest ${shown.length} of`} ${total} matching request${total === 1 ? "" : "s"}.`}{" "}
+        <a href={`/dashboard/export.csv${query ? `?${query}` : ""}`} class="export">
+          Export CSV
+        </a>
+      </p>
+      {shown.length > 0 && (
+        <table class="requests">
+          <thead>
+            <tr>
+              <th>Request</th>
+              <th>Status</th>
+              <th>Requester</th>
+              <th>Approvers</th>
+              <th>What</th>
+              <th>Created (UTC)</th>
+              <th>Decided</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr>
+                <td>
+                  <a href={`/dashboard/requests/${r.id}`}>
+                    <code>{r.id}</code>
+                  </a>
+                </td>
+                <td>
+                  <Status status={r.status} />
+                </td>
+                <td>
+                  <code>{r.requester}</code>
+                </td>
+                <td>
+                  {approversOf(r).map((a, i) => (
+                    <>
+                      {i > 0 && ", "}
+                      <code>{a}</code>
+                    </>
+                  ))}
+                  {r.level > 1 && <span class="note"> (escalated)</span>}
+                </td>
+                <td class="what">{shorten(r.description, 90)}</td>
+                <td class="time">{time(r.created_at)}</td>
+                <td class="time">{r.decided_by ? <code>{r.decided_by}</code> : r.status === "pending" ? "—" : r.error ? shorten(r.error, 40) : ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>,
+  );
+});
+
+dashboardRoutes.get("/export.csv", async (c) => {
+  const parsed = parseFilters(c);
+  if (!parsed.ok) return c.text(`Invalid filter: ${parsed.problem}\n`, 400);
+  const rows = await listRequests(c.env.DB, parsed.filters, EXPORT_MAX);
+  const header = ["id", "status", "requester", "approvers", "level", "decided_by", "decided_at", "created_at", "updated_at", "error", "description"];
+  const lines = [header.join(",")];
+  for (const r of rows) {
+    lines.push([r.id, r.status, r.requester, approversOf(r).join(" "), String(r.level), r.decided_by, r.decided_at, r.created_at, r.updated_at, r.error, r.description].map(csvCell).join(","));
+  }
+  c.header("Content-Type", "text/csv; charset=utf-8");
+  c.header("Content-Disposition", `attachment; filename="approvals-${new Date().toISOString().slice(0, 10)}.csv"`);
+  return c.body(`${lines.join("\r\n")}\r\n`);
+});
+
+dashboardRoutes.get("/requests/:id", async (c) => {
+  const id = requestIdSchema.safeParse(c.req.param("id"));
+  if (!id.success) return c.html(<Message title="Not a request id" text="Request ids look like req- and 12 letters or digits." />, 400);
+  const [row, audit, messages, workflow] = await Promise.all([getRequest(c.env.DB, id.data), getAudit(c.env.DB, id.data), listMessages(c.env.DB, id.data), workflowStatus(c.env.APPROVAL, id.data)]);
+  if (!row) return c.html(<Message title="Request not found" text={`No request ${id.data} is recorded.`} />, 404);
+  return c.html(
+    <Layout title={`Request ${row.id}`}>
+      <p>
+        <a href="/dashboard">← All requests</a>
+      </p>
+      <section class="request">
+        <h2>
+          <code>{row.id}</code> <Status status={row.status} />
+        </h2>
+        <blockquote>{row.description}</blockquote>
+        <dl>
+          <dt>Requester</dt>
+          <dd>
+            <code>{row.requester}</code>
+          </dd>
+          <dt>Approvers</dt>
+          <dd>
+            {row.approvers.map((a, i) => (
+              <>
+                {i > 0 && ", "}
+                <code>{a}</code>
+              </>
+            ))}{" "}
+            (level {row.level})
+          </dd>
+          <dt>Decided</dt>
+          <dd>{row.decided_by ? <>by <code>{row.decided_by}</code> at {time(row.decided_at)}</> : row.decided_at ? time(row.decided_at) : "not yet"}</dd>
+          {row.error && (
+            <>
+              <dt>Error</dt>
+              <dd class="problem">{row.error}</dd>
+            </>
+          )}
+          <dt>Created</dt>
+          <dd>{time(row.created_at)}</dd>
+          <dt>Updated</dt>
+          <dd>{time(row.updated_at)}</dd>
+          <dt>Workflow</dt>
+          <dd>{workflow ? `${workflow.status}${workflow.error ? ` (${workflow.error})` : ""}` : "no instance (cleaned up)"}</dd>
+        </dl>
+      </section>
+      <h2>Timeline</h2>
+      <Timeline audit={audit} />
+      <h2>Slack messages</h2>
+      <Messages messages={messages} />
+    </Layout>,
+  );
+});
+
+async function workflowStatus(binding: Workflow, id: string): Promise<{ status: string; error?: string } | null> {
+  try {
+    const s = await (await binding.get(id)).status();
+    return { status: s.status, ...(s.error ? { error: s.error.message } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+// ---- helpers and components
+
+const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const time = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "") : "");
+
+/** A CSV cell: quoted when needed, and never read as a formula by a spreadsheet. */
+export function csvCell(value: string | null | undefined): string {
+  let v = value ?? "";
+  if (/^[=+\-@\t\r]/.test(v)) v = `'${v}`;
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+const Status: FC<{ status: string }> = ({ status }) => <span class={`status ${status}`}>{status}</span>;
+
+const Timeline: FC<{ audit: AuditEntry[] }> = ({ audit }) =>
+  audit.length === 0 ? (
+    <p>No audit entries yet.</p>
+  ) : (
+    <ol class="timeline">
+      {audit.map((e) => (
+        <li class={`event ${e.event}`}>
+          <span class="at">{time(e.at)}</span>
+          <strong>{e.event}</strong>
+          {e.actor && (
+            <>
+              {" "}
+              <code>{e.actor}</code>
+            </>
+          )}
+          {e.detail && <div class="detail">{e.detail}</div>}
+        </li>
+      ))}
+    </ol>
+  );
+
+const Messages: FC<{ messages: MessageRow[] }> = ({ messages }) =>
+  messages.length === 0 ? (
+    <p>None recorded.</p>
+  ) : (
+    <table>
+      <thead>
+        <tr>
+          <th>Role</th>
+          <th>User</th>
+          <th>Channel</th>
+          <th>ts</th>
+        </tr>
+      </thead>
+      <tbody>
+        {messages.map((m) => (
+          <tr>
+            <td>{m.role}</td>
+            <td>
+              <code>{m.user_id}</code>
+            </td>
+            <td>
+              <code>{m.channel}</code>
+            </td>
+            <td>
+              <code>{m.ts}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+
+const FilterForm: FC<{ values: Partial<Record<keyof Filters, string | undefined>> }> = ({ values }) => (
+  <form class="filters" method="get" action="/dashboard">
+    <label>
+      Status
+      <select name="status">
+        <option value="">any</option>
+        {STATUSES.map((s) => (
+          <option value={s} selected={values.status === s}>
+            {s}
+          </option>
+        ))}
+      </select>
+    </label>
+    <label>
+      Requester
+      <input name="requester" value={values.requester ?? ""} placeholder="U0123ABCD" size={12} />
+    </label>
+    <label>
+      Approver
+      <input name="approver" value={values.approver ?? ""} placeholder="U0123ABCD" size={12} />
+    </label>
+    <label>
+      From
+      <input type="date" name="from" value={values.from ?? ""} />
+    </label>
+    <label>
+      To
+      <input type="date" name="to" value={values.to ?? ""} />
+    </label>
+    <button type="submit">Filter</button>
+    <a href="/dashboard" class="reset">
+      Reset
+    </a>
+  </form>
+);
+
+const Message: FC<{ title: string; text: string }> = ({ title, text }) => (
+  <Layout title={title}>
+    <p>{text}</p>
+  </Layout>
+);
+
+const Layout: FC<{ title: string; children?: Child }> = ({ title, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{`${title} · Approvals dashboard`}</title>
+      <link rel="icon" href="data:," />
+      {/* A constant of this file, never user text: it must not be HTML-escaped (quotes in font names). */}
+      <style dangerouslySetInnerHTML={{ __html: CSS }} />
+    </head>
+    <body>
+      <header>
+        <a href="/dashboard" class="brand">
+          Approvals · audit dashboard
+        </a>
+      </header>
+      <main>
+        <h1>{title}</h1>
+        {children}
+      </main>
+    </body>
+  </html>
+);
+
+const CSS = `
+:root { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1d1c1d; font-size: 15px; }
+body { margin: 0; background: #f7f7f8; }
+header { background: #3f0e40; padding: 12px 24px; }
+.brand { color: #fff; font-weight: 700; text-decoration: none; }
+main { max-width: 1200px; margin: 0 auto; padding: 8px 24px 40px; }
+h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
+a { color: #1264a3; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; }
+.filters { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-end; background: #fff; border: 1px solid #e2e2e2; border-radius: 8px; padding: 12px; }
+.filters label { display: flex; flex-direction: column; gap: 4px; font-size: 12px; color: #616061; }
+.filters input, .filters select { font: inherit; padding: 5px 8px; border: 1px solid #bbb; border-radius: 4px; }
+.filters button { font: inherit; padding: 6px 16px; border: 0; border-radius: 4px; background: #007a5a; color: #fff; font-weight: 700; }
+.reset { font-size: 13px; align-self: center; }
+.counts { list-style: none; display: flex; gap: 8px; padding: 0; margin: 16px 0 4px; flex-wrap: wrap; }
+.count { display: inline-block; padding: 6px 12px; border-radius: 16px; background: #fff; border: 1px solid #e2e2e2; text-decoration: none; color: inherit; }
+.count.selected { border-color: #1264a3; box-shadow: 0 0 0 1px #1264a3; }
+.summary { color: #616061; }
+.export { margin-left: 8px; font-weight: 700; }
+table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid #e2e2e2; border-radius: 8px; overflow: hidden; }
+th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid #eee; vertical-align: top; }
+th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #616061; background: #fafafa; }
+td.what { max-width: 360px; overflow-wrap: anywhere; }
+td.time { white-space: nowrap; font-size: 13px; }
+.note { color: #616061; font-size: 12px; }
+.status { display: inline-block; font-size: 12px; font-weight: 700; padding: 2px 8px; border-radius: 10px; background: #eee; }
+.status.pending { background: #fef3d0; color: #8a6100; }
+.status.approved { background: #daf2e6; color: #006644; }
+.status.rejected { background: #fde2ea; color: #a0003b; }
+.status.expired { background: #ececec; color: #555; }
+.status.failed { background: #fde2e2; color: #9b1c1c; }
+.request { background: #fff; border: 1px solid #e2e2e2; border-radius: 8px; padding: 4px 20px 12px; }
+blockquote { margin: 8px 0 16px; padding-left: 12px; border-left: 4px solid #ddd; white-space: pre-wrap; overflow-wrap: anywhere; }
+dl { display: grid; grid-template-columns: 120px 1fr; gap: 6px 12px; margin: 0; }
+dt { color: #616061; }
+dd { margin: 0; }
+.problem { color: #a0003b; }
+.timeline { list-style: none; padding: 0 0 0 16px; border-left: 3px solid #ddd; margin: 0; }
+.timeline li { position: relative; padding: 6px 0 10px 12px; }
+.timeline li::before { content: ""; position: absolute; left: -24px; top: 10px; width: 11px; height: 11px; border-radius: 50%; background: #1264a3; border: 2px solid #f7f7f8; }
+.timeline li.approved::before { background: #007a5a; }
+.timeline li.rejected::before, .timeline li.failed::before { background: #e01e5a; }
+.timeline li.escalated::before { background: #ecb22e; }
+.timeline .at { display: inline-block; min-width: 170px; color: #616061; font-size: 13px; font-family: ui-monospace, Menlo, Consolas, monospace; }
+.timeline .detail { color: #616061; font-size: 13px; margin-top: 2px; white-space: pre-wrap; overflow-wrap: anywhere; }
+`;

@@ -1,0 +1,129 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { approverDm, click, newUser, reject, startRequest, waitForStatus } from "./helpers";
+
+const TOKEN = env.API_TOKEN!;
+const PROD = "https://approvals.test";
+
+function get(path: string, headers: Record<string, string> = {}, base = PROD): Promise<Response> {
+  return exports.default.fetch(new Request(`${base}${path}`, { headers, redirect: "manual" }));
+}
+const asAdmin = (path: string) => get(path, { authorization: `Bearer ${TOKEN}` });
+
+describe("the dashboard's protection", () => {
+  it("asks for the token in production: 401 without it or with a wrong one, 200 with the bearer", async () => {
+    const anonymous = await get("/dashboard");
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toContain("Bearer");
+    expect(await anonymous.text()).not.toContain("<table");
+    expect((await get("/dashboard", { authorization: "Bearer not-the-token-at-all" })).status).toBe(401);
+    expect((await get("/dashboard/export.csv")).status).toBe(401);
+    expect((await get("/dashboard/requests/req-aaaaaaaaaaaa")).status).toBe(401);
+    const admin = await asAdmin("/dashboard");
+    expect(admin.status).toBe(200);
+    expect(admin.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(admin.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("?token= sets an HttpOnly cookie (not the token itself) and drops the token from the address", async () => {
+    const res = await get(`/dashboard?status=approved&token=${encodeURIComponent(TOKEN)}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/dashboard?status=approved");
+    const cookie = res.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/^approvals_dashboard=[0-9a-f]{64};/);
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("Secure");
+    expect(cookie).toContain("SameSite=Strict");
+    expect(cookie).toContain("Path=/dashboard");
+    expect(cookie).not.toContain(TOKEN);
+    const session = cookie.split(";")[0]!;
+    expect((await get("/dashboard", { cookie: session })).status).toBe(200);
+    expect((await get("/dashboard", { cookie: "approvals_dashboard=0000" })).status).toBe(401);
+    expect((await get("/dashboard?token=wrong-token-0123456789")).status).toBe(401);
+  });
+
+  it("is open without a token on a loopback host (wrangler dev)", async () => {
+    expect((await get("/dashboard", {}, "http://127.0.0.1:8787")).status).toBe(200);
+    expect((await get("/dashboard", {}, "http://localhost:8787")).status).toBe(200);
+    expect((await get("/dashboard", {}, "http://127.0.0.1.example.com")).status).toBe(401);
+  });
+});
+
+describe("the dashboard's pages", () => {
+  it("lists requests with filters by status, requester, approver and date", async () => {
+    const requester = newUser();
+    const [a, b] = [newUser(), newUser()];
+    const approved = await startRequest(requester, a, "Open the firewall for the billing VPN");
+    const pending = await startRequest(requester, b, "Give Sam read access to the finance drive");
+    await approverDm(a);
+    await approverDm(b);
+    expect((await click(a, approved, "approve")).status).toBe(200);
+    await waitForStatus(approved, "approved");
+
+    const mine = await (await asAdmin(`/dashboard?requester=${requester}`)).text();
+    expect(mine).toContain(approved);
+    expect(mine).toContain(pending);
+    expect(mine).toContain("Open the firewall for the billing VPN");
+
+    const onlyApproved = await (await asAdmin(`/dashboard?requester=${requester}&status=approved`)).text();
+    expect(onlyApproved).toContain(approved);
+    expect(onlyApproved).not.toContain(pending);
+
+    const byApprover = await (await asAdmin(`/dashboard?approver=${b}`)).text();
+    expect(byApprover).toContain(pending);
+    expect(byApprover).not.toContain(approved);
+
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect(await (await asAdmin(`/dashboard?requester=${requester}&from=${today}&to=${today}`)).text()).toContain(approved);
+    const later = await (await asAdmin(`/dashboard?requester=${requester}&from=${tomorrow}`)).text();
+    expect(later).not.toContain(approved);
+    expect(later).toContain("No requests match.");
+
+    const bad = await asAdmin("/dashboard?status=bogus");
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("Invalid filter: status");
+    expect((await asAdmin("/dashboard?from=2026-13-45")).status).toBe(400);
+  });
+
+  it("shows a request's full timeline, escapes every user text and never shows a secret", async () => {
+    const requester = newUser();
+    const approver = newUser();
+    const id = await startRequest(requester, approver, `<script>alert("x")</script> & "quotes"`);
+    await approverDm(approver);
+    await reject(approver, id, "Not <b>now</b>");
+    await waitForStatus(id, "rejected");
+
+    const res = await asAdmin(`/dashboard/requests/${id}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const events = [...html.matchAll(/<li class="event (\w+)">/g)].map((m) => m[1]);
+    expect(events).toEqual(["created", "notified", "rejected"]);
+    expect(html).toContain(`&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;`);
+    expect(html).not.toContain("<script>");
+    expect(html).toContain(`L1-${approver}`);
+    expect(html).toContain("Not &lt;b&gt;now&lt;/b&gt;");
+    for (const secret of [env.API_TOKEN!, env.SLACK_SIGNING_SECRET!, env.SLACK_BOT_TOKEN!]) expect(html).not.toContain(secret);
+
+    expect((await asAdmin("/dashboard/requests/req-000000000000")).status).toBe(404);
+    expect((await asAdmin("/dashboard/requests/not-an-id")).status).toBe(400);
+  });
+
+  it("exports the filtered requests as CSV, quoted and safe to open in a spreadsheet", async () => {
+    const requester = newUser();
+    const approver = newUser();
+    const id = await startRequest(requester, approver, `=HYPERLINK("http://evil.example","click"), then "quote"`);
+    await approverDm(approver);
+
+    const res = await asAdmin(`/dashboard/export.csv?requester=${requester}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="approvals-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const [header, row, end] = (await res.text()).split("\r\n");
+    expect(header).toBe("id,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description");
+    expect(row).toMatch(new RegExp(`^${id},pending,${requester},${approver},1,,,\\d{4}-`));
+    // The formula is neutralised with a leading quote, and the cell is quoted with "" escapes.
+    expect(row!.endsWith(`,"'=HYPERLINK(""http://evil.example"",""click""), then ""quote"""`)).toBe(true);
+    expect(end).toBe("");
+  });
+});

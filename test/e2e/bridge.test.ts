@@ -1,0 +1,127 @@
+// The Socket Mode bridge (`npm run bridge`), end to end: the stand-in serves apps.connections.open
+// and a WebSocket that sends Socket Mode envelopes and checks the acks; the bridge (a real
+// @slack/bolt app in a child process) forwards each payload to the service as a signed request
+// and acks with the route's answer.
+import { spawn, type ChildProcess } from "node:child_process";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { startFakeSlack } from "../fake-slack.js";
+import { startTinyApp } from "./tiny-app";
+
+const stack = inject("stack");
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+interface Bridge {
+  output: string[];
+  stop(): Promise<void>;
+}
+
+function startBridge(env: Record<string, string>): Bridge {
+  const child: ChildProcess = spawn(process.execPath, ["scripts/bridge.js"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const output: string[] = [];
+  child.stdout!.on("data", (d) => output.push(...String(d).trim().split("\n")));
+  child.stderr!.on("data", (d) => output.push(...String(d).trim().split("\n")));
+  const bridge = {
+    output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+  cleanup.push(() => bridge.stop());
+  return bridge;
+}
+
+async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
+const pagePost = async (base: string, path: string, body: unknown): Promise<any> =>
+  (await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
+const envelopes = (base: string) => getJson(`${base}/_control/envelopes`);
+
+describe("npm run bridge", () => {
+  it("relays a slash command and an Approve click from Socket Mode to the service and acks with its answers", async () => {
+    const base = stack.standinUrl;
+    await fetch(`${base}/_control/reset`, { method: "POST" });
+    const bridge = startBridge({ SERVICE_URL: stack.serviceUrl, SLACK_API_URL: `${base}/api/`, SLACK_APP_TOKEN: stack.appToken, SLACK_SIGNING_SECRET: stack.signingSecret });
+    await eventually(async () => (await envelopes(base)).connections === 1, "the bridge to connect");
+
+    const sent = await pagePost(base, "/_ui/command", { user: "U0REQUESTER", channel: "C0GENERAL", text: "/approval @maria Rotate the database password" });
+    expect(sent).toMatchObject({ ok: true });
+    const [command] = (await envelopes(base)).envelopes;
+    expect(command).toMatchObject({ type: "slash_commands", acked: true });
+    expect(command.ackMs).toBeLessThan(3000);
+    // The ack carries the route's own answer: Slack shows it as the command's reply.
+    expect(command.ackPayload).toMatchObject({ response_type: "ephemeral" });
+    const id = /req-[a-z0-9]{12}/.exec(command.ackPayload.text)![0];
+    const requesterView = await getJson(`${base}/_ui/state?user=U0REQUESTER`);
+    expect(requesterView.items.at(-1)).toMatchObject({ kind: "ephemeral", text: command.ackPayload.text });
+
+    const dm = await eventually(async () => (await getJson(`${base}/_control/messages?channel=D0APPROVER`)).find((m: any) => JSON.stringify(m.blocks).includes(id)), "the approver's DM");
+    expect(await pagePost(base, "/_ui/action", { user: "U0APPROVER", channel: "D0APPROVER", ts: dm.ts, block_id: "decision", action_id: "approval_approve" })).toMatchObject({ ok: true });
+    const click = (await envelopes(base)).envelopes[1];
+    expect(click).toMatchObject({ type: "interactive", acked: true, ackPayload: {} });
+    expect(click.ackMs).toBeLessThan(3000);
+
+    const done = await eventually(async () => {
+      const res = await fetch(`${stack.serviceUrl}/api/requests/${id}`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
+      const body: any = await res.json();
+      return body.status === "approved" ? body : undefined;
+    }, "the request to be approved");
+    expect(done).toMatchObject({ status: "approved", decided_by: "U0APPROVER" });
+    const deliveries = await getJson(`${base}/_control/deliveries`);
+    expect(deliveries.map((d: any) => [d.kind, d.via, d.ok])).toEqual([
+      ["command", "socket", true],
+      ["interaction", "socket", true],
+    ]);
+    expect(bridge.output.join("\n")).toMatch(/✓ \/approval from U0REQUESTER → \/slack\/commands 200 in \d+ ms, acked/);
+
+    // Once the bridge is gone the stand-in delivers over HTTP again.
+    await bridge.stop();
+    await eventually(async () => (await envelopes(base)).connections === 0, "the bridge to disconnect");
+  });
+
+  it("forwards events as signed JSON, relays in_channel answers, and never acks a route that is too slow", async () => {
+    const secret = "bridge-test-secret-0123456789";
+    const app = await startTinyApp(secret, async (r) => {
+      if (r.form.text === "slow") await new Promise((res) => setTimeout(res, 3200));
+      if (r.path === "/slack/commands") return { body: { response_type: "in_channel", text: `Hi <@${r.form.user_id}>` } };
+      return {};
+    });
+    cleanup.push(() => app.close());
+    const fake = await startFakeSlack({ token: "xoxb-bridge", appToken: "xapp-1-bridge" });
+    cleanup.push(() => fake.close());
+    const bridge = startBridge({ SERVICE_URL: app.url, SLACK_API_URL: fake.apiUrl, SLACK_APP_TOKEN: "xapp-1-bridge", SLACK_SIGNING_SECRET: secret });
+    await eventually(async () => (await envelopes(fake.url)).connections === 1, "the bridge to connect");
+
+    await pagePost(fake.url, "/_ui/command", { user: "U0ESCALATE", channel: "C0GENERAL", text: "/approval hello" });
+    expect(app.received[0]).toMatchObject({ path: "/slack/commands", signatureValid: true, form: { command: "/approval", text: "hello", user_id: "U0ESCALATE" } });
+    const general = await getJson(`${fake.url}/_control/messages?channel=C0GENERAL`);
+    expect(general.map((m: any) => m.text)).toEqual(["Hi <@U0ESCALATE>"]);
+
+    await pagePost(fake.url, "/_ui/message", { user: "U0ESCALATE", channel: "D0ESCALATE", text: "ping" });
+    const event = await eventually(async () => app.received.find((r) => r.path === "/slack/events"), "the event to be forwarded");
+    expect(event).toMatchObject({ signatureValid: true, contentType: "application/json", json: { type: "event_callback", event: { type: "message", text: "ping", user: "U0ESCALATE" } } });
+    const eventEnvelope = (await envelopes(fake.url)).envelopes.find((e: any) => e.type === "events_api");
+    expect(eventEnvelope).toMatchObject({ acked: true });
+
+    // A route slower than Slack's 3 s: the bridge does not ack, Slack reports the timeout.
+    const slow = await pagePost(fake.url, "/_ui/command", { user: "U0ESCALATE", channel: "C0GENERAL", text: "/approval slow" });
+    expect(slow).toMatchObject({ ok: false, error: "operation_timeout" });
+    const view = await getJson(`${fake.url}/_ui/state?user=U0ESCALATE`);
+    expect(view.items.at(-1)).toMatchObject({ kind: "ephemeral", text: '/approval failed with the error "operation_timeout"' });
+    await eventually(async () => bridge.output.some((l) => l.includes("not acked")), "the bridge to log the timeout");
+  });
+});

@@ -1,0 +1,49 @@
+// A minimal Slack app over HTTP for testing the stand-in itself (modals, signatures): it checks
+// Slack's v0 signature with scripts/lib/signing.js and answers with what the test asks.
+import { createServer, type Server } from "node:http";
+import { slackSignature } from "../../scripts/lib/signing.js";
+
+export interface Received {
+  path: string;
+  signatureValid: boolean;
+  contentType: string;
+  form: Record<string, string>;
+  payload?: any;
+  json?: any;
+}
+
+export async function startTinyApp(
+  secret: string,
+  answer: (r: Received) => Promise<{ status?: number; body?: unknown }> | { status?: number; body?: unknown },
+): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+  const received: Received[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const ts = String(req.headers["x-slack-request-timestamp"] ?? "");
+    const expected = await slackSignature(secret, ts, raw);
+    const contentType = String(req.headers["content-type"] ?? "");
+    const form = contentType.includes("x-www-form-urlencoded") ? Object.fromEntries(new URLSearchParams(raw)) : {};
+    const r: Received = {
+      path: req.url ?? "",
+      signatureValid: expected === req.headers["x-slack-signature"] && Math.abs(Date.now() / 1000 - Number(ts)) < 300,
+      contentType,
+      form,
+      payload: form.payload ? JSON.parse(form.payload) : undefined,
+      json: contentType.includes("json") ? JSON.parse(raw) : undefined,
+    };
+    received.push(r);
+    const out = r.signatureValid ? await answer(r) : { status: 401, body: { error: "invalid signature" } };
+    const body = out.body === undefined ? "" : JSON.stringify(out.body);
+    res.writeHead(out.status ?? 200, body ? { "content-type": "application/json" } : {});
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

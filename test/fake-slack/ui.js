@@ -1,0 +1,346 @@
+// The stand-in's workspace behaviour behind its web page: a person acting as one of the users
+// types a slash command, clicks a button, submits a modal or opens the app's Home tab, and the
+// stand-in delivers it to the app exactly as Slack would: over HTTP to the service's routes,
+// signed with the signing secret (scripts/lib/signing.js), or as a Socket Mode envelope when an
+// app is connected over Socket Mode. Whatever the app answers (the command's response, an
+// ephemeral reply to a response_url, a modal's response_action) is shown the way Slack shows it.
+import { randomBytes } from "node:crypto";
+import { signedHeaders } from "../../scripts/lib/signing.js";
+import {
+  blockActionsPayload,
+  commandPayload,
+  eventCallback,
+  interactionForm,
+  viewClosedPayload,
+  viewSubmissionPayload,
+} from "../../scripts/lib/slack-payloads.js";
+import { ACK_TIMEOUT_MS } from "./socket-mode.js";
+import { APP, CHANNELS, TEAM, USERS, dmChannel, escapeCommandText, findUser, missingRequiredInputs, viewStateValues } from "./workspace.js";
+
+/** Slash commands the app declares (slack-app-manifest.yaml). */
+const COMMANDS = ["/approval"];
+const PATHS = { command: "/slack/commands", interaction: "/slack/interactions", event: "/slack/events" };
+const SLACKBOT = "USLACKBOT";
+
+/**
+ * @param {{ state: any, options: { serviceUrl?: string, signingSecret?: string }, socket: any,
+ *   base: () => string, nextTs: () => string, changed: () => void }} ctx
+ */
+export function createWorkspaceUi(ctx) {
+  const { state, socket } = ctx;
+
+  function issueTrigger(user) {
+    const id = `${Date.now()}.${TEAM.id.slice(1)}.${randomBytes(8).toString("hex")}`;
+    state.triggers[id] = { user, at: Date.now() };
+    return id;
+  }
+
+  function issueHook(kind, context) {
+    const path = `/hooks/${kind}/${TEAM.id}/${++state.seq}/${randomBytes(8).toString("hex")}`;
+    state.hooks[path] = { ...context, uses: 0, at: Date.now() };
+    return `${ctx.base()}${path}`;
+  }
+
+  function ephemeral(user, channel, content, source) {
+    state.ephemerals.push({ ts: ctx.nextTs(), channel, user, text: content.text ?? "", blocks: content.blocks ?? [], source, at: Date.now() });
+  }
+
+  const slackbot = (user, channel, text) => ephemeral(user, channel, { text }, SLACKBOT);
+
+  function postAsBot(channel, content) {
+    const ts = ctx.nextTs();
+    state.messages.push({ ts, channel, text: content.text ?? "", blocks: content.blocks ?? [], updated: 0, bot_id: APP.botId, user: APP.botUser });
+    return ts;
+  }
+
+  /** Where deliveries go right now: a connected Socket Mode app wins, as in Slack. */
+  function route() {
+    if (socket.connections > 0) return { via: "socket", target: `Socket Mode (${socket.connections} connection${socket.connections > 1 ? "s" : ""})` };
+    if (ctx.options.serviceUrl) return { via: "http", target: ctx.options.serviceUrl };
+    return { via: "none", target: "no app connected" };
+  }
+
+  /**
+   * Delivers one payload to the app and returns its answer.
+   * @param {"command" | "interaction" | "event"} kind
+   * @returns {Promise<{ ok: boolean, status?: number, body?: any, error?: string }>}
+   */
+  async function deliver(kind, payload, user) {
+    const { via } = route();
+    const type = kind === "command" ? payload.command : kind === "event" ? payload.event.type : payload.type;
+    const record = { seq: ++state.seq, kind, type, user, via, path: PATHS[kind], at: Date.now() };
+    state.deliveries.push(record);
+    if (state.deliveries.length > 500) state.deliveries.shift();
+    const t0 = performance.now();
+    let result;
+    try {
+      if (via === "socket") result = await deliverOverSocket(kind, payload, record);
+      else if (via === "http") result = await deliverOverHttp(kind, payload, record);
+      else result = { ok: false, error: "no_app_connected" };
+    } finally {
+      record.ms = Math.round(performance.now() - t0);
+    }
+    record.ok = result.ok;
+    if (result.error) record.error = result.error;
+    ctx.changed();
+    return result;
+  }
+
+  async function deliverOverHttp(kind, payload, record) {
+    const { serviceUrl, signingSecret } = ctx.options;
+    if (!signingSecret) return { ok: false, error: "no_signing_secret" };
+    const body = kind === "command" ? new URLSearchParams(payload).toString() : kind === "event" ? JSON.stringify(payload) : interactionForm(payload);
+    const headers = await signedHeaders(signingSecret, body);
+    if (kind === "event") headers["content-type"] = "application/json";
+    let res;
+    try {
+      res = await fetch(new URL(PATHS[kind], serviceUrl), { method: "POST", headers, body, signal: AbortSignal.timeout(ACK_TIMEOUT_MS) });
+    } catch (err) {
+      return { ok: false, error: err.name === "TimeoutError" ? "operation_timeout" : "dispatch_failed" };
+    }
+    record.status = res.status;
+    const text = await res.text();
+    if (res.status !== 200) return { ok: false, status: res.status, error: "http_service_error" };
+    let parsed = text;
+    if ((res.headers.get("content-type") ?? "").includes("json")) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {}
+    }
+    return { ok: true, status: 200, body: parsed || null };
+  }
+
+  async function deliverOverSocket(kind, payload, record) {
+    const type = kind === "command" ? "slash_commands" : kind === "event" ? "events_api" : "interactive";
+    const acceptsResponse = kind === "command" || (kind === "interaction" && payload.type !== "block_actions");
+    const ack = await socket.send(type, payload, acceptsResponse);
+    record.envelope_id = ack.envelope_id;
+    if (!ack.acked) return { ok: false, error: ack.error };
+    record.ackMs = ack.ackMs;
+    const body = ack.ackPayload && Object.keys(ack.ackPayload).length ? ack.ackPayload : null;
+    return { ok: true, body };
+  }
+
+  /** Shows a command's (or a response_url's) answer where Slack shows it. */
+  function showAnswer(user, channel, body) {
+    if (!body) return;
+    if (typeof body === "string") return ephemeral(user, channel, { text: body }, APP.botUser);
+    if (!body.text && !body.blocks) return;
+    if (body.response_type === "in_channel") postAsBot(channel, body);
+    else ephemeral(user, channel, body, APP.botUser);
+  }
+
+  // ---- what the page can do
+
+  async function command({ user, channel, text }) {
+    const m = /^(\/[a-z0-9_-]+)(?:\s+([\s\S]*))?$/i.exec(String(text ?? "").trim());
+    if (!m) return { status: 400, body: { ok: false, error: "not a slash command" } };
+    const [, name, rest = ""] = m;
+    if (!COMMANDS.includes(name.toLowerCase())) {
+      slackbot(user, channel, `\`${name}\` is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.`);
+      ctx.changed();
+      return { status: 200, body: { ok: false, error: "invalid_command" } };
+    }
+    const u = findUser(user);
+    const channelName = channel.startsWith("D") ? "directmessage" : CHANNELS.find((c) => c.id === channel)?.name ?? "unknown";
+    const payload = commandPayload(user, escapeCommandText(rest), {
+      command: name.toLowerCase(),
+      channelId: channel,
+      channelName,
+      userName: u?.name,
+      triggerId: issueTrigger(user),
+      responseUrl: issueHook("commands", { user, channel }),
+    });
+    const answer = await deliver("command", payload, user);
+    if (!answer.ok) slackbot(user, channel, `${name} failed with the error "${answer.error}"`);
+    else showAnswer(user, channel, answer.body);
+    ctx.changed();
+    return { status: 200, body: { ok: answer.ok, error: answer.error, delivered: payload.text } };
+  }
+
+  function findElement(message, blockId, actionId) {
+    for (const block of message.blocks ?? []) {
+      if (blockId && block.block_id !== blockId) continue;
+      const elements = block.type === "actions" ? block.elements ?? [] : block.accessory ? [block.accessory] : [];
+      const el = elements.find((e) => e.action_id === actionId);
+      if (el) return { block, el };
+    }
+    return undefined;
+  }
+
+  async function action({ user, channel, ts, block_id, action_id, value }) {
+    const message =
+      state.messages.find((m) => m.channel === channel && m.ts === ts) ??
+      state.ephemerals.find((e) => e.channel === channel && e.ts === ts && e.user === user);
+    if (!message) return { status: 404, body: { ok: false, error: "message_not_found" } };
+    const found = findElement(message, block_id, action_id);
+    if (!found) return { status: 404, body: { ok: false, error: "action_not_found" } };
+    const { block, el } = found;
+    const act = { action_id, block_id: block.block_id, type: el.type, action_ts: ctx.nextTs() };
+    if (el.type === "button") Object.assign(act, { text: el.text, value: el.value, ...(el.style ? { style: el.style } : {}) });
+    else if (el.type === "static_select") act.selected_option = (el.options ?? []).find((o) => o.value === value) ?? null;
+    else if (el.type === "users_select") act.selected_user = value;
+    else if (el.type === "datepicker") act.selected_date = value;
+    const isEphemeral = !state.messages.includes(message);
+    const payload = blockActionsPayload({
+      user,
+      userName: findUser(user)?.name,
+      channelId: channel,
+      channelName: channel.startsWith("D") ? "directmessage" : CHANNELS.find((c) => c.id === channel)?.name,
+      messageTs: ts,
+      isEphemeral,
+      message: isEphemeral ? undefined : { type: "message", user: message.user, bot_id: message.bot_id, app_id: APP.id, team: TEAM.id, ts, text: message.text, blocks: message.blocks },
+      actions: [act],
+      triggerId: issueTrigger(user),
+      responseUrl: issueHook("actions", { user, channel, messageTs: ts }),
+    });
+    const answer = await deliver("interaction", payload, user);
+    if (!answer.ok) slackbot(user, channel, `:warning: ${APP.name} didn't respond to that click (${answer.error}${answer.status ? `, HTTP ${answer.status}` : ""}).`);
+    ctx.changed();
+    return { status: 200, body: { ok: answer.ok, error: answer.error } };
+  }
+
+  const stackOf = (user) => (state.modalStacks[user] ??= []);
+
+  async function submitView({ user, view_id, values: raw }) {
+    const stack = stackOf(user);
+    const view = state.views[view_id];
+    if (!view || stack.at(-1) !== view_id) return { status: 404, body: { ok: false, error: "view_not_found" } };
+    const values = viewStateValues(view, raw);
+    const missing = missingRequiredInputs(view, values);
+    if (Object.keys(missing).length) return { status: 200, body: { ok: false, errors: missing } };
+    const { user: _owner, ...publicView } = view;
+    const payload = viewSubmissionPayload({ user, userName: findUser(user)?.name, view: publicView, values, triggerId: issueTrigger(user) });
+    const answer = await deliver("interaction", payload, user);
+    if (!answer.ok) return { status: 200, body: { ok: false, error: "We had some trouble connecting. Try again?" } };
+    const body = answer.body && typeof answer.body === "object" ? answer.body : {};
+    switch (body.response_action) {
+      case "errors":
+        return { status: 200, body: { ok: false, errors: body.errors ?? {} } };
+      case "update":
+        state.views[view_id] = { ...view, ...completeView(body.view, view_id, user), id: view_id };
+        break;
+      case "push": {
+        const pushed = completeView(body.view, undefined, user);
+        state.views[pushed.id] = pushed;
+        stack.push(pushed.id);
+        break;
+      }
+      case "clear":
+        stack.length = 0;
+        break;
+      default:
+        stack.pop();
+    }
+    ctx.changed();
+    return { status: 200, body: { ok: true } };
+  }
+
+  async function closeView({ user, view_id }) {
+    const stack = stackOf(user);
+    const view = state.views[view_id];
+    if (!view || stack.at(-1) !== view_id) return { status: 404, body: { ok: false, error: "view_not_found" } };
+    stack.pop();
+    ctx.changed();
+    if (view.notify_on_close) {
+      const { user: _owner, ...publicView } = view;
+      await deliver("interaction", viewClosedPayload({ user, userName: findUser(user)?.name, view: publicView }), user);
+    }
+    return { status: 200, body: { ok: true } };
+  }
+
+  /** A plain message typed by a person; in the app's DM it is a message.im event for the app. */
+  async function message({ user, channel, text }) {
+    const clean = String(text ?? "").trim();
+    if (!clean) return { status: 400, body: { ok: false, error: "no_text" } };
+    const ts = ctx.nextTs();
+    state.messages.push({ ts, channel, text: clean, blocks: [], updated: 0, user });
+    ctx.changed();
+    if (channel === dmChannel(user)) {
+      const answer = await deliver("event", eventCallback({ type: "message", channel_type: "im", channel, user, text: clean, ts }), user);
+      return { status: 200, body: { ok: true, delivered: answer.ok, error: answer.error } };
+    }
+    return { status: 200, body: { ok: true } };
+  }
+
+  /** Opening the app's Home tab: Slack sends app_home_opened. */
+  async function openHome({ user }) {
+    const answer = await deliver("event", eventCallback({ type: "app_home_opened", user, channel: dmChannel(user), tab: "home" }), user);
+    return { status: 200, body: { ok: answer.ok, error: answer.error } };
+  }
+
+  /** A response_url post the stand-in issued: applied where Slack applies it. */
+  function applyHook(path, body) {
+    const hook = state.hooks[path];
+    if (!hook || !body || typeof body !== "object") return;
+    hook.uses++;
+    const original = hook.messageTs ? state.messages.find((m) => m.channel === hook.channel && m.ts === hook.messageTs) : undefined;
+    if (body.delete_original && original) {
+      state.messages.splice(state.messages.indexOf(original), 1);
+    } else if (body.replace_original === true && original) {
+      if (body.text !== undefined) original.text = body.text;
+      original.blocks = body.blocks ?? [];
+      original.updated++;
+    } else {
+      showAnswer(hook.user, hook.channel, body);
+    }
+  }
+
+  // ---- what the page reads
+
+  function snapshot(user) {
+    const visible = (channel) => channel === dmChannel(user) || CHANNELS.some((c) => c.id === channel);
+    const items = [
+      ...state.messages.filter((m) => visible(m.channel)).map((m) => ({ kind: "message", ...m })),
+      ...state.ephemerals.filter((e) => e.user === user).map((e) => ({ kind: "ephemeral", ...e })),
+    ].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+    const stack = stackOf(user);
+    const top = stack.length ? state.views[stack.at(-1)] : undefined;
+    const { via, target } = route();
+    return {
+      version: state.version,
+      team: TEAM,
+      app: { id: APP.id, name: APP.name, botUser: APP.botUser },
+      me: user,
+      users: USERS.map((u) => ({
+        ...u,
+        dm: dmChannel(u.id),
+        // per user, how much happened in their DM with the app (the page shows what is new)
+        activity: state.messages.filter((m) => m.channel === dmChannel(u.id) && m.user !== u.id).reduce((n, m) => n + 1 + m.updated, 0),
+      })),
+      channels: [...CHANNELS.map((c) => ({ ...c, kind: "channel" })), { id: dmChannel(user), name: APP.name, kind: "app" }],
+      items,
+      modal: top ? { id: top.id, depth: stack.length, view: top } : null,
+      home: state.homes[user] ?? null,
+      connection: { via, target },
+      deliveries: state.deliveries.slice(-15).map(({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs }) => ({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs })),
+      calls: state.calls.slice(-15).map(({ seq, method, result, at }) => ({ seq, method, result, at })),
+    };
+  }
+
+  return { command, action, submitView, closeView, message, openHome, applyHook, snapshot, route, deliver, issueTrigger };
+}
+
+/** A view as the Web API returns it: ids, hash and state filled in. */
+export function completeView(view, id, user) {
+  const v = typeof view === "string" ? JSON.parse(view) : view ?? {};
+  return {
+    type: "modal",
+    blocks: [],
+    private_metadata: "",
+    callback_id: "",
+    clear_on_close: false,
+    notify_on_close: false,
+    external_id: "",
+    ...v,
+    id: id ?? `V${randomBytes(5).toString("hex").toUpperCase()}`,
+    team_id: TEAM.id,
+    app_id: APP.id,
+    bot_id: APP.botId,
+    state: { values: {} },
+    hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString("hex")}`,
+    root_view_id: null,
+    previous_view_id: null,
+    user,
+  };
+}
