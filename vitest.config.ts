@@ -65,6 +65,7 @@ export const TEST_SETTINGS = {
   TEST_WEBHOOK_SECRET,
   BREAKER_THRESHOLD: "3",
   BREAKER_RESET: "1 minute",
+  LOCAL_DEV: "true",
 };
 
 export default defineConfig({

@@ -22,4 +22,6 @@ export interface Env {
   BREAKER_THRESHOLD?: string;
   BREAKER_RESET?: string;
   AUDIT_RETENTION?: string;
+  /** "true" only under `npm run dev` and the tests: opens the dashboard on loopback hosts. */
+  LOCAL_DEV?: string;
 }

@@ -17,7 +17,8 @@ export async function startLocalStack(opts = {}) {
   const realSlack = Boolean(devVars.SLACK_BOT_TOKEN && devVars.SLACK_SIGNING_SECRET) && !opts.forceFakeSlack;
 
   let fake;
-  const vars = { ...opts.vars };
+  // LOCAL_DEV opens the dashboard on loopback hosts; only local runs set it.
+  const vars = { LOCAL_DEV: "true", ...opts.vars };
   if (!realSlack) {
     const settings = { ...LOCAL.vars, ...opts.vars };
     // The stand-in's page delivers what a person does there to this service, signed like Slack.

@@ -36,7 +36,11 @@ async function sessionValue(token: string): Promise<string> {
   return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** wrangler dev serves on 127.0.0.1 / localhost; Cloudflare never routes a loopback host to a Worker. */
+/**
+ * wrangler dev serves on 127.0.0.1 / localhost. A loopback host alone is not proof of local dev
+ * (another Worker could call this one through a service binding with such a URL), so the open
+ * door also needs LOCAL_DEV=true, which only `npm run dev` and the tests set.
+ */
 const isLoopback = (host: string) => host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
 
 dashboardRoutes.use("*", async (c, next) => {
@@ -45,7 +49,7 @@ dashboardRoutes.use("*", async (c, next) => {
   c.header("Referrer-Policy", "no-referrer");
   c.header("Cache-Control", "no-store");
   const url = new URL(c.req.url);
-  if (isLoopback(url.hostname)) return next();
+  if (c.env.LOCAL_DEV === "true" && isLoopback(url.hostname)) return next();
 
   let token: string | undefined;
   try {
