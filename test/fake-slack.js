@@ -81,10 +81,15 @@ export async function startFakeSlack(options = {}) {
   }
 
   async function answerApi(call, method, args, auth, body, res) {
-    const fault = takeFault(method, body);
+    const fault = takeFault(method, body) ?? chaosFault();
     if (fault) {
-      call.result = fault.status ? `http_${fault.status}` : fault.error ?? "delay";
+      call.result = fault.status ? `http_${fault.status}` : fault.error ?? (fault.lost ? "lost" : "delay");
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.lost) {
+        // Slack did the work, but the answer never arrives (a timeout or a dropped connection).
+        if (auth === `Bearer ${token}`) api(method, args);
+        return res.socket?.destroy();
+      }
       if (fault.status) {
         const headers = fault.retryAfter ? { "retry-after": String(fault.retryAfter) } : {};
         return send(res, fault.status, fault.status === 429 ? { ok: false, error: "ratelimited" } : "upstream error", headers);
@@ -107,6 +112,18 @@ export async function startFakeSlack(options = {}) {
   function fail(call, res, error) {
     call.result = error;
     return send(res, 200, { ok: false, error });
+  }
+
+  /** Chaos mode: a share of all Web API calls fail at random (seeded, so a drill can be replayed). */
+  function chaosFault() {
+    const chaos = state.chaos;
+    if (!chaos || chaos.random() >= chaos.rate) return undefined;
+    const kind = chaos.kinds[Math.floor(chaos.random() * chaos.kinds.length)];
+    chaos.counts[kind] = (chaos.counts[kind] ?? 0) + 1;
+    if (kind === "500") return { status: 500 };
+    if (kind === "429") return { status: 429, retryAfter: 1 };
+    if (kind === "lost") return { lost: true };
+    return { delayMs: chaos.slowMs }; // "slow": answers, but after the client gave up
   }
 
   function takeFault(method, rawBody) {
@@ -132,9 +149,21 @@ export async function startFakeSlack(options = {}) {
         if (!args.text && !args.blocks) return { ok: false, error: "no_text" };
         const channel = /^[UW]/.test(args.channel) ? dmChannel(args.channel) : args.channel;
         const ts = nextTs();
-        const message = { ts, channel, text: args.text ?? "", blocks: args.blocks ?? [], thread_ts: args.thread_ts, updated: 0, bot_id: APP.botId, user: APP.botUser };
+        const message = { ts, channel, text: args.text ?? "", blocks: args.blocks ?? [], thread_ts: args.thread_ts, metadata: args.metadata, updated: 0, bot_id: APP.botId, user: APP.botUser };
         state.messages.push(message);
         return { ok: true, channel, ts, message: { type: "message", text: message.text, ts, bot_id: "B0BOT" } };
+      }
+      case "conversations.history": {
+        // Newest first, top-level messages only; metadata only with include_all_metadata.
+        if (!args.channel) return { ok: false, error: "channel_not_found" };
+        const limit = Math.min(Number(args.limit ?? 100), 1000);
+        const withMeta = args.include_all_metadata === true || args.include_all_metadata === "true";
+        const messages = state.messages
+          .filter((x) => x.channel === args.channel && !x.thread_ts)
+          .slice(-limit)
+          .reverse()
+          .map((x) => ({ type: "message", ts: x.ts, text: x.text, bot_id: x.bot_id, ...(withMeta && x.metadata ? { metadata: x.metadata } : {}) }));
+        return { ok: true, messages, has_more: false };
       }
       case "chat.update": {
         const message = state.messages.find((x) => x.channel === args.channel && x.ts === args.ts);
@@ -293,6 +322,17 @@ export async function startFakeSlack(options = {}) {
         state.faults.push({ method: rule.method, match: rule.match, queue: [...rule.faults] });
         return send(res, 200, { ok: true });
       }
+      case "/_control/chaos": {
+        // { rate: 0.3, kinds?: ["500", "429", "lost", "slow"], slowMs?: 12000, seed?: 1 } — rate 0 turns it off
+        const c = parseJson(body);
+        if (!c || typeof c.rate !== "number" || c.rate < 0 || c.rate > 1) return send(res, 400, { error: "expected {rate: 0..1}" });
+        let seed = c.seed ?? 1;
+        const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+        state.chaos = c.rate === 0 ? undefined : { rate: c.rate, kinds: c.kinds ?? ["500", "429", "lost", "slow"], slowMs: c.slowMs ?? 12_000, random, counts: {} };
+        return send(res, 200, { ok: true });
+      }
+      case "/_control/chaos-counts":
+        return send(res, 200, state.chaos?.counts ?? {});
       case "/_control/reset":
         Object.assign(state, { ...newState(), version: state.version });
         socket.reset();
@@ -346,7 +386,7 @@ const PAGE_HEADERS = {
 
 function newState() {
   return {
-    seq: 0, version: 0, calls: [], messages: [], responses: [], ephemerals: [], faults: [], lastSecond: 0, tsCounter: 0,
+    seq: 0, version: 0, chaos: undefined, calls: [], messages: [], responses: [], ephemerals: [], faults: [], lastSecond: 0, tsCounter: 0,
     // the page's workspace: deliveries to the app, issued trigger ids and response_urls, modals, Home tabs
     deliveries: [], triggers: {}, hooks: {}, views: {}, modalStacks: {}, homes: {},
   };
@@ -365,8 +405,8 @@ function parseJson(text) {
 function parseArgs(contentType = "", body) {
   if (contentType.includes("application/json")) return parseJson(body) ?? {};
   const args = Object.fromEntries(new URLSearchParams(body));
-  for (const k of ["blocks", "attachments", "view"]) if (typeof args[k] === "string") args[k] = parseJson(args[k]) ?? args[k];
-  for (const k of ["unfurl_links", "unfurl_media", "reply_broadcast"]) if (args[k] === "true" || args[k] === "false") args[k] = args[k] === "true";
+  for (const k of ["blocks", "attachments", "view", "metadata"]) if (typeof args[k] === "string") args[k] = parseJson(args[k]) ?? args[k];
+  for (const k of ["unfurl_links", "unfurl_media", "reply_broadcast", "include_all_metadata"]) if (args[k] === "true" || args[k] === "false") args[k] = args[k] === "true";
   return args;
 }
 

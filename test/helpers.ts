@@ -128,6 +128,8 @@ export interface Fault {
   retryAfter?: number;
   error?: string;
   delayMs?: number;
+  /** Slack does the work but the answer is lost (connection dropped). */
+  lost?: boolean;
 }
 
 /** The next calls of `method` whose body contains `match` fail as listed, in order. */

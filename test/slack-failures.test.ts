@@ -43,6 +43,21 @@ describe("when Slack fails", () => {
     expect(await messagesIn(dmOf(approver))).toHaveLength(1);
   });
 
+  it("Slack posted but the answer was lost: the retry finds the message (metadata) instead of posting twice", async () => {
+    const approver = newUser();
+    await injectFaults("chat.postMessage", dmOf(approver), [{ lost: true }]);
+    const id = await startRequest(newUser(), approver);
+    await approverDm(approver);
+    await eventually(async () => (await requestJson(id)).messages?.length >= 1, "the recorded message");
+    const attempts = await posts(approver);
+    expect(attempts.map((c) => c.result)).toEqual(["lost"]);
+    const lookups = (await callsFor(approver)).filter((c) => c.method === "conversations.history");
+    expect(lookups).toHaveLength(1);
+    const dms = await messagesIn(dmOf(approver));
+    expect(dms).toHaveLength(1);
+    expect((await requestJson(id)).messages.find((m: { role: string }) => m.role.startsWith("L1"))!.ts).toBe(dms[0]!.ts);
+  });
+
   it("invalid_auth: the workflow fails fast (no retries) and the request records the error", async () => {
     const requester = newUser();
     const approver = newUser();

@@ -49,6 +49,9 @@ function formEncode(args: Record<string, unknown>): string {
   return form.toString();
 }
 
+/** Slack message metadata event type marking the service's own posts. */
+const METADATA_EVENT = "approvals_message";
+
 /** A failure worth another try (5xx, 429, network, Slack's transient errors). */
 export class SlackRetryableError extends Error {
   override name = "SlackRetryableError";
@@ -139,15 +142,30 @@ export class SlackClient {
     return res.channel.id;
   }
 
-  async postMessage(channel: string, content: MessageContent): Promise<PostedMessage> {
+  /**
+   * Posts a message. With a `key`, the message carries it as Slack message metadata, so a retry
+   * can find a post whose answer was lost (see findPosted) instead of posting it twice.
+   */
+  async postMessage(channel: string, content: MessageContent, key?: string): Promise<PostedMessage> {
     await this.options.pace?.(channel);
     const res = await this.call<{ channel: string; ts: string }>("chat.postMessage", {
       channel,
       ...content,
       unfurl_links: false,
       unfurl_media: false,
+      ...(key ? { metadata: { event_type: METADATA_EVENT, event_payload: { key } } } : {}),
     });
     return { channel: res.channel, ts: res.ts };
+  }
+
+  /** The message posted earlier with `key` among the channel's latest, if any (needs im:history). */
+  async findPosted(channel: string, key: string): Promise<PostedMessage | null> {
+    const res = await this.call<{ messages: { ts: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }[] }>(
+      "conversations.history",
+      { channel, limit: 50, include_all_metadata: true },
+    );
+    const found = res.messages.find((m) => m.metadata?.event_type === METADATA_EVENT && m.metadata.event_payload?.key === key);
+    return found ? { channel, ts: found.ts } : null;
   }
 
   async updateMessage(message: PostedMessage, content: MessageContent): Promise<void> {

@@ -32,7 +32,7 @@ import {
   type ApprovalParams,
   type DecisionEvent,
 } from "./approval-params";
-import { createOnce, D1_STEP, OPTIONAL_SLACK_STEP, slackStep } from "./steps";
+import { createOnce, D1_STEP, OPTIONAL_SLACK_STEP, postOnce, slackStep } from "./steps";
 
 /** The id of a request's action child: derived, so a replayed "start action" step finds it. */
 export const actionInstanceId = (requestId: string) => `${requestId}-action`;
@@ -133,9 +133,9 @@ class ApprovalFlow {
 
   /** The requester's receipt: who was asked, with a Cancel button while pending. Optional. */
   private async sendReceipt(): Promise<void> {
-    const sent = await this.optional("send receipt", async () => {
+    const sent = await this.optional("send receipt", async (attempt) => {
       const channel = await this.slack.openDm(this.params.requester);
-      const m = await this.slack.postMessage(channel, requesterReceiptMessage(this.summary, this.params.levels[0]!.approvers));
+      const m = await postOnce(this.slack, attempt, channel, requesterReceiptMessage(this.summary, this.params.levels[0]!.approvers), `${this.params.requestId}:receipt`);
       return `${m.channel} ${m.ts}`;
     });
     if (sent) {
@@ -221,7 +221,7 @@ class ApprovalFlow {
   private async notifyApprover(level: number, user: string, content: MessageContent): Promise<void> {
     const role = `L${level}-${user}`;
     const channel = await slackStep(this.step, `open dm ${role}`, () => this.slack.openDm(user));
-    const message = await slackStep(this.step, `post request ${role}`, () => this.slack.postMessage(channel, content));
+    const message = await slackStep(this.step, `post request ${role}`, (attempt) => postOnce(this.slack, attempt, channel, content, `${this.params.requestId}:${role}`));
     await this.step.do(`record message ${role}`, D1_STEP, async () => {
       await store.saveMessage(this.env.DB, this.params.requestId, { role, user_id: user, channel: message.channel, ts: message.ts });
       await store.audit(this.env.DB, { requestId: this.params.requestId, key: `notified-${role}`, event: "notified", actor: user, detail: `level ${level}`, at: new Date().toISOString() });
@@ -335,9 +335,9 @@ class ApprovalFlow {
     }
     // The requester cancelled it themselves: no DM about it.
     if (outcome.status !== "cancelled") {
-      await this.bestEffort("notify requester", async () => {
+      await this.bestEffort("notify requester", async (attempt) => {
         const channel = this.receipt?.channel ?? (await this.slack.openDm(this.params.requester));
-        await this.slack.postMessage(channel, requesterOutcomeMessage(this.summary, outcome));
+        await postOnce(this.slack, attempt, channel, requesterOutcomeMessage(this.summary, outcome), `${this.params.requestId}:outcome`);
       });
     }
     await this.refreshHomes("outcome", [...this.approversSoFar(), this.params.requester]);
@@ -347,15 +347,15 @@ class ApprovalFlow {
    * A Slack call whose failure must not undo the outcome (the decision is already recorded):
    * retried like any Slack step, then logged and skipped if it still fails.
    */
-  private async bestEffort(name: string, fn: () => Promise<void>): Promise<void> {
-    await this.optional(name, async () => {
-      await fn();
+  private async bestEffort(name: string, fn: (attempt: number) => Promise<void>): Promise<void> {
+    await this.optional(name, async (attempt) => {
+      await fn(attempt);
       return null;
     });
   }
 
   /** Graceful degradation: a Slack step whose failure yields null instead of failing the request. */
-  private async optional<T extends string | null>(name: string, fn: () => Promise<T>, config?: WorkflowStepConfig): Promise<T | null> {
+  private async optional<T extends string | null>(name: string, fn: (attempt: number) => Promise<T>, config?: WorkflowStepConfig): Promise<T | null> {
     try {
       return await slackStep(this.step, name, fn, config);
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
-import { SlackRetryableError } from "../slack/client";
+import { SlackRetryableError, type MessageContent, type PostedMessage, type SlackClient } from "../slack/client";
 
 /**
  * Retry policy for steps that call Slack: 5 retries, 1 s doubling (1, 2, 4, 8, 16 s), each
@@ -29,12 +29,12 @@ const MAX_RETRY_AFTER_SECONDS = 20;
 export function slackStep<T extends Rpc.Serializable<T>>(
   step: WorkflowStep,
   name: string,
-  fn: () => Promise<T>,
+  fn: (attempt: number) => Promise<T>,
   config: WorkflowStepConfig = SLACK_STEP,
 ): Promise<T> {
-  return step.do(name, config, async () => {
+  return step.do(name, config, async (ctx) => {
     try {
-      return await fn();
+      return await fn(ctx.attempt);
     } catch (err) {
       if (err instanceof SlackRetryableError && err.retryAfterSeconds) {
         await scheduler.wait(Math.min(err.retryAfterSeconds, MAX_RETRY_AFTER_SECONDS) * 1000);
@@ -63,4 +63,16 @@ export async function createOnce<P>(binding: Workflow<P>, id: string, params: P)
     if (/already exists|already_exists/i.test((err as Error).message)) return "existed";
     throw err;
   }
+}
+
+/**
+ * Posts once, even across retries: a retry first looks for the message by its key (Slack message
+ * metadata), because a timed-out or dropped answer does not mean Slack did not post it.
+ */
+export async function postOnce(slack: SlackClient, attempt: number, channel: string, content: MessageContent, key: string): Promise<PostedMessage> {
+  if (attempt > 1) {
+    const found = await slack.findPosted(channel, key);
+    if (found) return found;
+  }
+  return slack.postMessage(channel, content, key);
 }
