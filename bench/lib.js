@@ -34,3 +34,92 @@ export async function writeSection(title, body) {
   text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}`;
   await writeFile(RESULTS, text.endsWith("\n") ? text : `${text}\n`);
 }
+
+// ---- a service to measure: wrangler dev + the Slack stand-in, on their own ports and state
+
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startLocalStack } from "../scripts/lib/local-stack.js";
+import { clickForm, commandForm } from "../scripts/lib/slack-payloads.js";
+import { signedHeaders } from "../scripts/lib/signing.js";
+
+/** Starts a fresh service (empty state in a temp folder) with the stand-in; `vars` override settings. */
+export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars = {} } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), "approvals-bench-"));
+  const stack = await startLocalStack({ port, fakeSlackPort, persistTo: dir, quiet: true, forceFakeSlack: true, vars });
+  const hooks = `${stack.fake.url}/hooks/bench`;
+  return {
+    ...stack,
+    dir,
+    hooks,
+    /** A signed POST to the service; resolves to { status, text, ms }. */
+    async post(path, body, headers) {
+      const t0 = performance.now();
+      const res = await fetch(stack.url + path, { method: "POST", headers: headers ?? (await signedHeaders(stack.signingSecret, body)), body });
+      const text = await res.text();
+      return { status: res.status, text, ms: performance.now() - t0 };
+    },
+    commandBody: (user, text) => commandForm(user, text, { responseUrl: `${hooks}/c` }),
+    clickBody: (user, id, action) => clickForm(user, id, action, { responseUrl: `${hooks}/a` }),
+    async api(path) {
+      const res = await fetch(stack.url + path, { headers: { authorization: `Bearer ${stack.apiToken}` } });
+      return res.json();
+    },
+    /** Resident memory (MiB) of the workerd processes serving this stack. */
+    workerdMemoryMiB() {
+      const ps = execFileSync("ps", ["-eo", "pid=,ppid=,rss=,comm="], { encoding: "utf8" });
+      const rows = ps.trim().split("\n").map((l) => l.trim().split(/\s+/)).map(([pid, ppid, rss, comm]) => ({ pid: +pid, ppid: +ppid, rss: +rss, comm }));
+      const mine = new Set([stack.child.pid]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const r of rows) if (mine.has(r.ppid) && !mine.has(r.pid)) (mine.add(r.pid), (grew = true));
+      }
+      return Math.round(rows.filter((r) => mine.has(r.pid) && r.comm.startsWith("workerd")).reduce((n, r) => n + r.rss, 0) / 1024);
+    },
+    async stop() {
+      await stack.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `fn` over `items` with at most `concurrency` at a time. */
+export async function pool(items, concurrency, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return results;
+}
+
+/** Polls `check` every `everyMs` until it returns truthy; throws after `timeoutMs`. */
+export async function until(check, what, timeoutMs = 120_000, everyMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Creates `n` requests (requester R<i>, approver A<i> with a run tag) and returns their ids. */
+export async function createRequests(s, n, { tag = "B", concurrency = 16, text = (i) => `<@U0${tag}A${i}> bench request ${i}` } = {}) {
+  return pool(Array.from({ length: n }, (_, i) => i), concurrency, async (i) => {
+    const r = await s.post("/slack/commands", s.commandBody(`U0${tag}R${i}`, text(i)));
+    const id = /`(req-[a-z0-9]{12})`/.exec(r.text)?.[1];
+    if (!id) throw new Error(`request ${i} not created: ${r.status} ${r.text}`);
+    return id;
+  });
+}
+
+/** Number of top-level DMs the stand-in holds for `user` (decision requests, receipts, outcomes). */
+export const dmsTo = (s, user) => s.fake.state.messages.filter((m) => m.channel === `D${user.slice(1)}` && !m.thread_ts);

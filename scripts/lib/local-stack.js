@@ -45,42 +45,57 @@ export async function startLocalStack(opts = {}) {
 
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  const child = spawn("npx", args, { env: wranglerEnv, stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit", detached: true });
 
-  const deadline = Date.now() + 60_000;
-  try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
-      try {
-        const res = await fetch(url);
-        if (res.ok) break;
-      } catch {}
-      if (Date.now() > deadline) throw new Error("wrangler dev did not start within 60 s");
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } catch (err) {
-    // Leave nothing running behind a failed start.
+  /** Starts `wrangler dev` and waits until it answers. */
+  async function startService() {
+    const child = spawn("npx", args, { env: wranglerEnv, stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit", detached: true });
+    const deadline = Date.now() + 60_000;
     try {
-      process.kill(-child.pid, "SIGTERM");
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+        try {
+          const res = await fetch(url);
+          if (res.ok) break;
+        } catch {}
+        if (Date.now() > deadline) throw new Error("wrangler dev did not start within 60 s");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } catch (err) {
+      // Leave nothing running behind a failed start.
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {}
+      await fake?.close();
+      throw err;
+    }
+    return child;
+  }
+
+  /** Stops `wrangler dev` and its workerd (the whole process group) with `signal`. */
+  async function killService(child, signal) {
+    try {
+      process.kill(-child.pid, signal);
     } catch {}
-    await fake?.close();
-    throw err;
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", r)));
   }
 
   const signingSecret = realSlack ? devVars.SLACK_SIGNING_SECRET : vars.SLACK_SIGNING_SECRET;
-  return {
+  const stack = {
     url,
     fake,
     realSlack,
     signingSecret,
     apiToken: realSlack ? devVars.API_TOKEN : vars.API_TOKEN,
-    child,
+    child: await startService(),
+    /** Crash drill: kill the service (default SIGKILL), keep the stand-in, start it again on the same state. */
+    async restartService(signal = "SIGKILL") {
+      await killService(stack.child, signal);
+      stack.child = await startService();
+    },
     async stop(signal = "SIGTERM") {
-      try {
-        process.kill(-child.pid, signal);
-      } catch {}
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      await killService(stack.child, signal);
       await fake?.close();
     },
   };
+  return stack;
 }
