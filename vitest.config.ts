@@ -50,6 +50,14 @@ const testPolicy = {
       ],
     },
     selfservice: { title: "Self-service", allowSelfApproval: true, levels: [{ approvers: [], wait: "1 hour" }] },
+    // Two quorum levels: approvals count within their own level only.
+    twostage: {
+      title: "Two-stage",
+      levels: [
+        { approvers: ["U0STAGEA1", "U0STAGEA2"], wait: "1 hour", quorum: 2 },
+        { approvers: ["U0STAGEB1", "U0STAGEB2"], wait: "1 hour", quorum: 2 },
+      ],
+    },
   },
 };
 

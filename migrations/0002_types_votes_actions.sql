@@ -1,6 +1,9 @@
 -- Request types from the policy, quorum voting, expiry and the action (child workflow) state.
 ALTER TABLE requests ADD COLUMN type TEXT NOT NULL DEFAULT 'default';
 ALTER TABLE requests ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
+-- The levels reached so far, as JSON [{"approvers": [...], "quorum": n}]: an approval decides when
+-- the approver's own level has its quorum (approvals counted within that level only).
+ALTER TABLE requests ADD COLUMN level_groups TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE requests ADD COLUMN allow_self INTEGER NOT NULL DEFAULT 0;
 -- When the whole chain has run out; the maintenance workflow ends instances stuck past it.
 ALTER TABLE requests ADD COLUMN expires_at TEXT;
@@ -16,6 +19,8 @@ CREATE TABLE votes (
   user_id    TEXT NOT NULL,
   decision   TEXT NOT NULL CHECK (decision IN ('approve', 'reject')),
   level      INTEGER NOT NULL,
+  -- A rejection's reason, so the decision can be rebuilt from D1 if its event is lost.
+  reason     TEXT,
   at         TEXT NOT NULL,
   PRIMARY KEY (request_id, user_id)
 );

@@ -24,6 +24,11 @@ const schema = z.object({
   BREAKER_RESET: duration.default("1 minute"),
   // Audit entries of closed requests older than this are pruned by the maintenance workflow.
   AUDIT_RETENTION: duration.default("365 days"),
+  LOCAL_DEV: z.string().optional(),
+}).refine((c) => c.SLACK_API_URL.startsWith("https://") || c.LOCAL_DEV === "true", {
+  // The bot token travels to this URL: plain http only for a local stand-in.
+  message: "must be https (http only with LOCAL_DEV=true, for a local Slack stand-in)",
+  path: ["SLACK_API_URL"],
 });
 
 export type Config = z.infer<typeof schema>;

@@ -16,7 +16,7 @@ describe("configuration", () => {
   });
 
   it("accepts settings as wrangler --var passes them", () => {
-    expect(load({ SLACK_API_URL: "http://127.0.0.1:8790/api", APPROVAL_TIMEOUT: "30 seconds", ESCALATION_USER: "U0ESC" })).toMatchObject({
+    expect(load({ SLACK_API_URL: "http://127.0.0.1:8790/api", LOCAL_DEV: "true", APPROVAL_TIMEOUT: "30 seconds", ESCALATION_USER: "U0ESC" })).toMatchObject({
       SLACK_API_URL: "http://127.0.0.1:8790/api/",
       APPROVAL_TIMEOUT: "30 seconds",
       ESCALATION_USER: "U0ESC",
@@ -30,6 +30,7 @@ describe("configuration", () => {
     ["bad escalation timeout", { ESCALATION_TIMEOUT: "5 fortnights" }, /ESCALATION_TIMEOUT/],
     ["bad escalation user", { ESCALATION_USER: "@boss" }, /ESCALATION_USER expected a Slack user id/],
     ["bad API URL", { SLACK_API_URL: "ftp://slack" }, /SLACK_API_URL/],
+    ["plain http API URL outside local dev (the bot token would travel in clear)", { SLACK_API_URL: "http://slack.example/api/" }, /SLACK_API_URL must be https/],
     ["short API token", { API_TOKEN: "short" }, /API_TOKEN must be at least 16/],
   ];
   for (const [name, extra, message] of bad) {

@@ -30,7 +30,7 @@ describe("the dashboard's protection", () => {
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/dashboard?status=approved");
     const cookie = res.headers.get("set-cookie") ?? "";
-    expect(cookie).toMatch(/^approvals_dashboard=[0-9a-f]{64};/);
+    expect(cookie).toMatch(/^approvals_dashboard=\d{10}\.[0-9a-f]{64};/);
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("Secure");
     expect(cookie).toContain("SameSite=Strict");
@@ -39,6 +39,12 @@ describe("the dashboard's protection", () => {
     const session = cookie.split(";")[0]!;
     expect((await get("/dashboard", { cookie: session })).status).toBe(200);
     expect((await get("/dashboard", { cookie: "approvals_dashboard=0000" })).status).toBe(401);
+    // The expiry is checked by the server and signed: moving it forward breaks the signature.
+    const [, value] = session.split("=");
+    const forged = `approvals_dashboard=${Number(value!.split(".")[0]) + 3600}.${value!.split(".")[1]}`;
+    expect((await get("/dashboard", { cookie: forged })).status).toBe(401);
+    const expired = `approvals_dashboard=1000000000.${value!.split(".")[1]}`;
+    expect((await get("/dashboard", { cookie: expired })).status).toBe(401);
     expect((await get("/dashboard?token=wrong-token-0123456789")).status).toBe(401);
   });
 

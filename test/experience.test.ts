@@ -76,7 +76,9 @@ describe("reject with a reason", () => {
   });
 
   it("someone who may not decide gets an ephemeral reply instead of the modal", async () => {
-    const id = await startRequest(newUser(), newUser());
+    const approver = newUser();
+    const id = await startRequest(newUser(), approver);
+    await approverDm(approver);
     const stranger = newUser();
     const { hook } = await click(stranger, id, "reject");
     expect((await replyTo(hook)).text).toMatch(/can't decide this request/);
@@ -184,6 +186,25 @@ describe("Slack limits", () => {
     for (const b of dm.blocks) if (b.type === "section") expect(b.text.text.length).toBeLessThanOrEqual(3000);
     expect(text(dm.blocks)).not.toContain("<!here>");
     expect(escapeText("<@U1> & <#C1>")).toBe("&lt;@U1&gt; &amp; &lt;#C1&gt;");
+  });
+
+  it("a long rejection reason is cut to Slack's limits after escaping, so the update still goes through", async () => {
+    const approver = newUser();
+    const id = await startRequest(newUser(), approver);
+    await approverDm(approver);
+    expect((await reject(approver, id, "&".repeat(1000))).status).toBe(200);
+    await waitForStatus(id, "rejected");
+    const [dm] = await messagesIn(dmOf(approver));
+    expect(dm!.updated).toBe(1);
+    for (const b of dm!.blocks) if (b.text?.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    expect(text(dm!.blocks)).not.toContain("approval_approve");
+    expect(text(dm!.blocks)).not.toMatch(/&a?m?p?…/);
+  });
+
+  it("App Home button rows have unique block ids (Slack refuses duplicates)", () => {
+    const two = ["req-aaaaaaaaaaaa", "req-bbbbbbbbbbbb"].map((id) => ({ id, type: "default", requester: "U0A1", description: "x", status: "pending", created_at: "2026-01-01T00:00:00Z" }));
+    const ids = (homeView(two, []).blocks as { block_id?: string }[]).map((b) => b.block_id).filter(Boolean);
+    expect(ids).toEqual(["decision:req-aaaaaaaaaaaa", "decision:req-bbbbbbbbbbbb"]);
   });
 
   it("views and messages stay within 50 blocks", () => {

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { apiGet, approverDm, click, newUser, reject, requestJson, startRequest, waitForStatus } from "./helpers";
+import { apiGet, approverDm, click, dmOf, messagesIn, newUser, reject, requestJson, startRequest, waitForStatus } from "./helpers";
 
 /** Fires the Worker's cron handler, as the cron trigger would. */
 async function runMaintenance(scheduledTime: number) {
@@ -37,7 +37,12 @@ describe("clean-up: the cron-started MaintenanceWorkflow", () => {
 
     const row = await requestJson(stuck);
     expect(row).toMatchObject({ status: "expired", error: "ended by maintenance: stuck past its expiry" });
-    expect(row.workflow.status).toBe("terminated");
+    // Woken by an "expire" event, the instance finished itself: its DM no longer has buttons.
+    await (await env.APPROVAL.get(stuck)).status();
+    const done = await waitForStatus(stuck, "expired");
+    expect(done.workflow.status).toBe("complete");
+    const [dm] = await messagesIn(dmOf(approver));
+    expect(JSON.stringify(dm!.blocks)).not.toContain("approval_approve");
     expect(row.audit.filter((a: { event: string }) => a.event === "expired")).toHaveLength(1);
     expect((await requestJson(old)).audit).toEqual([]);
     expect(outputs.reduce((n, o) => n + o.pruned.audit, 0)).toBeGreaterThanOrEqual(3);

@@ -35,6 +35,8 @@ describe("the policy file", () => {
     ["quorum too big", { types: { x: { title: "X", levels: [{ approvers: ["U0A1"], wait: "1 hour", quorum: 2 }] } } }, /types\.x\.levels\.0\.quorum: quorum is larger/],
     ["no levels", { types: { x: { title: "X", levels: [] } } }, /types\.x\.levels: needs at least one/],
     ["inline secret", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "https://a.example/h", secret: "s3cr3t" } } } }, /types\.x\.action\.secret: expected the name of a secret/],
+    ["secret not named *_WEBHOOK_SECRET", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "https://a.example/h", secret: "SLACK_SIGNING_SECRET" } } } }, /ending in _WEBHOOK_SECRET/],
+    ["duplicate approver", { types: { x: { title: "X", levels: [{ approvers: ["U0A1", "U0A1"], wait: "1 hour", quorum: 2 }] } } }, /lists an approver twice/],
     ["http action", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "http://a.example/h", secret: "S" } } } }, /types\.x\.action\.url: must be an https URL/],
     ["unknown field", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], approver: "U1" } } }, /types\.x: Unrecognized key/],
     ["empty later level", { types: { x: { title: "X", levels: [{ wait: "1 hour" }, { wait: "1 hour" }] } } }, /types\.x\.levels\.1\.approvers: only level 1/],
@@ -78,7 +80,7 @@ describe("request types from the policy", () => {
     const first = await click(QUORUM[0], id, "approve");
     expect((await replyTo(first.hook)).text).toMatch(/recorded: 1 of 2 needed/);
     const again = await click(QUORUM[0], id, "approve");
-    expect((await replyTo(again.hook)).text).toMatch(/already voted/);
+    expect((await replyTo(again.hook)).text).toMatch(/You already approved this request/);
     expect((await requestJson(id)).status).toBe("pending");
 
     await click(QUORUM[2], id, "approve");
@@ -91,6 +93,30 @@ describe("request types from the policy", () => {
     expect(JSON.stringify(dm.blocks)).toContain(`Approved* by <@${QUORUM[0]}>, <@${QUORUM[2]}>`);
     const late = await click(QUORUM[1], id, "approve");
     expect((await replyTo(late.hook)).text).toMatch(/already been decided/);
+  });
+
+  it("a requester cannot replace the approvers a type's policy names", async () => {
+    const { body } = await slashCommand(newUser(), `expense <@${newUser()}> Two monitors`);
+    expect(body.text).toMatch(/approvers are set by the policy/);
+    expect(body.text).not.toMatch(/req-/);
+  });
+
+  it("quorum counts within each level: an earlier level's vote does not count toward the next level's quorum", async () => {
+    await using approvals = await introspectWorkflow(env.APPROVAL);
+    await approvals.modifyAll(async (m) => {
+      for (const name of ["decision-1", "decision-1-after-reminder"]) await m.forceEventTimeout({ name });
+    });
+    const id = await startTyped(newUser(), "twostage", null, "Budget 2027");
+    await eventually(async () => (await requestJson(id).catch(() => undefined))?.level === 1, "level 1");
+    const a1 = await click("U0STAGEA1", id, "approve");
+    expect((await replyTo(a1.hook)).text).toMatch(/1 of 2 needed/);
+    await eventually(async () => (await requestJson(id)).level === 2, "level 2");
+    const b1 = await click("U0STAGEB1", id, "approve");
+    expect((await replyTo(b1.hook)).text).toMatch(/1 of 2 needed/);
+    expect((await requestJson(id)).status).toBe("pending");
+    await click("U0STAGEB2", id, "approve");
+    const done = await waitForStatus(id, "approved");
+    expect(done.decided_by).toBe("U0STAGEB2");
   });
 
   it("quorum: a single rejection decides", async () => {

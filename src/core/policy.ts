@@ -8,7 +8,10 @@ const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack user 
 const level = z
   .object({
     /** Who is asked at this level. May be empty for level 1 when the requester names the approver. */
-    approvers: z.array(slackUser).default([]),
+    approvers: z
+      .array(slackUser)
+      .default([])
+      .refine((a) => new Set(a).size === a.length, "lists an approver twice"),
     /** How long this level has before the request moves to the next level (or expires after the last). */
     wait: duration,
     /** Approvals needed at this level (default 1); a single rejection always decides. */
@@ -26,7 +29,8 @@ const action = z
     url: z.url().refine((u) => u.startsWith("https://") || /^http:\/\/(127\.0\.0\.1|localhost)(:|\/)/.test(u), "must be an https URL"),
     method: z.enum(["POST", "PUT"]).default("POST"),
     /** Name of the Worker secret holding the HMAC key that signs the body (never the key itself). */
-    secret: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "expected the name of a secret, like DEPLOY_WEBHOOK_SECRET"),
+    // Must end in _WEBHOOK_SECRET: a policy can never hand a receiver the Slack or API secrets.
+    secret: z.string().regex(/^[A-Z][A-Z0-9_]*_WEBHOOK_SECRET$/, "expected the name of a secret ending in _WEBHOOK_SECRET, like DEPLOY_WEBHOOK_SECRET"),
     /** How long the parent waits for the action before checking on it once. */
     timeout: duration.default("1 hour"),
   })
@@ -139,6 +143,10 @@ export function resolveLevels(
   requester: string,
   named: string | undefined,
 ): { ok: true; levels: ResolvedLevel[] } | { ok: false; problem: string } {
+  // The policy's approvers are the policy's: a requester may only name one where level 1 has none.
+  if (named && type.levels[0]!.approvers.length > 0) {
+    return { ok: false, problem: "This request type's approvers are set by the policy: leave out the @mention." };
+  }
   const levels = type.levels.map((l, i) => ({
     approvers: i === 0 && named ? [named] : [...l.approvers],
     wait: l.wait,

@@ -4,7 +4,7 @@ import { createOnce } from "../workflows/steps";
 import { newRequestId } from "./ids";
 import { log } from "./log";
 import { DEFAULT_TYPE, findType, loadPolicy, resolveLevels } from "./policy";
-import { claimKey } from "./store";
+import { claimKey, releaseKey } from "./store";
 
 export interface NewRequest {
   requester: string;
@@ -47,7 +47,9 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
   if (r.id && !(await claimKey(env.DB, `request:${r.id}`))) {
     return { ok: true, id, approvers: chain.levels[0]!.approvers, quorum: chain.levels[0]!.quorum, existed: true };
   }
-  const created = await createOnce(env.APPROVAL, id, {
+  let created: "created" | "existed";
+  try {
+    created = await createOnce(env.APPROVAL, id, {
     requestId: id,
     type: typeName,
     title: type.title,
@@ -55,9 +57,14 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
     description: r.description,
     levels: chain.levels,
     allowSelf: type.allowSelfApproval,
-    ...(type.action ? { action: type.action } : {}),
-    createdAt: new Date().toISOString(),
-  });
+      ...(type.action ? { action: type.action } : {}),
+      createdAt: new Date().toISOString(),
+    });
+  } catch (err) {
+    // Nothing started: give the key back so the same submission can be tried again.
+    if (r.id) await releaseKey(env.DB, `request:${r.id}`);
+    throw err;
+  }
   const first = chain.levels[0]!;
   log("info", created === "created" ? "request created" : "request already exists", { requestId: id, type: typeName, requester: r.requester });
   return { ok: true, id, approvers: first.approvers, quorum: first.quorum, existed: created === "existed" };

@@ -5,12 +5,20 @@
 
 export type RequestStatus = "pending" | "approved" | "rejected" | "expired" | "cancelled" | "failed";
 
+export interface LevelGroup {
+  approvers: string[];
+  quorum: number;
+}
+
 export interface RequestRow {
   id: string;
   type: string;
   requester: string;
   description: string;
+  /** Everyone who may decide now (all levels reached so far). */
   approvers: string[];
+  /** The levels reached so far, each with its own quorum. */
+  level_groups: LevelGroup[];
   level: number;
   quorum: number;
   allow_self: number;
@@ -41,9 +49,13 @@ export interface MessageRow {
   ts: string;
 }
 
-type RawRequestRow = Omit<RequestRow, "approvers"> & { approvers: string };
+type RawRequestRow = Omit<RequestRow, "approvers" | "level_groups"> & { approvers: string; level_groups: string };
 
-const toRow = (raw: RawRequestRow): RequestRow => ({ ...raw, approvers: JSON.parse(raw.approvers) as string[] });
+const toRow = (raw: RawRequestRow): RequestRow => ({
+  ...raw,
+  approvers: JSON.parse(raw.approvers) as string[],
+  level_groups: JSON.parse(raw.level_groups) as LevelGroup[],
+});
 
 export async function upsertRequest(
   db: D1Database,
@@ -61,12 +73,23 @@ export async function upsertRequest(
 ): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO requests (id, type, requester, description, approvers, level, quorum, allow_self, status, expires_at, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, 'pending', ?8, ?9, ?9)
+      `INSERT INTO requests (id, type, requester, description, approvers, level_groups, level, quorum, allow_self, status, expires_at, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?10, 1, ?6, ?7, 'pending', ?8, ?9, ?9)
        ON CONFLICT (id) DO UPDATE SET type = excluded.type, requester = excluded.requester,
          description = excluded.description, expires_at = excluded.expires_at`,
     )
-    .bind(r.id, r.type, r.requester, r.description, JSON.stringify(r.approvers), r.quorum, r.allowSelf ? 1 : 0, r.expiresAt, r.createdAt)
+    .bind(
+      r.id,
+      r.type,
+      r.requester,
+      r.description,
+      JSON.stringify(r.approvers),
+      r.quorum,
+      r.allowSelf ? 1 : 0,
+      r.expiresAt,
+      r.createdAt,
+      JSON.stringify([{ approvers: r.approvers, quorum: r.quorum }]),
+    )
     .run();
 }
 
@@ -105,11 +128,21 @@ export async function listMessages(db: D1Database, requestId: string): Promise<M
   return results;
 }
 
-/** Escalation: who may decide now, at which level, and how many approvals that level needs. */
-export async function setLevel(db: D1Database, id: string, l: { approvers: string[]; level: number; quorum: number; at: string }): Promise<void> {
+/**
+ * Escalation: who may decide now (`approvers`, all levels so far), the levels with their quorums,
+ * and the new expiry. Idempotent: a replay writes the same values.
+ */
+export async function setLevel(
+  db: D1Database,
+  id: string,
+  l: { approvers: string[]; groups: LevelGroup[]; level: number; quorum: number; expiresAt: string; at: string },
+): Promise<void> {
   await db
-    .prepare(`UPDATE requests SET approvers = ?2, level = ?3, quorum = ?4, updated_at = ?5 WHERE id = ?1 AND status = 'pending'`)
-    .bind(id, JSON.stringify(l.approvers), l.level, l.quorum, l.at)
+    .prepare(
+      `UPDATE requests SET approvers = ?2, level_groups = ?3, level = ?4, quorum = ?5, expires_at = ?6, updated_at = ?7
+       WHERE id = ?1 AND status = 'pending'`,
+    )
+    .bind(id, JSON.stringify(l.approvers), JSON.stringify(l.groups), l.level, l.quorum, l.expiresAt, l.at)
     .run();
 }
 
@@ -134,68 +167,88 @@ export type VoteResult =
   | { ok: false; reason: "closed"; status: RequestStatus; by: string | null };
 
 /**
- * The click route's one write, a single transaction: record the clicker's vote if they are a
- * current approver of the pending request, then claim the decision if this vote decides it (any
- * rejection, or the approval that completes the level's quorum). Concurrent clicks are serialised
- * by D1, so exactly one click claims a request.
+ * The click route's decision, in three short statements:
+ * 1. record the vote, if the clicker is a current approver of the pending, unclaimed request
+ *    (and not its requester, unless the type allows self-approval);
+ * 2. decide in code whether it settles the request: any rejection does, and an approval does
+ *    when the clicker's own level has its quorum (approvals counted within that level);
+ * 3. if so, claim the request (only one claim can succeed: D1 runs statements one at a time).
+ * Two concurrent approvals that together reach a quorum cannot both miss it: each reads after
+ * its own insert, so the second read sees both votes.
  */
-export async function castVote(db: D1Database, id: string, user: string, decision: "approve" | "reject", at: string): Promise<VoteResult> {
-  const [vote, claim] = await db.batch<{ n?: number }>([
-    db
-      .prepare(
-        `INSERT INTO votes (request_id, user_id, decision, level, at)
-         SELECT r.id, ?2, ?3, r.level, ?4 FROM requests r
-         WHERE r.id = ?1 AND r.status = 'pending' AND r.claimed_by IS NULL
-           AND (r.allow_self = 1 OR r.requester != ?2)
-           AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?2)
-         ON CONFLICT (request_id, user_id) DO NOTHING
-         RETURNING 1 AS n`,
-      )
-      .bind(id, user, decision, at),
-    db
-      .prepare(
-        `UPDATE requests SET claimed_by = ?2, claimed_at = ?4
-         WHERE id = ?1 AND status = 'pending' AND claimed_by IS NULL
-           AND EXISTS (SELECT 1 FROM votes v WHERE v.request_id = ?1 AND v.user_id = ?2 AND v.at = ?4)
-           AND (?3 = 'reject' OR quorum <= (
-             SELECT count(*) FROM votes v JOIN json_each(requests.approvers) a ON a.value = v.user_id
-             WHERE v.request_id = ?1 AND v.decision = 'approve'))
-         RETURNING 1 AS n`,
-      )
-      .bind(id, user, decision, at),
-    // A vote that does not decide yet (quorum) is audited here; a deciding one by the workflow.
-    db
-      .prepare(
-        `INSERT INTO audit (request_id, event_key, event, actor, detail, at)
-         SELECT ?1, 'vote-' || ?2, 'voted', ?2, ?3, ?4
-         WHERE EXISTS (SELECT 1 FROM votes WHERE request_id = ?1 AND user_id = ?2 AND at = ?4)
-           AND NOT EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND claimed_by = ?2 AND claimed_at = ?4)
-         ON CONFLICT (request_id, event_key) DO NOTHING`,
-      )
-      .bind(id, user, decision, at),
-  ]);
-  const voted = (vote?.results.length ?? 0) > 0;
-  if (voted && (claim?.results.length ?? 0) > 0) return { ok: true, decisive: true };
+export async function castVote(
+  db: D1Database,
+  id: string,
+  user: string,
+  decision: "approve" | "reject",
+  at: string,
+  reason?: string,
+): Promise<VoteResult> {
+  const inserted = await db
+    .prepare(
+      `INSERT INTO votes (request_id, user_id, decision, level, reason, at)
+       SELECT r.id, ?2, ?3, r.level, ?5, ?4 FROM requests r
+       WHERE r.id = ?1 AND r.status = 'pending' AND r.claimed_by IS NULL
+         AND (r.allow_self = 1 OR r.requester != ?2)
+         AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?2)
+       ON CONFLICT (request_id, user_id) DO NOTHING
+       RETURNING 1 AS n`,
+    )
+    .bind(id, user, decision, at, reason ?? null)
+    .first();
   const row = await getRequest(db, id);
   if (!row) return { ok: false, reason: "unknown" };
-  if (voted) {
-    const approvals = await countApprovals(db, row);
-    return { ok: true, decisive: false, approvals, quorum: row.quorum };
+  if (!inserted) return explainRefusal(db, row, user);
+
+  let progress = { approvals: 0, quorum: 1 };
+  if (decision === "approve") {
+    const approved = await approvalsOf(db, id);
+    const groups = row.level_groups.filter((g) => g.approvers.includes(user));
+    const counts = groups.map((g) => ({ approvals: approved.filter((a) => g.approvers.includes(a)).length, quorum: g.quorum }));
+    // An approver outside every recorded level (should not happen) decides alone, as a level of one.
+    const settled = counts.length === 0 || counts.some((c) => c.approvals >= c.quorum);
+    if (!settled) {
+      progress = counts.at(-1) ?? progress;
+      await auditStatement(db, { requestId: id, key: `vote-${user}`, event: "voted", actor: user, detail: decision, at }).run();
+      return { ok: true, decisive: false, ...progress };
+    }
   }
+  const claimed = await db
+    .prepare(`UPDATE requests SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1 AND status = 'pending' AND claimed_by IS NULL RETURNING id`)
+    .bind(id, user, at)
+    .first();
+  if (claimed) return { ok: true, decisive: true };
+  const now = await getRequest(db, id);
+  return { ok: false, reason: "closed", status: now?.status ?? row.status, by: now?.claimed_by ?? now?.decided_by ?? null };
+}
+
+async function explainRefusal(db: D1Database, row: RequestRow, user: string): Promise<Exclude<VoteResult, { ok: true }>> {
   if (row.status !== "pending") return { ok: false, reason: "closed", status: row.status, by: row.decided_by };
   if (row.claimed_by) return { ok: false, reason: "closed", status: row.status, by: row.claimed_by };
-  const mine = await db.prepare(`SELECT decision FROM votes WHERE request_id = ?1 AND user_id = ?2`).bind(id, user).first<{ decision: string }>();
+  const mine = await db.prepare(`SELECT decision FROM votes WHERE request_id = ?1 AND user_id = ?2`).bind(row.id, user).first<{ decision: string }>();
   if (mine) return { ok: false, reason: "already_voted", decision: mine.decision };
   if (!row.allow_self && row.requester === user) return { ok: false, reason: "own_request" };
   return { ok: false, reason: "not_approver" };
 }
 
-async function countApprovals(db: D1Database, row: RequestRow): Promise<number> {
-  const { results } = await db
-    .prepare(`SELECT user_id FROM votes WHERE request_id = ?1 AND decision = 'approve'`)
-    .bind(row.id)
-    .all<{ user_id: string }>();
-  return results.filter((r) => row.approvers.includes(r.user_id)).length;
+/**
+ * The decision a claim stands for, rebuilt from D1 (the claimant's vote, or a cancellation by
+ * the requester): used when the click's event did not reach the workflow.
+ */
+export async function claimedDecision(
+  db: D1Database,
+  id: string,
+): Promise<{ decision: "approve" | "reject" | "cancel"; user: string; at: string; reason?: string } | null> {
+  const row = await getRequest(db, id);
+  if (!row || row.status !== "pending" || !row.claimed_by) return null;
+  const vote = await db
+    .prepare(`SELECT decision, reason FROM votes WHERE request_id = ?1 AND user_id = ?2`)
+    .bind(id, row.claimed_by)
+    .first<{ decision: "approve" | "reject"; reason: string | null }>();
+  const at = (row as RequestRow & { claimed_at?: string }).claimed_at ?? row.updated_at;
+  if (vote) return { decision: vote.decision, user: row.claimed_by, at, ...(vote.reason ? { reason: vote.reason } : {}) };
+  if (row.claimed_by === row.requester) return { decision: "cancel", user: row.claimed_by, at };
+  return null;
 }
 
 /** Who approved a request (in vote order): shown in the outcome of a quorum decision. */
@@ -216,20 +269,32 @@ export async function releaseClaim(db: D1Database, id: string, user: string): Pr
   ]);
 }
 
-/** Ends a pending request (decided, expired or failed) with its audit entry, atomically. */
+/**
+ * Ends a pending request (decided, expired or failed) with its audit entry, atomically. Returns
+ * false when the request was no longer pending (closed by someone else), or, for an expiry, when
+ * a click has claimed it: then the caller must not announce this outcome.
+ */
 export async function closeRequest(
   db: D1Database,
   c: { id: string; status: Exclude<RequestStatus, "pending">; by: string | null; at: string; error?: string; detail?: string },
-): Promise<void> {
-  await db.batch([
+): Promise<boolean> {
+  const [closed] = await db.batch([
     db
       .prepare(
         `UPDATE requests SET status = ?2, decided_by = ?3, decided_at = ?4, error = ?5, updated_at = ?4
-         WHERE id = ?1 AND status = 'pending'`,
+         WHERE id = ?1 AND status = 'pending' AND (?2 != 'expired' OR claimed_by IS NULL)
+         RETURNING id`,
       )
       .bind(c.id, c.status, c.by, c.at, c.error ?? null),
-    auditStatement(db, { requestId: c.id, key: "closed", event: c.status, actor: c.by, detail: c.detail ?? c.error ?? null, at: c.at }),
+    db
+      .prepare(
+        `INSERT INTO audit (request_id, event_key, event, actor, detail, at)
+         SELECT ?1, 'closed', ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND status = ?2 AND updated_at = ?5)
+         ON CONFLICT (request_id, event_key) DO NOTHING`,
+      )
+      .bind(c.id, c.status, c.by, c.detail ?? c.error ?? null, c.at),
   ]);
+  return (closed?.results.length ?? 0) > 0;
 }
 
 // ---- the action (child workflow) state
@@ -237,16 +302,17 @@ export async function closeRequest(
 export async function setActionState(
   db: D1Database,
   id: string,
-  a: { status: "running" | "succeeded" | "failed" | "unconfirmed"; progress?: number | null; detail?: string | null; at: string },
+  a: { status: "running" | "succeeded" | "failed" | "unconfirmed"; progress?: number | null; detail?: string | null; at: string; onlyIfRunning?: boolean },
 ): Promise<void> {
+  // onlyIfRunning: the parent's status check must not overwrite an outcome the child just wrote.
   await db
     .prepare(
       `UPDATE requests SET action_status = ?2, action_progress = coalesce(?3, action_progress), action_detail = ?4, updated_at = ?5,
          status = CASE WHEN ?2 = 'failed' THEN 'failed' ELSE status END,
          error = CASE WHEN ?2 = 'failed' THEN ?4 ELSE error END
-       WHERE id = ?1`,
+       WHERE id = ?1 AND (?6 = 0 OR action_status = 'running')`,
     )
-    .bind(id, a.status, a.progress ?? null, a.detail ?? null, a.at)
+    .bind(id, a.status, a.progress ?? null, a.detail ?? null, a.at, a.onlyIfRunning ? 1 : 0)
     .run();
 }
 
@@ -271,10 +337,13 @@ export async function recordActionCall(db: D1Database, key: string, requestId: s
 
 // ---- maintenance and statistics
 
-/** Pending requests whose whole chain ran out before `before` (their instance should have ended). */
+/** Pending, unclaimed requests whose whole chain ran out before `before` (their instance should have ended). */
 export async function stalePending(db: D1Database, before: string, limit = 100): Promise<string[]> {
   const { results } = await db
-    .prepare(`SELECT id FROM requests WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at < ?1 ORDER BY expires_at LIMIT ?2`)
+    .prepare(
+      `SELECT id FROM requests WHERE status = 'pending' AND claimed_by IS NULL AND expires_at IS NOT NULL AND expires_at < ?1
+       ORDER BY expires_at LIMIT ?2`,
+    )
     .bind(before, limit)
     .all<{ id: string }>();
   return results.map((r) => r.id);
@@ -287,6 +356,7 @@ export async function pruneBefore(db: D1Database, before: string): Promise<{ aud
       .prepare(`DELETE FROM audit WHERE at < ?1 AND request_id IN (SELECT id FROM requests WHERE status != 'pending')`)
       .bind(before),
     db.prepare(`DELETE FROM action_calls WHERE at < ?1`).bind(before),
+    db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ?1`).bind(before),
   ]);
   return { audit: audit?.meta.changes ?? 0, calls: calls?.meta.changes ?? 0 };
 }
@@ -324,6 +394,11 @@ export async function stats(db: D1Database): Promise<Stats> {
   return result;
 }
 
+/** Gives a key back (its work failed, so a retry must be able to use it). */
+export async function releaseKey(db: D1Database, key: string): Promise<void> {
+  await db.prepare(`DELETE FROM idempotency_keys WHERE key = ?1`).bind(key).run();
+}
+
 /** Records a key that must be used once; false when it was already used (an atomic insert). */
 export async function claimKey(db: D1Database, key: string): Promise<boolean> {
   const row = await db
@@ -337,13 +412,12 @@ export async function claimKey(db: D1Database, key: string): Promise<boolean> {
 export async function decisionBlocker(db: D1Database, id: string, user: string): Promise<Exclude<VoteResult, { ok: true }> | null> {
   const row = await getRequest(db, id);
   if (!row) return { ok: false, reason: "unknown" };
-  if (row.status !== "pending") return { ok: false, reason: "closed", status: row.status, by: row.decided_by };
-  if (row.claimed_by) return { ok: false, reason: "closed", status: row.status, by: row.claimed_by };
-  if (!row.allow_self && row.requester === user) return { ok: false, reason: "own_request" };
-  if (!row.approvers.includes(user)) return { ok: false, reason: "not_approver" };
-  const mine = await db.prepare(`SELECT decision FROM votes WHERE request_id = ?1 AND user_id = ?2`).bind(id, user).first<{ decision: string }>();
-  if (mine) return { ok: false, reason: "already_voted", decision: mine.decision };
-  return null;
+  const allowed = row.status === "pending" && !row.claimed_by && row.approvers.includes(user) && (row.allow_self || row.requester !== user);
+  if (allowed) {
+    const mine = await db.prepare(`SELECT 1 FROM votes WHERE request_id = ?1 AND user_id = ?2`).bind(id, user).first();
+    if (!mine) return null;
+  }
+  return explainRefusal(db, row, user);
 }
 
 /** The requester cancels: claims the pending request for the cancellation, atomically. */

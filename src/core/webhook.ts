@@ -69,7 +69,7 @@ export async function callWebhook(a: { url: string; method: string; secret: stri
     const raw = typeof json.statusUrl === "string" ? json.statusUrl : res.headers.get("location");
     if (!raw) throw new NonRetryableError("receiver answered 202 without a status URL");
     const statusUrl = new URL(raw, a.url);
-    if (statusUrl.host !== new URL(a.url).host) throw new NonRetryableError(`status URL on another host (${statusUrl.host}) refused`);
+    if (statusUrl.origin !== new URL(a.url).origin) throw new NonRetryableError(`status URL on another origin (${statusUrl.origin}) refused`);
     return { kind: "accepted", status: 202, statusUrl: statusUrl.toString() };
   }
   return { kind: "done", status: res.status, message: (await receiverMessage(res)).slice(0, 200) };

@@ -17,7 +17,7 @@ import type { AppEnv } from "./app-env";
 export const dashboardRoutes = new Hono<AppEnv>();
 
 const COOKIE = "approvals_dashboard";
-const STATUSES = ["pending", "approved", "rejected", "expired", "failed"] as const satisfies readonly RequestStatus[];
+const STATUSES = ["pending", "approved", "rejected", "expired", "cancelled", "failed"] as const satisfies readonly RequestStatus[];
 const PAGE_SIZE = 50;
 const EXPORT_MAX = 10_000;
 const encoder = new TextEncoder();
@@ -29,11 +29,22 @@ async function sameSecret(a: string, b: string): Promise<boolean> {
   return crypto.subtle.timingSafeEqual(ha!, hb!);
 }
 
-/** The cookie holds a value derived from API_TOKEN, never the token itself. */
-async function sessionValue(token: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(token), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode("approvals-dashboard-session-v1"));
-  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+const SESSION_SECONDS = 8 * 3600;
+
+/**
+ * The cookie holds `<expiry>.<HMAC(API_TOKEN, "session|" + expiry)>`, never the token itself; the
+ * server checks the expiry, so a copied cookie stops working after 8 hours.
+ */
+async function sessionValue(token: string, expires: number): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(token), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`session|${expires}`));
+  return `${expires}.${Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+async function validSession(cookie: string, token: string): Promise<boolean> {
+  const expires = Number(cookie.split(".")[0]);
+  if (!Number.isInteger(expires) || expires < Math.floor(Date.now() / 1000)) return false;
+  return sameSecret(cookie, await sessionValue(token, expires));
 }
 
 /**
@@ -63,7 +74,8 @@ dashboardRoutes.use("*", async (c, next) => {
   const given = c.req.query("token");
   if (given !== undefined) {
     if (!(await sameSecret(given, token))) return denied(c);
-    setCookie(c, COOKIE, await sessionValue(token), { httpOnly: true, secure: url.protocol === "https:", sameSite: "Strict", path: "/dashboard", maxAge: 8 * 3600 });
+    const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
+    setCookie(c, COOKIE, await sessionValue(token, expires), { httpOnly: true, secure: url.protocol === "https:", sameSite: "Strict", path: "/dashboard", maxAge: SESSION_SECONDS });
     // Drop the token from the address bar (and from history and any Referer).
     url.searchParams.delete("token");
     return c.redirect(`${url.pathname}${url.search}`, 303);
@@ -71,7 +83,7 @@ dashboardRoutes.use("*", async (c, next) => {
   const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
   if (bearer && (await sameSecret(bearer, token))) return next();
   const cookie = getCookie(c, COOKIE);
-  if (cookie && (await sameSecret(cookie, await sessionValue(token)))) return next();
+  if (cookie && (await validSession(cookie, token))) return next();
   return denied(c);
 });
 

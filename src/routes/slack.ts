@@ -68,13 +68,16 @@ slackRoutes.post("/commands", async (c) => {
   if (!text) {
     // No text: the form. trigger_id is valid for 3 s, so views.open runs here, not in a workflow.
     if (!cmd.trigger_id) return c.json(ephemeral(help));
-    try {
-      await slackClient(c).call("views.open", { trigger_id: cmd.trigger_id, view: newRequestModal(types) });
-      return c.body(null, 200);
-    } catch (err) {
-      log("warn", "views.open failed", { error: (err as Error).message });
-      return c.json(ephemeral(`:warning: The form could not be opened just now.\n\n${help}`));
-    }
+    const triggerId = cmd.trigger_id;
+    c.executionCtx.waitUntil(
+      slackClient(c)
+        .call("views.open", { trigger_id: triggerId, view: newRequestModal(types) })
+        .catch((err) => {
+          log("warn", "views.open failed", { error: (err as Error).message });
+          return respondEphemeral(cmd.response_url, loadConfig(c.env).SLACK_API_URL, ephemeral(`:warning: The form could not be opened just now.\n\n${help}`));
+        }),
+    );
+    return c.body(null, 200);
   }
   if (/^help$/i.test(text)) return c.json(ephemeral(help));
 
@@ -151,12 +154,16 @@ async function onButton(c: Ctx, payload: BlockActions) {
       return c.body(null, 200);
     }
     if (!payload.trigger_id) return badRequest(c, "missing trigger_id");
-    try {
-      await slackClient(c).call("views.open", { trigger_id: payload.trigger_id, view: rejectReasonModal(id.data) });
-    } catch (err) {
-      log("warn", "views.open failed", { requestId: id.data, error: (err as Error).message });
-      reply(tryAgainReply());
-    }
+    // Answer Slack now; the trigger_id stays valid for 3 s from the click, enough for views.open.
+    const triggerId = payload.trigger_id;
+    c.executionCtx.waitUntil(
+      slackClient(c)
+        .call("views.open", { trigger_id: triggerId, view: rejectReasonModal(id.data) })
+        .catch((err) => {
+          log("warn", "views.open failed", { requestId: id.data, error: (err as Error).message });
+          return respondEphemeral(payload.response_url, loadConfig(c.env).SLACK_API_URL, tryAgainReply());
+        }),
+    );
     return c.body(null, 200);
   }
 
@@ -188,7 +195,7 @@ async function onSubmit(c: Ctx, payload: ViewSubmission) {
     if (!reason || reason.length < 3) return errors({ reason: "Please say why (at least 3 characters)." });
     if (reason.length > 1000) return errors({ reason: "At most 1000 characters." });
     const at = new Date().toISOString();
-    const vote = await castVote(c.env.DB, id.data, user, "reject", at);
+    const vote = await castVote(c.env.DB, id.data, user, "reject", at, reason);
     if (!vote.ok) return errors({ reason: refusal(vote).text });
     const sent = await forward(c, id.data, { decision: "reject", user, at, reason });
     if (sent !== "ok") return errors({ reason: (sent === "gone" ? unknownRequestReply() : tryAgainReply()).text });
@@ -238,16 +245,24 @@ function refusal(r: Exclude<VoteResult, { ok: true }>): { text: string } {
   }
 }
 
-/** Sends the deciding click to the workflow; gives the claim back if that fails. */
-async function forward(c: Ctx, id: string, event: DecisionEvent): Promise<"ok" | "gone" | "failed"> {
+/**
+ * Sends the deciding click to the workflow. If that fails, the claim is given back so the click
+ * can be tried again; if even that fails, the claim stays and the workflow decides from D1 when
+ * its wait ends (a claim is never lost, only late).
+ */
+async function forward(c: Ctx, id: string, event: DecisionEvent & { user: string }): Promise<"ok" | "gone" | "failed"> {
   try {
     const instance = await c.env.APPROVAL.get(id);
     await instance.sendEvent({ type: DECISION_EVENT, payload: event });
     log("info", "decision forwarded", { requestId: id, user: event.user, decision: event.decision });
     return "ok";
   } catch (err) {
-    await releaseClaim(c.env.DB, id, event.user);
     log("error", "decision not delivered", { requestId: id, user: event.user, error: (err as Error).message });
+    try {
+      await releaseClaim(c.env.DB, id, event.user);
+    } catch (releaseErr) {
+      log("error", "claim not released; the workflow will decide from it", { requestId: id, user: event.user, error: (releaseErr as Error).message });
+    }
     return /not[._ ]?found/i.test((err as Error).message) ? "gone" : "failed";
   }
 }

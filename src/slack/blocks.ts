@@ -20,8 +20,13 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/** Shortens mrkdwn to `max` characters without cutting an escape (&amp; &lt; &gt;) in half. */
 function truncate(text: string, max = SECTION_TEXT_MAX): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  const amp = cut.lastIndexOf("&");
+  if (amp > cut.length - 5 && !cut.slice(amp).includes(";")) cut = cut.slice(0, amp);
+  return `${cut}…`;
 }
 
 const mention = (user: string) => `<@${user}>`;
@@ -64,7 +69,9 @@ export const REJECT_ACTION = ACTIONS.reject;
 function decisionButtons(requestId: string): unknown {
   return {
     type: "actions",
-    block_id: "decision",
+    // Unique per request: a view (the App Home) may hold several of these, and Slack refuses
+    // duplicate block ids.
+    block_id: `decision:${requestId}`,
     elements: [
       { type: "button", action_id: APPROVE_ACTION, style: "primary", text: { type: "plain_text", text: "Approve" }, value: requestId },
       { type: "button", action_id: REJECT_ACTION, style: "danger", text: { type: "plain_text", text: "Reject" }, value: requestId },
@@ -131,7 +138,7 @@ function outcomeLine(outcome: Outcome): string {
       return `:white_check_mark: *Approved* by ${by} ${slackTime(outcome.at)}`;
     }
     case "rejected":
-      return `:x: *Rejected* by ${mention(outcome.by)} ${slackTime(outcome.at)}${outcome.reason ? `\n>${escapeText(outcome.reason).replace(/\n/g, "\n>")}` : ""}`;
+      return `:x: *Rejected* by ${mention(outcome.by)} ${slackTime(outcome.at)}${outcome.reason ? `\n>${truncate(escapeText(outcome.reason), 1500).replace(/\n/g, "\n>")}` : ""}`;
     case "cancelled":
       return `:leftwards_arrow_with_hook: *Cancelled* by ${mention(outcome.by)} ${slackTime(outcome.at)}`;
     case "expired":
@@ -141,9 +148,9 @@ function outcomeLine(outcome: Outcome): string {
 
 /** An approver's DM once the request is over: the buttons are replaced by the outcome (and the action's state). */
 export function decidedMessage(req: RequestSummary, outcome: Outcome, action?: ActionView): MessageContent {
-  const blocks = [...requestSection(req), { type: "section", text: { type: "mrkdwn", text: outcomeLine(outcome) } }];
-  if (action) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: actionLine(action) }] } as never);
-  return { text: outcomeLine(outcome).replace(/\*/g, ""), blocks };
+  const blocks = [...requestSection(req), { type: "section", text: { type: "mrkdwn", text: truncate(outcomeLine(outcome)) } }];
+  if (action) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: truncate(actionLine(action)) }] } as never);
+  return { text: truncate(outcomeLine(outcome).replace(/\*/g, "")), blocks };
 }
 
 /** A thread reply recording one change of the request (escalated, decided, action progress). */
@@ -172,7 +179,7 @@ export function requesterOutcomeMessage(req: RequestSummary, outcome: Outcome): 
 export function requesterReceiptMessage(req: RequestSummary, approvers: string[], outcome?: Outcome): MessageContent {
   const line = `:inbox_tray: Your request \`${req.id}\` (${truncate(escapeText(req.description), 200)}) is with ${approvers.map(mention).join(", ")}.`;
   const blocks: unknown[] = [{ type: "section", text: { type: "mrkdwn", text: truncate(line) } }];
-  if (outcome) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: outcomeLine(outcome) }] });
+  if (outcome) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: truncate(outcomeLine(outcome)) }] });
   else {
     blocks.push({
       type: "actions",
@@ -234,7 +241,7 @@ export function voteRecordedReply(approvals: number, quorum: number) {
 }
 
 export function alreadyVotedReply(decision: string) {
-  return ephemeral(`You already voted (${decision === "approve" ? "approve" : "reject"}) on this request; waiting for the other approvers.`);
+  return ephemeral(`You already ${decision === "approve" ? "approved" : "rejected"} this request.`);
 }
 
 export function ownRequestReply() {

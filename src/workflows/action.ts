@@ -81,7 +81,8 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
       if (first.kind === "done") {
         result = { state: "succeeded", detail: first.message };
       } else {
-        result = { state: "failed", detail: `no final state after ${MAX_POLLS} status checks` };
+        // Not "failed": the job may still finish; we only stopped asking.
+        result = { state: "unconfirmed", detail: `no final state after ${MAX_POLLS} status checks` };
         let lastProgress: number | undefined;
         for (let i = 1; i <= MAX_POLLS; i++) {
           await step.sleep(`poll wait ${i}`, `${Math.min(POLL_BASE_SECONDS * 2 ** (i - 1), POLL_CAP_SECONDS)} seconds`);

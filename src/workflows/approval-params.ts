@@ -36,20 +36,22 @@ export type ApprovalParams = z.infer<typeof approvalParamsSchema>;
 
 /** The event the click route sends to the instance once a click decides the request. */
 export const DECISION_EVENT = "decision";
-export const decisionEventSchema = z.object({
-  /** approve / reject by an approver, cancel by the requester. */
-  decision: z.enum(["approve", "reject", "cancel"]),
-  user: userId,
-  at: z.iso.datetime(),
-  /** Why it was rejected (required by the reject modal). */
-  reason: z.string().max(1000).optional(),
-});
+export const decisionEventSchema = z
+  .object({
+    /** approve / reject by an approver, cancel by the requester, expire by the maintenance workflow. */
+    decision: z.enum(["approve", "reject", "cancel", "expire"]),
+    user: userId.optional(),
+    at: z.iso.datetime(),
+    /** Why it was rejected (required by the reject modal). */
+    reason: z.string().max(1000).optional(),
+  })
+  .refine((e) => e.decision === "expire" || e.user, { message: "user is required", path: ["user"] });
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;
 
 /** The event the ActionWorkflow child sends its parent when the action has ended. */
 export const ACTION_RESULT_EVENT = "action-result";
 export const actionResultSchema = z.object({
-  state: z.enum(["succeeded", "failed"]),
+  state: z.enum(["succeeded", "failed", "unconfirmed"]),
   detail: z.string().max(500),
 });
 export type ActionResult = z.infer<typeof actionResultSchema>;

@@ -14,6 +14,7 @@ import {
   historyReply,
   reminderMessage,
   requesterReceiptMessage,
+  requesterFailureMessage,
   requesterOutcomeMessage,
   type ActionView,
   type Outcome,
@@ -56,12 +57,13 @@ export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
     try {
       return await flow.run();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = (err instanceof Error ? err.message : String(err)).replace(/^Error: /, "");
       await step.do("record failure", D1_STEP, async () => {
         await store.closeRequest(this.env.DB, { id: params.requestId, status: "failed", by: null, at: new Date().toISOString(), error: message });
         log("error", "approval failed", { requestId: params.requestId, instanceId: event.instanceId, error: message });
         return null;
       });
+      await flow.finishFailed(message);
       throw err;
     }
   }
@@ -120,11 +122,26 @@ class ApprovalFlow {
       const n = i + 1;
       const added = level.approvers.filter((a) => !approvers.includes(a));
       approvers = [...approvers, ...added];
-      if (n > 1) await this.escalate(n, approvers, level.quorum, added);
+      if (n > 1) {
+        // A click may have claimed the request just as the wait ran out: D1 is the truth.
+        const claimed = await this.pendingClaim(`level ${n - 1}`);
+        if (claimed) return this.decide(claimed, n - 1);
+        await this.escalate(n, approvers, added);
+      }
       const decision = await this.waitForLevel(n, level.wait, level.reminder);
-      if (decision) return this.decide(decision, n);
+      if (decision) return decision.decision === "expire" ? this.expire(n, decision) : this.decide(decision, n);
     }
     return this.expire(params.levels.length);
+  }
+
+  /**
+   * A claim recorded in D1 whose event has not been consumed: wait a little for the event, and
+   * if it never comes (the route could not deliver it), decide from D1.
+   */
+  private async pendingClaim(tag: string): Promise<DecisionEvent | null> {
+    const claim = await this.step.do(`check claim ${tag}`, D1_STEP, () => store.claimedDecision(this.env.DB, this.params.requestId));
+    if (!claim) return null;
+    return (await this.waitForDecision(`decision ${tag} claimed`, "2 minutes")) ?? claim;
   }
 
   private approversSoFar(): string[] {
@@ -163,18 +180,41 @@ class ApprovalFlow {
     });
   }
 
-  private async escalate(n: number, approvers: string[], quorum: number, added: string[]): Promise<void> {
+  private async escalate(n: number, approvers: string[], added: string[]): Promise<void> {
     const previous = [...this.messages];
+    const levels = this.params.levels;
     await this.step.do(`escalate to level ${n}`, D1_STEP, async () => {
       const at = new Date().toISOString();
-      await store.setLevel(this.env.DB, this.params.requestId, { approvers, level: n, quorum, at });
+      // The expiry moves with the chain: from now, the waits of this level and the ones after it.
+      const rest = levels.slice(n - 1).reduce((ms, l) => ms + durationMs(l.wait), 0);
+      await store.setLevel(this.env.DB, this.params.requestId, {
+        approvers,
+        groups: levels.slice(0, n).map((l) => ({ approvers: l.approvers, quorum: l.quorum })),
+        level: n,
+        quorum: levels[n - 1]!.quorum,
+        expiresAt: new Date(Date.now() + rest).toISOString(),
+        at,
+      });
       await store.audit(this.env.DB, { requestId: this.params.requestId, key: `escalated-${n}`, event: "escalated", actor: added.join(","), detail: `level ${n}`, at });
       metric(this.env.METRICS, "request_escalated", { type: this.params.type, detail: `level ${n}` });
       this.log("request escalated", `escalate to level ${n}`, { level: n, escalatedTo: added.join(",") });
       return null;
     });
     const before = [...new Set(previous.map((m) => m.role.slice(m.role.indexOf("-") + 1)))];
-    for (const user of added) await this.notifyApprover(n, user, approvalRequestMessage(this.summary, before));
+    for (const user of added) {
+      try {
+        await this.notifyApprover(n, user, approvalRequestMessage(this.summary, before));
+      } catch (err) {
+        // One unreachable escalation approver (deactivated, not DM-able) must not fail the
+        // request: the others, and earlier approvers, can still decide.
+        await this.step.do(`record unreachable L${n}-${user}`, D1_STEP, async () => {
+          const detail = `could not notify ${user}: ${(err as Error).message}`;
+          await store.audit(this.env.DB, { requestId: this.params.requestId, key: `unreachable-L${n}-${user}`, event: "notify-failed", actor: user, detail, at: new Date().toISOString() });
+          this.log("approver unreachable", `notify L${n}-${user}`, { approver: user, error: (err as Error).message }, "warn");
+          return null;
+        });
+      }
+    }
     // Earlier approvers' buttons keep working; their DM says who else was asked.
     for (const m of previous) {
       await this.bestEffort(`mark escalated ${m.role} at level ${n}`, () => this.slack.updateMessage(m.message, escalatedNoticeMessage(this.summary, added)));
@@ -232,37 +272,59 @@ class ApprovalFlow {
   }
 
   private async decide(decision: DecisionEvent, level: number): Promise<ApprovalOutput> {
-    const status = ({ approve: "approved", reject: "rejected", cancel: "cancelled" } as const)[decision.decision];
-    const approvedBy = await this.step.do("record decision", D1_STEP, async () => {
-      await store.closeRequest(this.env.DB, { id: this.params.requestId, status, by: decision.user, at: decision.at, ...(decision.reason ? { detail: decision.reason } : {}) });
+    const status = ({ approve: "approved", reject: "rejected", cancel: "cancelled" } as const)[decision.decision as "approve" | "reject" | "cancel"];
+    const user = decision.user!;
+    const recorded = await this.step.do("record decision", D1_STEP, async () => {
+      const closed = await store.closeRequest(this.env.DB, { id: this.params.requestId, status, by: user, at: decision.at, ...(decision.reason ? { detail: decision.reason } : {}) });
+      const row = await store.getRequest(this.env.DB, this.params.requestId);
+      // Closed by someone else meanwhile (e.g. maintenance expired it): announce nothing different.
+      if (!closed && (row?.status !== status || row.decided_by !== user)) return { ours: false, status: row?.status ?? "unknown", approvedBy: [] as string[] };
       const latency = (Date.parse(decision.at) - Date.parse(this.params.createdAt)) / 1000;
       metric(this.env.METRICS, "request_decided", { type: this.params.type, detail: status, value: latency });
-      this.log(`request ${status}`, "record decision", { decidedBy: decision.user, approvalLevel: level, latencySeconds: latency });
-      return status === "approved" ? store.approvalsOf(this.env.DB, this.params.requestId) : [];
+      this.log(`request ${status}`, "record decision", { decidedBy: user, approvalLevel: level, latencySeconds: latency });
+      return { ours: true, status, approvedBy: status === "approved" ? await store.approvalsOf(this.env.DB, this.params.requestId) : [] };
     });
+    if (!recorded.ours) {
+      this.log("decision not applied: the request was already closed", "record decision", { found: recorded.status }, "warn");
+      return { status: recorded.status === "expired" ? "expired" : status, decidedBy: null, approvedBy: [], at: decision.at, level };
+    }
+    const approvedBy = recorded.approvedBy;
     const outcome: Outcome =
       status === "approved"
-        ? { status, by: decision.user, approvedBy, at: decision.at }
+        ? { status, by: user, approvedBy, at: decision.at }
         : status === "rejected"
-          ? { status, by: decision.user, at: decision.at, ...(decision.reason ? { reason: decision.reason } : {}) }
-          : { status, by: decision.user, at: decision.at };
-    const output: ApprovalOutput = { status, decidedBy: decision.user, approvedBy, at: decision.at, level };
+          ? { status, by: user, at: decision.at, ...(decision.reason ? { reason: decision.reason } : {}) }
+          : { status, by: user, at: decision.at };
+    const output: ApprovalOutput = { status, decidedBy: user, approvedBy, at: decision.at, level };
     const runsAction = status === "approved" && this.params.action;
     await this.finish(outcome, runsAction ? { state: "running", progress: null } : undefined);
-    if (runsAction) output.action = await this.runAction(approvedBy.length ? approvedBy : [decision.user], decision.at);
+    if (runsAction) output.action = await this.runAction(approvedBy.length ? approvedBy : [user], decision.at);
     return output;
   }
 
-  private async expire(level: number): Promise<ApprovalOutput> {
-    const at = await this.step.do("record expiry", D1_STEP, async () => {
-      const now = new Date().toISOString();
-      await store.closeRequest(this.env.DB, { id: this.params.requestId, status: "expired", by: null, at: now });
-      metric(this.env.METRICS, "request_expired", { type: this.params.type });
-      this.log("request expired", "record expiry", { approvalLevel: level });
-      return now;
+  /**
+   * Nobody decided in time. Expiry only closes an unclaimed request: a click that claimed it at
+   * the last moment wins, and is decided from D1. `byMaintenance`: the maintenance workflow has
+   * already closed the request in D1 and woke this instance to finish it in Slack.
+   */
+  private async expire(level: number, byMaintenance?: DecisionEvent): Promise<ApprovalOutput> {
+    const result = await this.step.do("record expiry", D1_STEP, async () => {
+      const now = byMaintenance?.at ?? new Date().toISOString();
+      const closed = byMaintenance ? true : await store.closeRequest(this.env.DB, { id: this.params.requestId, status: "expired", by: null, at: now });
+      if (closed) {
+        if (!byMaintenance) metric(this.env.METRICS, "request_expired", { type: this.params.type });
+        this.log("request expired", "record expiry", { approvalLevel: level, byMaintenance: Boolean(byMaintenance) });
+      }
+      return { closed, at: now };
     });
-    await this.finish({ status: "expired", at });
-    return { status: "expired", decidedBy: null, approvedBy: [], at, level };
+    if (!result.closed) {
+      const claimed = await this.pendingClaim("at expiry");
+      if (claimed) return this.decide(claimed, level);
+      // Neither expired nor claimed: closed by someone else; nothing to announce.
+      return { status: "expired", decidedBy: null, approvedBy: [], at: result.at, level };
+    }
+    await this.finish({ status: "expired", at: result.at });
+    return { status: "expired", decidedBy: null, approvedBy: [], at: result.at, level };
   }
 
   /**
@@ -272,6 +334,22 @@ class ApprovalFlow {
   private async runAction(approvedBy: string[], approvedAt: string): Promise<NonNullable<ApprovalOutput["action"]>> {
     const action = this.params.action!;
     const childId = actionInstanceId(this.params.requestId);
+    try {
+      await this.startAction(childId, approvedBy, approvedAt);
+    } catch (err) {
+      const detail = `the action could not be started: ${(err as Error).message}`;
+      await this.step.do("record action not started", D1_STEP, async () => {
+        await store.setActionState(this.env.DB, this.params.requestId, { status: "failed", detail, at: new Date().toISOString() });
+        return null;
+      });
+      await this.updateApproverMessages("action not started", { status: "approved", by: approvedBy.at(-1)!, approvedBy, at: approvedAt }, { state: "failed", detail });
+      return { state: "failed", detail, via: "event" };
+    }
+    return this.awaitAction(childId, action.timeout);
+  }
+
+  private async startAction(childId: string, approvedBy: string[], approvedAt: string): Promise<void> {
+    const action = this.params.action!;
     await this.step.do("start action", D1_STEP, async () => {
       // A replayed step finds its child already there: that is the child we want.
       await createOnce(this.env.ACTION, childId, {
@@ -293,7 +371,10 @@ class ApprovalFlow {
       await store.audit(this.env.DB, { requestId: this.params.requestId, key: "action-started", event: "action-started", actor: null, detail: new URL(action.url).host, at });
       return null;
     });
+  }
 
+  private async awaitAction(childId: string, timeout: DurationLabel): Promise<NonNullable<ApprovalOutput["action"]>> {
+    const action = { timeout };
     let result: ActionResult;
     let via: "event" | "status-check" = "event";
     try {
@@ -311,7 +392,7 @@ class ApprovalFlow {
         if (status.status === "complete") return actionResultSchema.parse(status.output);
         if (status.status === "errored" || status.status === "terminated") return { state: "failed" as const, detail: status.error?.message ?? status.status };
         const detail = `no result within ${action.timeout}; the action is still ${status.status}`;
-        await store.setActionState(this.env.DB, this.params.requestId, { status: "unconfirmed", detail, at: new Date().toISOString() });
+        await store.setActionState(this.env.DB, this.params.requestId, { status: "unconfirmed", detail, at: new Date().toISOString(), onlyIfRunning: true });
         await store.audit(this.env.DB, { requestId: this.params.requestId, key: "action-unconfirmed", event: "action-unconfirmed", actor: null, detail, at: new Date().toISOString() });
         return { state: "unconfirmed" as const, detail };
       });
@@ -320,14 +401,30 @@ class ApprovalFlow {
     return { ...result, via };
   }
 
+  /** After a failure: no buttons left to click, and the requester knows (both best effort). */
+  async finishFailed(error: string): Promise<void> {
+    for (const { role, message } of this.messages) {
+      await this.bestEffort(`mark failed ${role}`, () => this.slack.updateMessage(message, requesterFailureMessage(this.summary, error)));
+    }
+    await this.bestEffort("notify requester of failure", async (attempt) => {
+      const channel = this.receipt?.channel ?? (await this.slack.openDm(this.params.requester));
+      await postOnce(this.slack, attempt, channel, requesterFailureMessage(this.summary, error), `${this.params.requestId}:failed`);
+    });
+  }
+
   /**
    * The outcome everywhere: approver DMs updated (buttons replaced) with a history reply in their
    * threads, the receipt's Cancel button removed, the requester told, App Homes refreshed.
    */
-  private async finish(outcome: Outcome, action?: ActionView): Promise<void> {
+  private async updateApproverMessages(tag: string, outcome: Outcome, action?: ActionView): Promise<void> {
     for (const { role, message } of this.messages) {
-      await this.bestEffort(`update message ${role}`, () => this.slack.updateMessage(message, decidedMessage(this.summary, outcome, action)));
+      const name = tag === "outcome" ? `update message ${role}` : `update message ${role} ${tag}`;
+      await this.bestEffort(name, () => this.slack.updateMessage(message, decidedMessage(this.summary, outcome, action)));
     }
+  }
+
+  private async finish(outcome: Outcome, action?: ActionView): Promise<void> {
+    await this.updateApproverMessages("outcome", outcome, action);
     await this.history("outcome", decidedMessage(this.summary, outcome).text);
     if (this.receipt) {
       const receipt = this.receipt;
@@ -367,7 +464,7 @@ class ApprovalFlow {
     }
   }
 
-  private log(message: string, step: string, fields: Record<string, string | number> = {}, level: "info" | "warn" = "info"): void {
+  private log(message: string, step: string, fields: Record<string, string | number | boolean> = {}, level: "info" | "warn" = "info"): void {
     log(level, message, { requestId: this.params.requestId, instanceId: this.instanceId, step, ...fields });
   }
 }

@@ -5,6 +5,7 @@ import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import * as store from "../core/store";
 import type { Env } from "../env";
+import { DECISION_EVENT } from "./approval-params";
 import { D1_STEP } from "./steps";
 
 /** How long past its expiry a pending request may lag before it counts as stuck. */
@@ -16,27 +17,34 @@ export interface MaintenanceOutput {
 }
 
 /**
- * Clean-up, started by the cron trigger: ends approval instances stuck past their expiry (and
- * marks their requests expired), and prunes audit records older than AUDIT_RETENTION. Every step
- * is idempotent, so two overlapping runs do no harm.
+ * Clean-up, started by the cron trigger: expires requests whose instance is stuck past its expiry
+ * (closed in D1, then the instance is woken to update Slack and end), and prunes audit records,
+ * action call records and idempotency keys older than AUDIT_RETENTION. Every step is idempotent,
+ * so two overlapping runs do no harm.
  */
 export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, { startedAt: string }> {
   override async run(event: Readonly<WorkflowEvent<{ startedAt: string }>>, step: WorkflowStep): Promise<MaintenanceOutput> {
     const config = loadConfig(this.env);
     const stale = await step.do("find stale requests", D1_STEP, () => store.stalePending(this.env.DB, new Date(Date.now() - GRACE_MS).toISOString()));
+    const ended: string[] = [];
     for (const id of stale) {
-      await step.do(`end ${id}`, D1_STEP, async () => {
-        try {
-          await (await this.env.APPROVAL.get(id)).terminate();
-        } catch {
-          // Already finished, already terminated, or gone: the request still needs closing.
-        }
+      const closed = await step.do(`end ${id}`, D1_STEP, async () => {
+        // Close in D1 first (only if still pending and unclaimed: a click in flight wins), then
+        // wake the instance with an "expire" event so it updates its Slack messages itself.
         const row = await store.getRequest(this.env.DB, id);
-        await store.closeRequest(this.env.DB, { id, status: "expired", by: null, at: new Date().toISOString(), error: "ended by maintenance: stuck past its expiry" });
+        const at = new Date().toISOString();
+        const done = await store.closeRequest(this.env.DB, { id, status: "expired", by: null, at, error: "ended by maintenance: stuck past its expiry" });
+        if (!done) return false;
+        try {
+          await (await this.env.APPROVAL.get(id)).sendEvent({ type: DECISION_EVENT, payload: { decision: "expire", at } });
+        } catch {
+          // The instance is gone or finished: D1 is closed, which is what matters.
+        }
         metric(this.env.METRICS, "request_expired", { type: row?.type ?? "unknown", detail: "maintenance" });
         log("warn", "stuck request ended", { requestId: id, instanceId: event.instanceId, step: `end ${id}` });
-        return null;
+        return true;
       });
+      if (closed) ended.push(id);
     }
     const pruned = await step.do("prune old records", D1_STEP, async () => {
       const before = new Date(Date.now() - durationMs(config.AUDIT_RETENTION)).toISOString();
@@ -44,6 +52,6 @@ export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, { startedAt: st
       log("info", "old records pruned", { instanceId: event.instanceId, step: "prune old records", audit: counts.audit, calls: counts.calls });
       return counts;
     });
-    return { ended: stale, pruned };
+    return { ended, pruned };
   }
 }

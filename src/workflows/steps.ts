@@ -2,11 +2,12 @@ import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
 import { SlackRetryableError, type MessageContent, type PostedMessage, type SlackClient } from "../slack/client";
 
 /**
- * Retry policy for steps that call Slack: 5 retries, 1 s doubling (1, 2, 4, 8, 16 s), each
- * attempt bounded. Non-retryable Slack errors (NonRetryableError) skip the retries.
+ * Retry policy for steps that call Slack: 8 retries, 1 s doubling (1, 2, 4 … 128 s: a Slack
+ * outage of about 4 minutes is ridden out), each attempt bounded. Non-retryable Slack errors
+ * (NonRetryableError) skip the retries.
  */
 export const SLACK_STEP: WorkflowStepConfig = {
-  retries: { limit: 5, delay: "1 second", backoff: "exponential" },
+  retries: { limit: 8, delay: "1 second", backoff: "exponential" },
   timeout: "30 seconds",
 };
 
