@@ -10,7 +10,7 @@ import { startLocalStack } from "../scripts/lib/local-stack.js";
 import { signedHeaders } from "../scripts/lib/signing.js";
 import { summary, writeSection } from "./lib.js";
 
-const N = Number(process.env.CLICKS ?? 100);
+const N = Number(process.env.CLICKS ?? 200);
 const dir = await mkdtemp(join(tmpdir(), "approvals-bench-"));
 const stack = await startLocalStack({ port: 8797, fakeSlackPort: 8798, persistTo: dir, quiet: true, forceFakeSlack: true });
 const post = async (path, body) => {

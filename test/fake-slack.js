@@ -83,7 +83,13 @@ export async function startFakeSlack(options = {}) {
   async function answerApi(call, method, args, auth, body, res) {
     const fault = takeFault(method, body) ?? chaosFault();
     if (fault) {
-      call.result = fault.status ? `http_${fault.status}` : fault.error ?? (fault.lost ? "lost" : "delay");
+      call.result = fault.status ? `http_${fault.status}` : fault.error ?? (fault.late ? "late" : fault.lost ? "lost" : "delay");
+      if (fault.late) {
+        // Slack did the work at once; its answer arrives after the client has given up.
+        const answer = auth === `Bearer ${token}` ? api(method, args) : { ok: false, error: "invalid_auth" };
+        await new Promise((r) => setTimeout(r, fault.delayMs));
+        return send(res, 200, answer);
+      }
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.lost) {
         // Slack did the work, but the answer never arrives (a timeout or a dropped connection).
@@ -123,7 +129,7 @@ export async function startFakeSlack(options = {}) {
     if (kind === "500") return { status: 500 };
     if (kind === "429") return { status: 429, retryAfter: 1 };
     if (kind === "lost") return { lost: true };
-    return { delayMs: chaos.slowMs }; // "slow": answers, but after the client gave up
+    return { lost: true, delayMs: chaos.slowMs, late: true }; // "slow": Slack acted at once, the answer comes after the client gave up
   }
 
   function takeFault(method, rawBody) {

@@ -53,10 +53,10 @@ apiRoutes.get("/requests/:id", async (c) => {
 /** Counts by status and type, escalations, decision latency and action outcomes, from D1. */
 apiRoutes.get("/stats", async (c) => c.json(await stats(c.env.DB)));
 
-async function workflowStatus(binding: Workflow, id: string): Promise<{ status: string; error?: string } | null> {
+async function workflowStatus(binding: Workflow, id: string): Promise<{ status: string; error?: string; output?: unknown } | null> {
   try {
     const status = await (await binding.get(id)).status();
-    return { status: status.status, ...(status.error ? { error: status.error.message } : {}) };
+    return { status: status.status, ...(status.error ? { error: status.error.message } : {}), ...(status.output ? { output: status.output } : {}) };
   } catch {
     return null; // instance.not_found (or already cleaned up)
   }

@@ -1,0 +1,58 @@
+// Scale: N requests pending at once (each a waiting ApprovalWorkflow instance), then all
+// approved. Measures the time to create them, to have every approver's DM out, and to drain
+// them, workerd's memory, and whether the cost per request stays flat as N grows.
+import { createRequests, dmsTo, pool, startBenchStack, until, writeSection } from "./lib.js";
+
+const SIZES = (process.env.SCALE_NS ?? "100,1000,5000").split(",").map(Number);
+const CONCURRENCY = Number(process.env.SCALE_CONCURRENCY ?? 16);
+const rows = [];
+
+for (const n of SIZES) {
+  const s = await startBenchStack({ port: 8801, fakeSlackPort: 8802 });
+  try {
+    const idle = s.workerdMemoryMiB();
+    const t0 = performance.now();
+    const ids = await createRequests(s, n, { tag: "S", concurrency: CONCURRENCY });
+    const created = performance.now() - t0;
+    await until(() => ids.every((_, i) => dmsTo(s, `U0SA${i}`).length >= 1), `${n} approver DMs`, 1_800_000, 250);
+    const waiting = performance.now() - t0;
+    const memory = s.workerdMemoryMiB();
+
+    const t1 = performance.now();
+    const clicks = await pool(ids, CONCURRENCY, (id, i) => s.post("/slack/interactions", s.clickBody(`U0SA${i}`, id, "approve")));
+    const clicked = performance.now() - t1;
+    const bad = clicks.filter((c) => c.status !== 200).length;
+    await until(async () => ((await s.api("/api/stats")).byStatus.approved ?? 0) >= n, `${n} approvals`, 1_800_000, 500);
+    // Drained: every requester has the outcome DM (the last thing a workflow does but the home refresh).
+    await until(() => ids.every((_, i) => dmsTo(s, `U0SR${i}`).length >= 2), `${n} outcome DMs`, 1_800_000, 250);
+    const drained = performance.now() - t1;
+    const calls = s.fake.state.calls.length;
+    const row = {
+      n,
+      createMs: Math.round(created),
+      waitingMs: Math.round(waiting),
+      clickMs: Math.round(clicked),
+      drainMs: Math.round(drained),
+      perCreateMs: +(waiting / n).toFixed(2),
+      perDrainMs: +(drained / n).toFixed(2),
+      idleMiB: idle,
+      memoryMiB: memory,
+      perRequestKiB: Math.round(((memory - idle) * 1024) / n),
+      callsPerApproval: +(calls / n).toFixed(2),
+      non200: bad,
+    };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  } finally {
+    await s.stop();
+  }
+}
+
+await writeSection(
+  "Scale: N waiting requests, then all approved",
+  `Each size on a fresh \`wrangler dev\` (empty local state) with the Slack stand-in; requests created by signed slash commands and approved by signed clicks, ${CONCURRENCY} at a time from a second process. "All waiting" means every approver's DM has been posted (each instance is then parked in \`waitForEvent\`). "Drained" means every requester has the outcome DM. Memory: resident size of the workerd processes after all N were waiting.
+
+| N | create (route answers) s | all waiting s | ms per request to waiting | all clicks answered s | drained s | ms per request to drain | workerd MiB idle → waiting | KiB per waiting request | Slack calls per approval | non-200 |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.map((r) => `| ${r.n} | ${(r.createMs / 1000).toFixed(1)} | ${(r.waitingMs / 1000).toFixed(1)} | ${r.perCreateMs} | ${(r.clickMs / 1000).toFixed(1)} | ${(r.drainMs / 1000).toFixed(1)} | ${r.perDrainMs} | ${r.idleMiB} → ${r.memoryMiB} | ${r.perRequestKiB} | ${r.callsPerApproval} | ${r.non200} |`).join("\n")}`,
+);
