@@ -49,8 +49,11 @@ try {
     toUpdate.push(stack.fake.state.calls.find((c) => c.method === "chat.update" && c.args.channel === channel).at - sent);
   }
   // Let the last requester DMs go out before counting Slack calls.
-  const settle = Date.now() + 10_000;
-  while (stack.fake.state.calls.length < 5 * N && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
+  const settle = Date.now() + 60_000;
+  for (let last = -1; stack.fake.state.calls.length !== last && Date.now() < settle; ) {
+    last = stack.fake.state.calls.length;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   const a = summary(answer);
   const u = summary(toUpdate);
   const slackCalls = stack.fake.state.calls.length / N;
@@ -66,7 +69,7 @@ try {
 | click route answer (Slack needs < 3000) | ${a.n} | ${a.p50} | ${a.p95} | ${a.p99} | ${a.max} |
 | click → chat.update received by Slack | ${u.n} | ${u.p50} | ${u.p95} | ${u.p99} | ${u.max} |
 
-Slack API calls per approval: ${slackCalls} (conversations.open + chat.postMessage to the approver, chat.update, conversations.open + chat.postMessage to the requester).`,
+Slack API calls per approval: ${slackCalls}: users.info (requester's name), conversations.open + chat.postMessage (approver's DM), conversations.open + chat.postMessage (requester's receipt with Cancel), chat.update (approver's DM), chat.postMessage (history reply in its thread), chat.update (receipt), chat.postMessage (outcome to the requester).`,
   );
 } finally {
   await stack.stop();
