@@ -56,7 +56,7 @@ describe("the dashboard's protection", () => {
 });
 
 describe("the dashboard's pages", () => {
-  it("lists requests with filters by status, requester, approver and date", async () => {
+  it("lists requests with filters by status, type, requester, approver and date", async () => {
     const requester = newUser();
     const [a, b] = [newUser(), newUser()];
     const approved = await startRequest(requester, a, "Open the firewall for the billing VPN");
@@ -78,6 +78,11 @@ describe("the dashboard's pages", () => {
     const byApprover = await (await asAdmin(`/dashboard?approver=${b}`)).text();
     expect(byApprover).toContain(pending);
     expect(byApprover).not.toContain(approved);
+
+    const byType = await (await asAdmin(`/dashboard?requester=${requester}&type=default`)).text();
+    expect(byType).toContain(approved);
+    expect(await (await asAdmin(`/dashboard?requester=${requester}&type=deploy`)).text()).not.toContain(approved);
+    expect((await asAdmin(`/dashboard?type=DROP%20TABLE`)).status).toBe(400);
 
     const today = new Date().toISOString().slice(0, 10);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
@@ -126,8 +131,8 @@ describe("the dashboard's pages", () => {
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="approvals-\d{4}-\d{2}-\d{2}\.csv"$/);
     const [header, row, end] = (await res.text()).split("\r\n");
-    expect(header).toBe("id,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description");
-    expect(row).toMatch(new RegExp(`^${id},pending,${requester},${approver},1,,,\\d{4}-`));
+    expect(header).toBe("id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description");
+    expect(row).toMatch(new RegExp(`^${id},default,pending,${requester},${approver},1,,,\\d{4}-`));
     // The formula is neutralised with a leading quote, and the cell is quoted with "" escapes.
     expect(row!.endsWith(`,"'=HYPERLINK(""http://evil.example"",""click""), then ""quote"""`)).toBe(true);
     expect(end).toBe("");

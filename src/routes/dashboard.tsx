@@ -98,6 +98,7 @@ const dateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date like 2
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
 const filterSchema = z.object({
   status: z.preprocess(blankToUndefined, z.enum(STATUSES).optional()),
+  type: z.preprocess(blankToUndefined, z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "a request type such as deploy").optional()),
   requester: z.preprocess(blankToUndefined, userId.optional()),
   approver: z.preprocess(blankToUndefined, userId.optional()),
   from: z.preprocess(blankToUndefined, dateOnly.optional()),
@@ -126,6 +127,7 @@ function where(f: Filters, options: { withStatus: boolean } = { withStatus: true
     );
   };
   if (options.withStatus && f.status) add("status = ?", f.status);
+  if (f.type) add("type = ?", f.type);
   if (f.requester) add("requester = ?", f.requester);
   if (f.approver) add("(decided_by = ? OR EXISTS (SELECT 1 FROM json_each(requests.approvers) WHERE value = ?))", f.approver, f.approver);
   if (f.from) add("created_at >= ?", `${f.from}T00:00:00.000Z`);
@@ -135,6 +137,7 @@ function where(f: Filters, options: { withStatus: boolean } = { withStatus: true
 
 interface ListedRequest {
   id: string;
+  type: string;
   requester: string;
   description: string;
   approvers: string;
@@ -147,7 +150,7 @@ interface ListedRequest {
   updated_at: string;
 }
 
-const COLUMNS = "id, requester, description, approvers, level, status, decided_by, decided_at, error, created_at, updated_at";
+const COLUMNS = "id, type, requester, description, approvers, level, status, decided_by, decided_at, error, created_at, updated_at";
 
 async function listRequests(db: D1Database, f: Filters, limit: number): Promise<ListedRequest[]> {
   const w = where(f);
@@ -214,6 +217,7 @@ dashboardRoutes.get("/", async (c) => {
             <tr>
               <th>Request</th>
               <th>Status</th>
+              <th>Type</th>
               <th>Requester</th>
               <th>Approvers</th>
               <th>What</th>
@@ -232,6 +236,7 @@ dashboardRoutes.get("/", async (c) => {
                 <td>
                   <Status status={r.status} />
                 </td>
+                <td>{r.type}</td>
                 <td>
                   <code>{r.requester}</code>
                 </td>
@@ -260,10 +265,10 @@ dashboardRoutes.get("/export.csv", async (c) => {
   const parsed = parseFilters(c);
   if (!parsed.ok) return c.text(`Invalid filter: ${parsed.problem}\n`, 400);
   const rows = await listRequests(c.env.DB, parsed.filters, EXPORT_MAX);
-  const header = ["id", "status", "requester", "approvers", "level", "decided_by", "decided_at", "created_at", "updated_at", "error", "description"];
+  const header = ["id", "type", "status", "requester", "approvers", "level", "decided_by", "decided_at", "created_at", "updated_at", "error", "description"];
   const lines = [header.join(",")];
   for (const r of rows) {
-    lines.push([r.id, r.status, r.requester, approversOf(r).join(" "), String(r.level), r.decided_by, r.decided_at, r.created_at, r.updated_at, r.error, r.description].map(csvCell).join(","));
+    lines.push([r.id, r.type, r.status, r.requester, approversOf(r).join(" "), String(r.level), r.decided_by, r.decided_at, r.created_at, r.updated_at, r.error, r.description].map(csvCell).join(","));
   }
   c.header("Content-Type", "text/csv; charset=utf-8");
   c.header("Content-Disposition", `attachment; filename="approvals-${new Date().toISOString().slice(0, 10)}.csv"`);
@@ -412,6 +417,10 @@ const FilterForm: FC<{ values: Partial<Record<keyof Filters, string | undefined>
           </option>
         ))}
       </select>
+    </label>
+    <label>
+      Type
+      <input name="type" value={values.type ?? ""} placeholder="deploy" size={10} />
     </label>
     <label>
       Requester
