@@ -31,6 +31,15 @@ const rows = [];
 try {
   const ids = await createRequests(s, PENDING, { tag: "L" });
   await until(() => s.fake.state.messages.filter((m) => m.blocks?.length && JSON.stringify(m.blocks).includes("approval_approve")).length >= PENDING, "all DMs", 300_000);
+  // The same route stack without D1 or Workflows: a signed url_verification on /slack/events
+  // (signature check, zod parse, JSON answer). Separates the runtime's cost from our work.
+  for (const c of LEVELS) {
+    const body = JSON.stringify({ type: "url_verification", challenge: "bench-challenge", token: "x" });
+    const headers = { ...(await signedHeaders(s.signingSecret, body)), "content-type": "application/json" };
+    const r = await load(s.url, c, [{ method: "POST", path: "/slack/events", headers, body }]);
+    rows.push({ app: "ours: verify + parse only", c, ...r });
+    console.log(`ours verify-only c=${c}: ${JSON.stringify(r)}`);
+  }
   for (const c of LEVELS) {
     // Signed once per level (a signature is valid for 5 minutes). The first click per request
     // decides it; later ones take the "already decided" path, as a double click would.
@@ -41,7 +50,7 @@ try {
       }),
     );
     const r = await load(s.url, c, requests);
-    rows.push({ app: "ours (wrangler dev)", c, ...r });
+    rows.push({ app: "ours: clicks (wrangler dev)", c, ...r });
     console.log(`ours  c=${c}: ${JSON.stringify(r)}`);
   }
   // autocannon walks the request list from the start on every connection, so the first requests
@@ -110,7 +119,7 @@ console.log(`verify one signature: ours ${oursUs.toFixed(1)} µs, Bolt ${boltUs.
 
 const table = rows.map((r) => `| ${r.app} | ${r.c} | ${r.rps} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} |`).join("\n");
 const ratios = LEVELS.map((c) => {
-  const o = rows.find((r) => r.c === c && r.app.startsWith("ours"));
+  const o = rows.find((r) => r.c === c && r.app.startsWith("ours: clicks"));
   const b = rows.find((r) => r.c === c && r.app.startsWith("Bolt"));
   return `| ${c} | ${(o.rps / b.rps).toFixed(2)} | ${(o.p99 / b.p99).toFixed(2)} |`;
 }).join("\n");

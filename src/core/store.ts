@@ -167,12 +167,13 @@ export type VoteResult =
   | { ok: false; reason: "closed"; status: RequestStatus; by: string | null };
 
 /**
- * The click route's decision, in three short statements:
- * 1. record the vote, if the clicker is a current approver of the pending, unclaimed request
- *    (and not its requester, unless the type allows self-approval);
+ * The click route's decision, in two round trips to D1:
+ * 1. one batch (a transaction): record the vote, if the clicker is a current approver of the
+ *    pending, unclaimed request (and not its requester, unless the type allows self-approval),
+ *    and read the request and its approvals;
  * 2. decide in code whether it settles the request: any rejection does, and an approval does
- *    when the clicker's own level has its quorum (approvals counted within that level);
- * 3. if so, claim the request (only one claim can succeed: D1 runs statements one at a time).
+ *    when the clicker's own level has its quorum (approvals counted within that level); if so,
+ *    claim the request (only one claim can succeed: D1 runs statements one at a time).
  * Two concurrent approvals that together reach a quorum cannot both miss it: each reads after
  * its own insert, so the second read sees both votes.
  */
@@ -184,25 +185,31 @@ export async function castVote(
   at: string,
   reason?: string,
 ): Promise<VoteResult> {
-  const inserted = await db
-    .prepare(
-      `INSERT INTO votes (request_id, user_id, decision, level, reason, at)
-       SELECT r.id, ?2, ?3, r.level, ?5, ?4 FROM requests r
-       WHERE r.id = ?1 AND r.status = 'pending' AND r.claimed_by IS NULL
-         AND (r.allow_self = 1 OR r.requester != ?2)
-         AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?2)
-       ON CONFLICT (request_id, user_id) DO NOTHING
-       RETURNING 1 AS n`,
-    )
-    .bind(id, user, decision, at, reason ?? null)
-    .first();
-  const row = await getRequest(db, id);
+  // One round trip: the vote, then (in the same transaction) the row and the approvals so far.
+  const [vote, rowResult, approvalsResult] = await db.batch<Record<string, unknown>>([
+    db
+      .prepare(
+        `INSERT INTO votes (request_id, user_id, decision, level, reason, at)
+         SELECT r.id, ?2, ?3, r.level, ?5, ?4 FROM requests r
+         WHERE r.id = ?1 AND r.status = 'pending' AND r.claimed_by IS NULL
+           AND (r.allow_self = 1 OR r.requester != ?2)
+           AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?2)
+         ON CONFLICT (request_id, user_id) DO NOTHING
+         RETURNING 1 AS n`,
+      )
+      .bind(id, user, decision, at, reason ?? null),
+    db.prepare(`SELECT * FROM requests WHERE id = ?1`).bind(id),
+    db.prepare(`SELECT user_id FROM votes WHERE request_id = ?1 AND decision = 'approve' ORDER BY at, rowid`).bind(id),
+  ]);
+  const inserted = (vote?.results.length ?? 0) > 0;
+  const raw = rowResult?.results[0] as RawRequestRow | undefined;
+  const row = raw ? toRow(raw) : null;
   if (!row) return { ok: false, reason: "unknown" };
   if (!inserted) return explainRefusal(db, row, user);
 
   let progress = { approvals: 0, quorum: 1 };
   if (decision === "approve") {
-    const approved = await approvalsOf(db, id);
+    const approved = ((approvalsResult?.results ?? []) as { user_id: string }[]).map((r) => r.user_id);
     const groups = row.level_groups.filter((g) => g.approvers.includes(user));
     const counts = groups.map((g) => ({ approvals: approved.filter((a) => g.approvers.includes(a)).length, quorum: g.quorum }));
     // An approver outside every recorded level (should not happen) decides alone, as a level of one.

@@ -81,6 +81,7 @@ class ApprovalFlow {
   private readonly messages: SentMessage[] = [];
   /** The requester's receipt DM (with the Cancel button), once sent. */
   private receipt: PostedMessage | null = null;
+  private requesterChannel: string | null = null;
 
   constructor(
     private readonly env: Env,
@@ -150,8 +151,11 @@ class ApprovalFlow {
 
   /** The requester's receipt: who was asked, with a Cancel button while pending. Optional. */
   private async sendReceipt(): Promise<void> {
+    // Two steps, as for approvers: a failed conversations.open never counts as a possible post,
+    // so only the post step's retries need the history lookup.
+    const channel = await this.requesterDm("receipt");
+    if (!channel) return;
     const sent = await this.optional("send receipt", async (attempt) => {
-      const channel = await this.slack.openDm(this.params.requester);
       const m = await postOnce(this.slack, attempt, channel, requesterReceiptMessage(this.summary, this.params.levels[0]!.approvers), `${this.params.requestId}:receipt`);
       return `${m.channel} ${m.ts}`;
     });
@@ -163,6 +167,13 @@ class ApprovalFlow {
         return null;
       });
     }
+  }
+
+  /** The requester's DM channel (conversations.open), or null if Slack would not open it. */
+  private async requesterDm(tag: string): Promise<string | null> {
+    if (this.receipt) return this.receipt.channel;
+    this.requesterChannel ??= await this.optional(`open dm requester for ${tag}`, () => this.slack.openDm(this.params.requester));
+    return this.requesterChannel;
   }
 
   /** Threaded history: one reply per change in the thread of every approver DM. */
@@ -406,8 +417,9 @@ class ApprovalFlow {
     for (const { role, message } of this.messages) {
       await this.bestEffort(`mark failed ${role}`, () => this.slack.updateMessage(message, requesterFailureMessage(this.summary, error)));
     }
+    const channel = await this.requesterDm("failure");
+    if (!channel) return;
     await this.bestEffort("notify requester of failure", async (attempt) => {
-      const channel = this.receipt?.channel ?? (await this.slack.openDm(this.params.requester));
       await postOnce(this.slack, attempt, channel, requesterFailureMessage(this.summary, error), `${this.params.requestId}:failed`);
     });
   }
@@ -432,10 +444,12 @@ class ApprovalFlow {
     }
     // The requester cancelled it themselves: no DM about it.
     if (outcome.status !== "cancelled") {
-      await this.bestEffort("notify requester", async (attempt) => {
-        const channel = this.receipt?.channel ?? (await this.slack.openDm(this.params.requester));
-        await postOnce(this.slack, attempt, channel, requesterOutcomeMessage(this.summary, outcome), `${this.params.requestId}:outcome`);
-      });
+      const channel = await this.requesterDm("outcome");
+      if (channel) {
+        await this.bestEffort("notify requester", async (attempt) => {
+          await postOnce(this.slack, attempt, channel, requesterOutcomeMessage(this.summary, outcome), `${this.params.requestId}:outcome`);
+        });
+      }
     }
     await this.refreshHomes("outcome", [...this.approversSoFar(), this.params.requester]);
   }
