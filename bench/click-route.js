@@ -121,7 +121,7 @@ const table = rows.map((r) => `| ${r.app} | ${r.c} | ${r.rps} | ${r.p50} | ${r.p
 const ratios = LEVELS.map((c) => {
   const o = rows.find((r) => r.c === c && r.app.startsWith("ours: clicks"));
   const b = rows.find((r) => r.c === c && r.app.startsWith("Bolt"));
-  return `| ${c} | ${(o.rps / b.rps).toFixed(2)} | ${(o.p99 / b.p99).toFixed(2)} |`;
+  return `| ${c} | ${(o.rps / b.rps).toFixed(3)} | ${(o.p99 / b.p99).toFixed(2)} |`;
 }).join("\n");
 await writeSection(
   "Click route under load, and the Bolt baseline",
