@@ -70,7 +70,7 @@ describe("npm run bridge", () => {
     expect(requesterView.items.at(-1)).toMatchObject({ kind: "ephemeral", text: command.ackPayload.text });
 
     const dm = await eventually(async () => (await getJson(`${base}/_control/messages?channel=D0APPROVER`)).find((m: any) => JSON.stringify(m.blocks).includes(id)), "the approver's DM");
-    expect(await pagePost(base, "/_ui/action", { user: "U0APPROVER", channel: "D0APPROVER", ts: dm.ts, block_id: "decision", action_id: "approval_approve" })).toMatchObject({ ok: true });
+    expect(await pagePost(base, "/_ui/action", { user: "U0APPROVER", channel: "D0APPROVER", ts: dm.ts, block_id: `decision:${id}`, action_id: "approval_approve" })).toMatchObject({ ok: true });
     const click = (await envelopes(base)).envelopes[1];
     expect(click).toMatchObject({ type: "interactive", acked: true, ackPayload: {} });
     expect(click.ackMs).toBeLessThan(3000);

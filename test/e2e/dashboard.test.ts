@@ -34,7 +34,7 @@ it("lists the requests, filters them, shows a request's timeline and exports CSV
     return messages.find((m) => JSON.stringify(m.blocks).includes("Renew the TLS certificate") && JSON.stringify(m.blocks).includes("approval_approve"));
   }, "the DM");
   const id = /req-[a-z0-9]{12}/.exec(JSON.stringify(dm.blocks))![0];
-  await pagePost("/_ui/action", { user: "U0APPROVER", channel: "D0APPROVER", ts: dm.ts, block_id: "decision", action_id: "approval_approve" });
+  await pagePost("/_ui/action", { user: "U0APPROVER", channel: "D0APPROVER", ts: dm.ts, block_id: `decision:${id}`, action_id: "approval_approve" });
   await eventually(async () => {
     const r: any = await (await fetch(`${stack.serviceUrl}/api/requests/${id}`, { headers: { authorization: `Bearer ${stack.apiToken}` } })).json();
     return r.status === "approved" && r.audit.length >= 3 ? r : undefined;
@@ -75,7 +75,7 @@ it("lists the requests, filters them, shows a request's timeline and exports CSV
   const href = await page.locator("a.export").getAttribute("href");
   expect(href).toBe("/dashboard/export.csv?status=approved&requester=U0REQUESTER");
   const csv = await (await fetch(`${stack.serviceUrl}${href}`)).text();
-  expect(csv.split("\r\n")[0]).toBe("id,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description");
-  expect(csv).toContain(`${id},approved,U0REQUESTER,U0APPROVER,1,U0APPROVER,`);
+  expect(csv.split("\r\n")[0]).toBe("id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description");
+  expect(csv).toContain(`${id},default,approved,U0REQUESTER,U0APPROVER,1,U0APPROVER,`);
   expect(pageErrors(page)).toEqual([]);
 });
