@@ -71,14 +71,15 @@ dashboardRoutes.use("*", async (c, next) => {
   }
   if (!token) return c.html(<Message title="Dashboard off" text="Set the API_TOKEN secret to use the dashboard." />, 503);
 
-  const given = c.req.query("token");
-  if (given !== undefined) {
-    if (!(await sameSecret(given, token))) return denied(c);
+  if (c.req.method === "POST" && url.pathname === "/dashboard/sign-in") {
+    // The token travels in a POST body, never in an address (addresses end up in logs and history).
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const given = typeof form.token === "string" ? form.token : "";
+    if (!given || !(await sameSecret(given, token))) return denied(c, "That token is not right.");
     const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
     setCookie(c, COOKIE, await sessionValue(token, expires), { httpOnly: true, secure: url.protocol === "https:", sameSite: "Strict", path: "/dashboard", maxAge: SESSION_SECONDS });
-    // Drop the token from the address bar (and from history and any Referer).
-    url.searchParams.delete("token");
-    return c.redirect(`${url.pathname}${url.search}`, 303);
+    const next = typeof form.next === "string" && /^\/dashboard(\/[\w./-]*)?(\?[\w=&%.:-]*)?$/.test(form.next) ? form.next : "/dashboard";
+    return c.redirect(next, 303);
   }
   const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
   if (bearer && (await sameSecret(bearer, token))) return next();
@@ -87,9 +88,26 @@ dashboardRoutes.use("*", async (c, next) => {
   return denied(c);
 });
 
-function denied(c: Context<AppEnv>) {
+function denied(c: Context<AppEnv>, problem?: string) {
   c.header("WWW-Authenticate", 'Bearer realm="dashboard"');
-  return c.html(<Message title="Sign in to the dashboard" text="Open /dashboard?token=… with the API token once (it sets a cookie for this browser), or send Authorization: Bearer …." />, 401);
+  const here = new URL(c.req.url);
+  const next = here.pathname === "/dashboard/sign-in" ? "/dashboard" : `${here.pathname}${here.search}`;
+  return c.html(
+    <Layout title="Sign in">
+      <h1>Sign in to the dashboard</h1>
+      {problem && <p class="error">{problem}</p>}
+      <form method="post" action="/dashboard/sign-in" class="filters">
+        <input type="hidden" name="next" value={next} />
+        <label>
+          API token
+          <input type="password" name="token" autocomplete="current-password" required />
+        </label>
+        <button type="submit">Sign in</button>
+      </form>
+      <p class="note">The API_TOKEN secret. It sets a cookie for this browser for 8 hours; scripts can send Authorization: Bearer … instead.</p>
+    </Layout>,
+    401,
+  );
 }
 
 // ---- filters
