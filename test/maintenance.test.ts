@@ -23,6 +23,7 @@ describe("clean-up: the cron-started MaintenanceWorkflow", () => {
     await click(oldApprover, old, "approve");
     await waitForStatus(old, "approved");
     await env.DB.prepare(`UPDATE audit SET at = '2001-01-01T00:00:00.000Z' WHERE request_id = ?1`).bind(old).run();
+    await env.DB.prepare(`UPDATE requests SET updated_at = '2001-01-01T00:00:00.000Z' WHERE id = ?1`).bind(old).run();
 
     await using runs = await introspectWorkflow(env.MAINTENANCE);
     const minute = Date.now() - (Date.now() % 60_000);
@@ -44,7 +45,10 @@ describe("clean-up: the cron-started MaintenanceWorkflow", () => {
     const [dm] = await messagesIn(dmOf(approver));
     expect(JSON.stringify(dm!.blocks)).not.toContain("approval_approve");
     expect(row.audit.filter((a: { event: string }) => a.event === "expired")).toHaveLength(1);
-    expect((await requestJson(old)).audit).toEqual([]);
+    const pruned = await requestJson(old);
+    expect(pruned.audit).toEqual([]);
+    expect(pruned.messages).toEqual([]);
+    expect(pruned.status).toBe("approved"); // the request itself stays
     expect(outputs.reduce((n, o) => n + o.pruned.audit, 0)).toBeGreaterThanOrEqual(3);
   });
 });

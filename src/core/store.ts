@@ -356,7 +356,10 @@ export async function stalePending(db: D1Database, before: string, limit = 100):
   return results.map((r) => r.id);
 }
 
-/** Deletes audit entries and action call records older than `before`, for closed requests only. */
+/**
+ * Deletes, older than `before`: audit entries of closed requests, action call records, used
+ * idempotency keys, and the votes and message references of requests closed before then.
+ */
 export async function pruneBefore(db: D1Database, before: string): Promise<{ audit: number; calls: number }> {
   const [audit, calls] = await db.batch([
     db
@@ -364,6 +367,9 @@ export async function pruneBefore(db: D1Database, before: string): Promise<{ aud
       .bind(before),
     db.prepare(`DELETE FROM action_calls WHERE at < ?1`).bind(before),
     db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ?1`).bind(before),
+    // Votes and message references of requests closed before the retention serve nothing more.
+    db.prepare(`DELETE FROM votes WHERE request_id IN (SELECT id FROM requests WHERE status != 'pending' AND updated_at < ?1)`).bind(before),
+    db.prepare(`DELETE FROM messages WHERE request_id IN (SELECT id FROM requests WHERE status != 'pending' AND updated_at < ?1)`).bind(before),
   ]);
   return { audit: audit?.meta.changes ?? 0, calls: calls?.meta.changes ?? 0 };
 }

@@ -370,7 +370,3 @@ export function homeView(waiting: ListedRequestView[], mine: ListedRequestView[]
   for (const r of mine) blocks.push({ type: "section", text: { type: "mrkdwn", text: listLine(r, false) } });
   return { type: "home", blocks: capBlocks(blocks) };
 }
-
-export function requestStartedProblem(problem: string) {
-  return ephemeral(problem);
-}
