@@ -50,13 +50,13 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
   let created: "created" | "existed";
   try {
     created = await createOnce(env.APPROVAL, id, {
-    requestId: id,
-    type: typeName,
-    title: type.title,
-    requester: r.requester,
-    description: r.description,
-    levels: chain.levels,
-    allowSelf: type.allowSelfApproval,
+      requestId: id,
+      type: typeName,
+      title: type.title,
+      requester: r.requester,
+      description: r.description,
+      levels: chain.levels,
+      allowSelf: type.allowSelfApproval,
       ...(type.action ? { action: type.action } : {}),
       createdAt: new Date().toISOString(),
     });
@@ -68,11 +68,4 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
   const first = chain.levels[0]!;
   log("info", created === "created" ? "request created" : "request already exists", { requestId: id, type: typeName, requester: r.requester });
   return { ok: true, id, approvers: first.approvers, quorum: first.quorum, existed: created === "existed" };
-}
-
-/** A request id derived from something that must start one request only (e.g. a modal view id). */
-export async function derivedRequestId(source: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(source)));
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  return `req-${Array.from(digest.slice(0, 12), (b) => alphabet[b % 36]).join("")}`;
 }

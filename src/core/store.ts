@@ -199,7 +199,7 @@ export async function castVote(
       )
       .bind(id, user, decision, at, reason ?? null),
     db.prepare(`SELECT * FROM requests WHERE id = ?1`).bind(id),
-    db.prepare(`SELECT user_id FROM votes WHERE request_id = ?1 AND decision = 'approve' ORDER BY at, rowid`).bind(id),
+    approvalsStatement(db, id),
   ]);
   const inserted = (vote?.results.length ?? 0) > 0;
   const raw = rowResult?.results[0] as RawRequestRow | undefined;
@@ -260,12 +260,12 @@ export async function claimedDecision(
 
 /** Who approved a request (in vote order): shown in the outcome of a quorum decision. */
 export async function approvalsOf(db: D1Database, id: string): Promise<string[]> {
-  const { results } = await db
-    .prepare(`SELECT user_id FROM votes WHERE request_id = ?1 AND decision = 'approve' ORDER BY at, rowid`)
-    .bind(id)
-    .all<{ user_id: string }>();
+  const { results } = await approvalsStatement(db, id).all<{ user_id: string }>();
   return results.map((r) => r.user_id);
 }
+
+const approvalsStatement = (db: D1Database, id: string) =>
+  db.prepare(`SELECT user_id FROM votes WHERE request_id = ?1 AND decision = 'approve' ORDER BY at, rowid`).bind(id);
 
 /** Gives a claim (and the vote) back when the click could not be delivered to the workflow. */
 export async function releaseClaim(db: D1Database, id: string, user: string): Promise<void> {

@@ -1,7 +1,8 @@
 import { Hono, type Context } from "hono";
 import { loadConfig } from "../config";
 import { log } from "../core/log";
-import { derivedRequestId, requestTypes, startRequest } from "../core/requests";
+import { derivedRequestId } from "../core/ids";
+import { requestTypes, startRequest } from "../core/requests";
 import { castVote, claimCancel, decisionBlocker, getRequest, releaseClaim, requestsBy, waitingFor, type VoteResult } from "../core/store";
 import {
   alreadyDecidedReply,
@@ -30,6 +31,7 @@ import {
   parseSubcommand,
   requestId as requestIdSchema,
   slashCommandSchema,
+  userId as userIdSchema,
   viewValue,
   VIEWS,
   type BlockActions,
@@ -55,6 +57,21 @@ const slackClient = (c: Ctx) => {
   return new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL, timeoutMs: 2500 });
 };
 
+/**
+ * Opens a modal after the route has answered Slack (the trigger_id stays valid for 3 s from the
+ * user's action); if Slack refuses, the user gets `fallback` ephemerally instead.
+ */
+function openModalAfterAck(c: Ctx, triggerId: string, view: Record<string, unknown>, responseUrl: string | undefined, fallback: { text: string }) {
+  c.executionCtx.waitUntil(
+    slackClient(c)
+      .call("views.open", { trigger_id: triggerId, view })
+      .catch((err) => {
+        log("warn", "views.open failed", { error: (err as Error).message });
+        return respondEphemeral(responseUrl, loadConfig(c.env).SLACK_API_URL, fallback);
+      }),
+  );
+}
+
 // ---- /approval
 
 slackRoutes.post("/commands", async (c) => {
@@ -68,15 +85,7 @@ slackRoutes.post("/commands", async (c) => {
   if (!text) {
     // No text: the form. trigger_id is valid for 3 s, so views.open runs here, not in a workflow.
     if (!cmd.trigger_id) return c.json(ephemeral(help));
-    const triggerId = cmd.trigger_id;
-    c.executionCtx.waitUntil(
-      slackClient(c)
-        .call("views.open", { trigger_id: triggerId, view: newRequestModal(types) })
-        .catch((err) => {
-          log("warn", "views.open failed", { error: (err as Error).message });
-          return respondEphemeral(cmd.response_url, loadConfig(c.env).SLACK_API_URL, ephemeral(`:warning: The form could not be opened just now.\n\n${help}`));
-        }),
-    );
+    openModalAfterAck(c, cmd.trigger_id, newRequestModal(types), cmd.response_url, ephemeral(`:warning: The form could not be opened just now.\n\n${help}`));
     return c.body(null, 200);
   }
   if (/^help$/i.test(text)) return c.json(ephemeral(help));
@@ -141,8 +150,8 @@ async function onButton(c: Ctx, payload: BlockActions) {
       else reply(unknownRequestReply());
       return c.body(null, 200);
     }
-    const sent = await forward(c, id.data, { decision: "cancel", user, at });
-    if (sent !== "ok") reply(sent === "gone" ? unknownRequestReply() : tryAgainReply());
+    const problem = await forward(c, id.data, { decision: "cancel", user, at });
+    if (problem) reply(problem);
     return c.body(null, 200);
   }
 
@@ -154,16 +163,7 @@ async function onButton(c: Ctx, payload: BlockActions) {
       return c.body(null, 200);
     }
     if (!payload.trigger_id) return badRequest(c, "missing trigger_id");
-    // Answer Slack now; the trigger_id stays valid for 3 s from the click, enough for views.open.
-    const triggerId = payload.trigger_id;
-    c.executionCtx.waitUntil(
-      slackClient(c)
-        .call("views.open", { trigger_id: triggerId, view: rejectReasonModal(id.data) })
-        .catch((err) => {
-          log("warn", "views.open failed", { requestId: id.data, error: (err as Error).message });
-          return respondEphemeral(payload.response_url, loadConfig(c.env).SLACK_API_URL, tryAgainReply());
-        }),
-    );
+    openModalAfterAck(c, payload.trigger_id, rejectReasonModal(id.data), payload.response_url, tryAgainReply());
     return c.body(null, 200);
   }
 
@@ -178,8 +178,8 @@ async function onButton(c: Ctx, payload: BlockActions) {
     reply(voteRecordedReply(vote.approvals, vote.quorum));
     return c.body(null, 200);
   }
-  const sent = await forward(c, id.data, { decision: "approve", user, at });
-  if (sent !== "ok") reply(sent === "gone" ? unknownRequestReply() : tryAgainReply());
+  const problem = await forward(c, id.data, { decision: "approve", user, at });
+  if (problem) reply(problem);
   return c.body(null, 200);
 }
 
@@ -197,8 +197,8 @@ async function onSubmit(c: Ctx, payload: ViewSubmission) {
     const at = new Date().toISOString();
     const vote = await castVote(c.env.DB, id.data, user, "reject", at, reason);
     if (!vote.ok) return errors({ reason: refusal(vote).text });
-    const sent = await forward(c, id.data, { decision: "reject", user, at, reason });
-    if (sent !== "ok") return errors({ reason: (sent === "gone" ? unknownRequestReply() : tryAgainReply()).text });
+    const problem = await forward(c, id.data, { decision: "reject", user, at, reason });
+    if (problem) return errors({ reason: problem.text });
     return c.body(null, 200);
   }
 
@@ -211,7 +211,7 @@ async function onSubmit(c: Ctx, payload: ViewSubmission) {
     const problems: Record<string, string> = {};
     if (!description) problems.description = "Say what needs approving.";
     else if (description.length > 2000) problems.description = "At most 2000 characters.";
-    if (approver && !/^[UW][A-Z0-9]{2,}$/.test(approver)) problems.approver = "Pick a person.";
+    if (approver && !userIdSchema.safeParse(approver).success) problems.approver = "Pick a person.";
     if (amount && !/^\d{1,12}(\.\d{1,2})?$/.test(amount.replace(/[\s,]/g, ""))) problems.amount = "A number, like 120 or 99.50.";
     if (due && (!/^\d{4}-\d{2}-\d{2}$/.test(due) || due < new Date().toISOString().slice(0, 10))) problems.due = "Pick today or a later date.";
     if (Object.keys(problems).length) return errors(problems);
@@ -248,14 +248,14 @@ function refusal(r: Exclude<VoteResult, { ok: true }>): { text: string } {
 /**
  * Sends the deciding click to the workflow. If that fails, the claim is given back so the click
  * can be tried again; if even that fails, the claim stays and the workflow decides from D1 when
- * its wait ends (a claim is never lost, only late).
+ * its wait ends (a claim is never lost, only late). Returns null, or what to tell the user.
  */
-async function forward(c: Ctx, id: string, event: DecisionEvent & { user: string }): Promise<"ok" | "gone" | "failed"> {
+async function forward(c: Ctx, id: string, event: DecisionEvent & { user: string }): Promise<{ text: string } | null> {
   try {
     const instance = await c.env.APPROVAL.get(id);
     await instance.sendEvent({ type: DECISION_EVENT, payload: event });
     log("info", "decision forwarded", { requestId: id, user: event.user, decision: event.decision });
-    return "ok";
+    return null;
   } catch (err) {
     log("error", "decision not delivered", { requestId: id, user: event.user, error: (err as Error).message });
     try {
@@ -263,7 +263,7 @@ async function forward(c: Ctx, id: string, event: DecisionEvent & { user: string
     } catch (releaseErr) {
       log("error", "claim not released; the workflow will decide from it", { requestId: id, user: event.user, error: (releaseErr as Error).message });
     }
-    return /not[._ ]?found/i.test((err as Error).message) ? "gone" : "failed";
+    return /not[._ ]?found/i.test((err as Error).message) ? unknownRequestReply() : tryAgainReply();
   }
 }
 

@@ -62,9 +62,6 @@ function requestSection(req: RequestSummary): unknown[] {
   ];
 }
 
-/** Action ids of the decision buttons; the button value carries only the request id. */
-export const APPROVE_ACTION = ACTIONS.approve;
-export const REJECT_ACTION = ACTIONS.reject;
 
 function decisionButtons(requestId: string): unknown {
   return {
@@ -73,8 +70,8 @@ function decisionButtons(requestId: string): unknown {
     // duplicate block ids.
     block_id: `decision:${requestId}`,
     elements: [
-      { type: "button", action_id: APPROVE_ACTION, style: "primary", text: { type: "plain_text", text: "Approve" }, value: requestId },
-      { type: "button", action_id: REJECT_ACTION, style: "danger", text: { type: "plain_text", text: "Reject" }, value: requestId },
+      { type: "button", action_id: ACTIONS.approve, style: "primary", text: { type: "plain_text", text: "Approve" }, value: requestId },
+      { type: "button", action_id: ACTIONS.reject, style: "danger", text: { type: "plain_text", text: "Reject" }, value: requestId },
     ],
   };
 }

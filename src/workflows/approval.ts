@@ -71,6 +71,7 @@ export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
 
 interface SentMessage {
   role: string;
+  user: string;
   level: number;
   message: PostedMessage;
 }
@@ -146,7 +147,7 @@ class ApprovalFlow {
   }
 
   private approversSoFar(): string[] {
-    return [...new Set(this.messages.map((m) => m.role.slice(m.role.indexOf("-") + 1)))];
+    return [...new Set(this.messages.map((m) => m.user))];
   }
 
   /** The requester's receipt: who was asked, with a Cancel button while pending. Optional. */
@@ -211,7 +212,7 @@ class ApprovalFlow {
       this.log("request escalated", `escalate to level ${n}`, { level: n, escalatedTo: added.join(",") });
       return null;
     });
-    const before = [...new Set(previous.map((m) => m.role.slice(m.role.indexOf("-") + 1)))];
+    const before = [...new Set(previous.map((m) => m.user))];
     for (const user of added) {
       try {
         await this.notifyApprover(n, user, approvalRequestMessage(this.summary, before));
@@ -279,7 +280,7 @@ class ApprovalFlow {
       this.log("approver notified", `record message ${role}`, { approver: user, level });
       return null;
     });
-    this.messages.push({ role, level, message });
+    this.messages.push({ role, user, level, message });
   }
 
   private async decide(decision: DecisionEvent, level: number): Promise<ApprovalOutput> {
