@@ -11,6 +11,7 @@ import {
   reject,
   repliesIn,
   requestJson,
+  slackCalls,
   startRequest,
   waitForStatus,
 } from "./helpers";
@@ -31,9 +32,11 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
       expect(text(dm.blocks)).toContain(id);
       expect(text(dm.blocks)).toContain("approval_reject");
       const opened = await callsTo(approver);
-      expect(opened.map((c) => c.method)).toEqual(["conversations.open", "chat.postMessage"]);
+      // One call: posted to the approver's id, Slack answers with the DM channel.
+      expect(opened.map((c) => c.method)).toEqual(["chat.postMessage"]);
+      expect(opened[0]!.args.channel).toBe(approver);
       // The notification text uses the requester's display name (users.info).
-      expect(opened[1]!.args.text).toContain(`approval requested by ${requester.toLowerCase()}`);
+      expect(opened[0]!.args.text).toContain(`approval requested by ${requester.toLowerCase()}`);
 
       // The requester's receipt, with a Cancel button.
       const receipt = await eventually(async () => (await messagesIn(dmOf(requester)))[0], "the receipt");
@@ -104,15 +107,23 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
     await eventually(async () => (await messagesIn(dmOf(requester))).length === 2, "the outcome DM");
     const calls = [...(await callsTo(approver)), ...(await callsTo(requester))].sort((a, b) => a.seq - b.seq);
     expect(calls.map((c) => c.method)).toEqual([
-      "users.info", // requester's display name
-      "conversations.open", // approver DM
-      "chat.postMessage", // the request
-      "conversations.open", // requester DM
-      "chat.postMessage", // the receipt with Cancel
+      "users.info", // requester's display name (cached in KV for the next request)
+      "chat.postMessage", // the request, posted to the approver's id (no conversations.open)
+      "chat.postMessage", // the receipt with Cancel, posted to the requester's id
       "chat.update", // approver DM: outcome
       "chat.postMessage", // approver DM thread: history
       "chat.update", // receipt: Cancel removed
       "chat.postMessage", // requester: outcome
     ]);
+  });
+
+  it("asks Slack for a requester's name once: the next request reads it from KV", async () => {
+    const requester = newUser();
+    for (const approver of [newUser(), newUser()]) {
+      await startRequest(requester, approver);
+      const dm = await approverDm(approver);
+      expect(dm.text).toContain(`approval requested by ${requester.toLowerCase()}`);
+    }
+    expect((await slackCalls((c) => c.method === "users.info" && c.args.user === requester)).length).toBe(1);
   });
 });

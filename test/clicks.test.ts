@@ -8,8 +8,10 @@ import {
   clickBody,
   dmOf,
   eventually,
+  injectFaults,
   newUser,
   postSigned,
+  postTo,
   requestJson,
   responsesTo,
   startRequest,
@@ -108,7 +110,10 @@ describe("who may click, and what a click does", () => {
       for (const name of ["decision-1", "decision-1-after-reminder", "decision level 1 claimed"]) await m.forceEventTimeout({ name });
     });
     const approver = newUser();
-    const id = await startRequest(newUser(), approver);
+    const requester = newUser();
+    // The receipt is slow, so the claim below is in D1 before the (forced) wait times out.
+    await injectFaults("chat.postMessage", postTo(requester), [{ delayMs: 1500 }]);
+    const id = await startRequest(requester, approver);
     await approverDm(approver);
     // As if the route had claimed and voted, then lost its sendEvent (and could not release).
     const at = new Date().toISOString();

@@ -107,10 +107,13 @@ export async function slackCalls(filter: (c: SlackCall) => boolean = () => true)
   return ((await res.json()) as SlackCall[]).filter(filter);
 }
 
-/** Slack calls addressed to one user: conversations.open for them, or posts/updates in their DM. */
+/** Slack calls addressed to one user: posts to their id, conversations.open for them, or calls in their DM. */
 export async function callsTo(user: string): Promise<SlackCall[]> {
-  return slackCalls((c) => c.args.users === user || c.args.channel === dmOf(user) || c.args.user === user || c.args.user_id === user);
+  return slackCalls((c) => c.args.users === user || c.args.channel === user || c.args.channel === dmOf(user) || c.args.user === user || c.args.user_id === user);
 }
+
+/** Matches (for injectFaults) a chat.postMessage addressed to a user's id, i.e. a new DM to them. */
+export const postTo = (user: string) => `channel=${user}&`;
 
 /** The calls concerning one set of users (by DM channel or user id anywhere in the args). */
 export async function callsFor(...users: string[]): Promise<SlackCall[]> {

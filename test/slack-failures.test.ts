@@ -8,18 +8,20 @@ import {
   injectFaults,
   messagesIn,
   newUser,
+  postTo,
   requestJson,
   startRequest,
   waitForStatus,
 } from "./helpers";
 
-const posts = async (user: string) => (await callsFor(user)).filter((c) => c.method === "chat.postMessage" && c.args.channel === dmOf(user));
+/** New DMs to a user (posted to their id; Slack picks the DM channel). */
+const posts = async (user: string) => (await callsFor(user)).filter((c) => c.method === "chat.postMessage" && c.args.channel === user);
 
 describe("when Slack fails", () => {
   it("500 twice then OK: the step retries with backoff and the DM is sent once", async () => {
     const requester = newUser();
     const approver = newUser();
-    await injectFaults("chat.postMessage", dmOf(approver), [{ status: 500 }, { status: 500 }]);
+    await injectFaults("chat.postMessage", postTo(approver), [{ status: 500 }, { status: 500 }]);
     const id = await startRequest(requester, approver);
     await approverDm(approver);
     const attempts = await posts(approver);
@@ -34,7 +36,7 @@ describe("when Slack fails", () => {
 
   it("429 with Retry-After: the next try waits at least that long, and one DM is sent", async () => {
     const approver = newUser();
-    await injectFaults("chat.postMessage", dmOf(approver), [{ status: 429, retryAfter: 2 }]);
+    await injectFaults("chat.postMessage", postTo(approver), [{ status: 429, retryAfter: 2 }]);
     await startRequest(newUser(), approver);
     await approverDm(approver);
     const attempts = await posts(approver);
@@ -45,7 +47,7 @@ describe("when Slack fails", () => {
 
   it("Slack posted but the answer was lost: the retry finds the message (metadata) instead of posting twice", async () => {
     const approver = newUser();
-    await injectFaults("chat.postMessage", dmOf(approver), [{ lost: true }]);
+    await injectFaults("chat.postMessage", postTo(approver), [{ lost: true }]);
     const id = await startRequest(newUser(), approver);
     await approverDm(approver);
     await eventually(async () => (await requestJson(id)).messages?.length >= 1, "the recorded message");
@@ -61,16 +63,15 @@ describe("when Slack fails", () => {
   it("invalid_auth: the workflow fails fast (no retries) and the request records the error", async () => {
     const requester = newUser();
     const approver = newUser();
-    await injectFaults("conversations.open", approver, [{ error: "invalid_auth" }]);
+    await injectFaults("chat.postMessage", postTo(approver), [{ error: "invalid_auth" }]);
     const started = Date.now();
     const id = await startRequest(requester, approver);
     const failed = await waitForStatus(id, "failed");
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(failed.error).toMatch(/conversations\.open failed: invalid_auth/);
+    expect(failed.error).toMatch(/chat\.postMessage failed: invalid_auth/);
     expect(failed.workflow.status).toBe("errored");
     expect(failed.audit.map((a: { event: string }) => a.event)).toEqual(["created", "failed"]);
-    const opens = (await callsFor(approver)).filter((c) => c.method === "conversations.open");
-    expect(opens).toHaveLength(1);
+    expect((await posts(approver)).map((c) => c.result)).toEqual(["invalid_auth"]);
   });
 
   it("an outcome survives a failing message update: the decision stands and the requester is told", async () => {

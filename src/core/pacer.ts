@@ -4,12 +4,24 @@
  * gap waits out the rest (at most one gap). KV is eventually consistent across locations, so this
  * smooths bursts rather than guaranteeing a gap; a 429 is still handled by the step (Retry-After).
  */
-export function channelPacer(kv: KVNamespace, minGapMs = 1000): (channel: string) => Promise<void> {
-  return async (channel) => {
-    const key = `pace:${channel}`;
-    const last = Number((await kv.get(key)) ?? 0);
-    const wait = last + minGapMs - Date.now();
-    if (wait > 0) await scheduler.wait(Math.min(wait, minGapMs));
-    await kv.put(key, String(Date.now()), { expirationTtl: 60 });
+export interface Pacer {
+  /** Before a post to `to` (a channel, or a user id for their DM). */
+  wait(to: string): Promise<void>;
+  /** After it: `names` are every name the channel was posted under (user id and DM channel). */
+  sent(names: string[]): Promise<void>;
+}
+
+export function channelPacer(kv: KVNamespace, minGapMs = 1000): Pacer {
+  const key = (name: string) => `pace:${name}`;
+  return {
+    async wait(to) {
+      const last = Number((await kv.get(key(to))) ?? 0);
+      const wait = last + minGapMs - Date.now();
+      if (wait > 0) await scheduler.wait(Math.min(wait, minGapMs));
+    },
+    async sent(names) {
+      const now = String(Date.now());
+      await Promise.all([...new Set(names)].map((name) => kv.put(key(name), now, { expirationTtl: 60 })));
+    },
   };
 }

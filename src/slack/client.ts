@@ -1,4 +1,5 @@
 import { NonRetryableError } from "cloudflare:workflows";
+import type { Pacer } from "../core/pacer";
 
 /**
  * Slack errors that no retry can fix: a bad or revoked token, a missing scope, an unknown user or
@@ -49,6 +50,9 @@ function formEncode(args: Record<string, unknown>): string {
   return form.toString();
 }
 
+/** User ids (U…, or W… on Enterprise Grid), as opposed to channel ids (C…, D…, G…). */
+export const isUserId = (id: string) => /^[UW][A-Z0-9]+$/.test(id);
+
 /** Slack message metadata event type marking the service's own posts. */
 const METADATA_EVENT = "approvals_message";
 
@@ -69,8 +73,8 @@ export interface SlackClientOptions {
   /** e.g. https://slack.com/api/ or a local stand-in's URL; must end with a slash. */
   baseUrl: string;
   timeoutMs?: number;
-  /** Called before each post to a channel, to keep to Slack's pace (about 1 message/s/channel). */
-  pace?: (channel: string) => Promise<void>;
+  /** Asked before and told after each post, to keep to Slack's pace (about 1 message/s/channel). */
+  pace?: Pacer;
 }
 
 export interface PostedMessage {
@@ -143,11 +147,13 @@ export class SlackClient {
   }
 
   /**
-   * Posts a message. With a `key`, the message carries it as Slack message metadata, so a retry
-   * can find a post whose answer was lost (see findPosted) instead of posting it twice.
+   * Posts a message. `channel` may be a user id: Slack then posts in the app's DM with that user
+   * (its Messages tab) and answers with the DM's channel id, which saves a conversations.open.
+   * With a `key`, the message carries it as Slack message metadata, so a retry can find a post
+   * whose answer was lost (see findPosted) instead of posting it twice.
    */
   async postMessage(channel: string, content: MessageContent, key?: string): Promise<PostedMessage> {
-    await this.options.pace?.(channel);
+    await this.options.pace?.wait(channel);
     const res = await this.call<{ channel: string; ts: string }>("chat.postMessage", {
       channel,
       ...content,
@@ -155,11 +161,17 @@ export class SlackClient {
       unfurl_media: false,
       ...(key ? { metadata: { event_type: METADATA_EVENT, event_payload: { key } } } : {}),
     });
+    // A DM posted to a user id is paced under both names, so a reply in it waits its turn too.
+    await this.options.pace?.sent([channel, res.channel]);
     return { channel: res.channel, ts: res.ts };
   }
 
-  /** The message posted earlier with `key` among the channel's latest, if any (needs im:history). */
-  async findPosted(channel: string, key: string): Promise<PostedMessage | null> {
+  /**
+   * The message posted earlier with `key` among the channel's latest, if any (needs im:history).
+   * For a user id it looks in the app's DM with that user.
+   */
+  async findPosted(to: string, key: string): Promise<PostedMessage | null> {
+    const channel = isUserId(to) ? await this.openDm(to) : to;
     const res = await this.call<{ messages: { ts: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }[] }>(
       "conversations.history",
       { channel, limit: 50, include_all_metadata: true },
@@ -174,8 +186,9 @@ export class SlackClient {
 
   /** A reply in the thread of `parent`. */
   async postReply(parent: PostedMessage, content: MessageContent): Promise<PostedMessage> {
-    await this.options.pace?.(parent.channel);
+    await this.options.pace?.wait(parent.channel);
     const res = await this.call<{ channel: string; ts: string }>("chat.postMessage", { channel: parent.channel, thread_ts: parent.ts, ...content });
+    await this.options.pace?.sent([parent.channel]);
     return { channel: res.channel, ts: res.ts };
   }
 

@@ -1,6 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { loadConfig } from "../config";
+import { cachedDisplayName } from "../core/display-names";
 import { durationMs, type DurationLabel } from "../core/duration";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
@@ -82,7 +83,6 @@ class ApprovalFlow {
   private readonly messages: SentMessage[] = [];
   /** The requester's receipt DM (with the Cancel button), once sent. */
   private receipt: PostedMessage | null = null;
-  private requesterChannel: string | null = null;
 
   constructor(
     private readonly env: Env,
@@ -117,7 +117,7 @@ class ApprovalFlow {
     });
 
     // Graceful degradation: the display name only improves notification text; a mention works too.
-    this.summary.requesterName = await this.optional("look up requester", () => this.slack.displayName(params.requester), OPTIONAL_SLACK_STEP);
+    this.summary.requesterName = await this.optional("look up requester", () => cachedDisplayName(this.env.KV, params.requester, (u) => this.slack.displayName(u)), OPTIONAL_SLACK_STEP);
 
     let approvers: string[] = [];
     for (const [i, level] of params.levels.entries()) {
@@ -152,12 +152,8 @@ class ApprovalFlow {
 
   /** The requester's receipt: who was asked, with a Cancel button while pending. Optional. */
   private async sendReceipt(): Promise<void> {
-    // Two steps, as for approvers: a failed conversations.open never counts as a possible post,
-    // so only the post step's retries need the history lookup.
-    const channel = await this.requesterDm("receipt");
-    if (!channel) return;
     const sent = await this.optional("send receipt", async (attempt) => {
-      const m = await postOnce(this.slack, attempt, channel, requesterReceiptMessage(this.summary, this.params.levels[0]!.approvers), `${this.params.requestId}:receipt`);
+      const m = await postOnce(this.slack, attempt, this.params.requester, requesterReceiptMessage(this.summary, this.params.levels[0]!.approvers), `${this.params.requestId}:receipt`);
       return `${m.channel} ${m.ts}`;
     });
     if (sent) {
@@ -170,11 +166,9 @@ class ApprovalFlow {
     }
   }
 
-  /** The requester's DM channel (conversations.open), or null if Slack would not open it. */
-  private async requesterDm(tag: string): Promise<string | null> {
-    if (this.receipt) return this.receipt.channel;
-    this.requesterChannel ??= await this.optional(`open dm requester for ${tag}`, () => this.slack.openDm(this.params.requester));
-    return this.requesterChannel;
+  /** Where the requester's DMs go: the receipt's channel, or their user id (Slack finds the DM). */
+  private requesterDm(): string {
+    return this.receipt?.channel ?? this.params.requester;
   }
 
   /** Threaded history: one reply per change in the thread of every approver DM. */
@@ -272,8 +266,8 @@ class ApprovalFlow {
 
   private async notifyApprover(level: number, user: string, content: MessageContent): Promise<void> {
     const role = `L${level}-${user}`;
-    const channel = await slackStep(this.step, `open dm ${role}`, () => this.slack.openDm(user));
-    const message = await slackStep(this.step, `post request ${role}`, (attempt) => postOnce(this.slack, attempt, channel, content, `${this.params.requestId}:${role}`));
+    // Posted to the user id: Slack answers with the DM channel, no conversations.open needed.
+    const message = await slackStep(this.step, `post request ${role}`, (attempt) => postOnce(this.slack, attempt, user, content, `${this.params.requestId}:${role}`));
     await this.step.do(`record message ${role}`, D1_STEP, async () => {
       await store.saveMessage(this.env.DB, this.params.requestId, { role, user_id: user, channel: message.channel, ts: message.ts });
       await store.audit(this.env.DB, { requestId: this.params.requestId, key: `notified-${role}`, event: "notified", actor: user, detail: `level ${level}`, at: new Date().toISOString() });
@@ -418,10 +412,8 @@ class ApprovalFlow {
     for (const { role, message } of this.messages) {
       await this.bestEffort(`mark failed ${role}`, () => this.slack.updateMessage(message, requesterFailureMessage(this.summary, error)));
     }
-    const channel = await this.requesterDm("failure");
-    if (!channel) return;
     await this.bestEffort("notify requester of failure", async (attempt) => {
-      await postOnce(this.slack, attempt, channel, requesterFailureMessage(this.summary, error), `${this.params.requestId}:failed`);
+      await postOnce(this.slack, attempt, this.requesterDm(), requesterFailureMessage(this.summary, error), `${this.params.requestId}:failed`);
     });
   }
 
@@ -445,12 +437,9 @@ class ApprovalFlow {
     }
     // The requester cancelled it themselves: no DM about it.
     if (outcome.status !== "cancelled") {
-      const channel = await this.requesterDm("outcome");
-      if (channel) {
-        await this.bestEffort("notify requester", async (attempt) => {
-          await postOnce(this.slack, attempt, channel, requesterOutcomeMessage(this.summary, outcome), `${this.params.requestId}:outcome`);
-        });
-      }
+      await this.bestEffort("notify requester", async (attempt) => {
+        await postOnce(this.slack, attempt, this.requesterDm(), requesterOutcomeMessage(this.summary, outcome), `${this.params.requestId}:outcome`);
+      });
     }
     await this.refreshHomes("outcome", [...this.approversSoFar(), this.params.requester]);
   }

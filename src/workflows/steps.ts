@@ -68,12 +68,13 @@ export async function createOnce<P>(binding: Workflow<P>, id: string, params: P)
 
 /**
  * Posts once, even across retries: a retry first looks for the message by its key (Slack message
- * metadata), because a timed-out or dropped answer does not mean Slack did not post it.
+ * metadata), because a timed-out or dropped answer does not mean Slack did not post it. `to` is a
+ * channel or a user id (the app's DM with them); only a retry pays for opening that DM.
  */
-export async function postOnce(slack: SlackClient, attempt: number, channel: string, content: MessageContent, key: string): Promise<PostedMessage> {
+export async function postOnce(slack: SlackClient, attempt: number, to: string, content: MessageContent, key: string): Promise<PostedMessage> {
   if (attempt > 1) {
-    const found = await slack.findPosted(channel, key);
+    const found = await slack.findPosted(to, key);
     if (found) return found;
   }
-  return slack.postMessage(channel, content, key);
+  return slack.postMessage(to, content, key);
 }
