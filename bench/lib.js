@@ -46,9 +46,9 @@ import { clickForm, commandForm } from "../scripts/lib/slack-payloads.js";
 import { signedHeaders } from "../scripts/lib/signing.js";
 
 /** Starts a fresh service (empty state in a temp folder) with the stand-in; `vars` override settings. */
-export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars = {} } = {}) {
+export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars = {}, runtimeEnv = {} } = {}) {
   const dir = await mkdtemp(join(tmpdir(), "approvals-bench-"));
-  const stack = await startLocalStack({ port, fakeSlackPort, persistTo: dir, quiet: true, forceFakeSlack: true, vars });
+  const stack = await startLocalStack({ port, fakeSlackPort, persistTo: dir, quiet: true, forceFakeSlack: true, vars, runtimeEnv });
   const hooks = `${stack.fake.url}/hooks/bench`;
   return {
     ...stack,

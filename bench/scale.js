@@ -5,10 +5,19 @@ import { createRequests, dmsTo, pool, startBenchStack, until, writeSection } fro
 
 const SIZES = (process.env.SCALE_NS ?? "100,1000,5000").split(",").map(Number);
 const CONCURRENCY = Number(process.env.SCALE_CONCURRENCY ?? 16);
+// The stock local runtime caps all Durable Object SQLite in one workerd process at 512 MiB, and
+// every waiting instance of the local Workflows engine keeps its own database open: about 2,600
+// waiting instances fill it (SQLITE_NOMEM). workerd's "increase-sqlite-hard-heap-limit" autogate
+// raises the cap to 8 GiB; miniflare cannot set one gate, so WORKERD_ALL_AUTOGATES turns them all
+// on. Production is not affected: there each instance's storage lives in its own Durable Object.
+const RAISED = { WORKERD_ALL_AUTOGATES: "1" };
+const STOCK_N = Number(process.env.SCALE_STOCK_N ?? 5000);
+// Long enough that no reminder or escalation fires while N requests wait.
+const vars = { APPROVAL_TIMEOUT: "1 hour" };
 const rows = [];
 
 for (const n of SIZES) {
-  const s = await startBenchStack({ port: 8801, fakeSlackPort: 8802 });
+  const s = await startBenchStack({ port: 8801, fakeSlackPort: 8802, vars, runtimeEnv: RAISED });
   // Generous but bounded: about 30 ms per request is typical here.
   const limit = 60_000 + n * 150;
   try {
@@ -55,11 +64,37 @@ for (const n of SIZES) {
   }
 }
 
+// The same load on the stock local runtime: how many requests can wait before its SQLite cap.
+let stock = "not run";
+if (STOCK_N > 0) {
+  const s = await startBenchStack({ port: 8801, fakeSlackPort: 8802, vars });
+  try {
+    await createRequests(s, STOCK_N, { tag: "K", concurrency: CONCURRENCY }).catch(() => null);
+    const counts = async () => {
+      const stats = await s.api("/api/stats");
+      const waiting = s.fake.state.messages.filter((m) => !m.thread_ts && m.channel.startsWith("D0KA")).length;
+      return { waiting, failed: stats.byStatus.failed ?? 0 };
+    };
+    await until(async () => {
+      const c = await counts();
+      return c.waiting + c.failed >= STOCK_N;
+    }, "every stock request waiting or failed", 60_000 + STOCK_N * 100, 1000).catch(() => null);
+    const c = await counts();
+    const stalled = STOCK_N - c.waiting - c.failed;
+    stock = `${c.waiting} of ${STOCK_N} waiting; the other ${stalled} stalled inside the engine (their steps, even the one recording the failure, hit \`SQLITE_NOMEM\`), ${c.failed} failed cleanly (workerd ${s.workerdMemoryMiB()} MiB)`;
+  } finally {
+    await s.stop();
+  }
+  console.log(`stock runtime, N=${STOCK_N}: ${stock}`);
+}
+
 await writeSection(
   "Scale: N waiting requests, then all approved",
-  `Each size on a fresh \`wrangler dev\` (empty local state) with the Slack stand-in; requests created by signed slash commands and approved by signed clicks, ${CONCURRENCY} at a time from a second process. "All waiting" means every approver's DM has been posted (each instance is then parked in \`waitForEvent\`). "Drained" means every requester has the outcome DM. Memory: resident size of the workerd processes after all N were waiting.
+  `Each size on a fresh \`wrangler dev\` (empty local state) with the Slack stand-in; requests created by signed slash commands and approved by signed clicks, ${CONCURRENCY} at a time from a second process. "All waiting" means every approver's DM has been posted (each instance is then parked in \`waitForEvent\`). "Drained" means every requester has the outcome DM. Memory: resident size of the workerd processes after all N were waiting. Run with \`WORKERD_ALL_AUTOGATES=1\` (see below); \`APPROVAL_TIMEOUT\` 1 hour so that no reminder fires during the run.
 
 | N | create (route answers) s | all waiting s | ms per request to waiting | all clicks answered s | drained s | ms per request to drain | workerd MiB idle → waiting | KiB per waiting request | Slack calls per approval | non-200 |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${rows.map((r) => (r.failed ? `| ${r.n} | failed: ${r.failed} | | | | | | | | | |` : `| ${r.n} | ${(r.createMs / 1000).toFixed(1)} | ${(r.waitingMs / 1000).toFixed(1)} | ${r.perCreateMs} | ${(r.clickMs / 1000).toFixed(1)} | ${(r.drainMs / 1000).toFixed(1)} | ${r.perDrainMs} | ${r.idleMiB} → ${r.memoryMiB} | ${r.perRequestKiB} | ${r.callsPerApproval} | ${r.non200} |`)).join("\n")}`,
+${rows.map((r) => (r.failed ? `| ${r.n} | failed: ${r.failed} | | | | | | | | | |` : `| ${r.n} | ${(r.createMs / 1000).toFixed(1)} | ${(r.waitingMs / 1000).toFixed(1)} | ${r.perCreateMs} | ${(r.clickMs / 1000).toFixed(1)} | ${(r.drainMs / 1000).toFixed(1)} | ${r.perDrainMs} | ${r.idleMiB} → ${r.memoryMiB} | ${r.perRequestKiB} | ${r.callsPerApproval} | ${r.non200} |`)).join("\n")}
+
+**The stock local runtime** (no autogates), ${STOCK_N} requests created: ${stock}. workerd caps the SQLite heap of all Durable Objects in one process at 512 MiB, and the local Workflows engine keeps every waiting instance's database open (three files and about 200 KiB of SQLite heap each), so a few thousand waiting requests fill it and further steps fail with \`SQLITE_NOMEM\`. The autogate \`increase-sqlite-hard-heap-limit\` (workerd 2026-04-26) raises the cap to 8 GiB; \`npm run dev\` picks up \`WORKERD_ALL_AUTOGATES=1\` from the environment for such loads. In production each instance is its own Durable Object, so there is no shared cap.`,
 );

@@ -7,7 +7,8 @@ import { LOCAL, readDevVars } from "./local-defaults.js";
 const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 /**
- * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean }} [opts]
+ * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string> }} [opts]
+ *   runtimeEnv: extra environment for wrangler and workerd (e.g. WORKERD_ALL_AUTOGATES for large loads)
  */
 export async function startLocalStack(opts = {}) {
   const port = opts.port ?? LOCAL.port;
@@ -48,7 +49,7 @@ export async function startLocalStack(opts = {}) {
 
   /** Starts `wrangler dev` and waits until it answers. */
   async function startService() {
-    const child = spawn("npx", args, { env: wranglerEnv, stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit", detached: true });
+    const child = spawn("npx", args, { env: { ...wranglerEnv, ...opts.runtimeEnv }, stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit", detached: true });
     const deadline = Date.now() + 60_000;
     try {
       for (;;) {
