@@ -1,5 +1,4 @@
 import { env } from "cloudflare:workers";
-import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
   approverDm,
@@ -16,6 +15,8 @@ import {
   responsesTo,
   startRequest,
   waitForStatus,
+  forceTimeouts,
+  levelWaits,
 } from "./helpers";
 
 /** The ephemeral reply a click got through its response_url. */
@@ -105,10 +106,7 @@ describe("who may click, and what a click does", () => {
   });
 
   it("a claim whose event never reached the workflow is decided from D1 when the wait ends", async () => {
-    await using approvals = await introspectWorkflow(env.APPROVAL);
-    await approvals.modifyAll(async (m) => {
-      for (const name of ["decision-1", "decision-1-after-reminder", "decision level 1 claimed"]) await m.forceEventTimeout({ name });
-    });
+    await using _timeouts = await forceTimeouts(...levelWaits(1), "decision level 1 claimed");
     const approver = newUser();
     const requester = newUser();
     // The receipt is slow, so the claim below is in D1 before the (forced) wait times out.

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
-import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { click, dmOf, eventually, messagesIn, newUser, reject, repliesIn, requestJson, startRequest, waitForStatus } from "./helpers";
+import { click, dmOf, eventually, forceTimeouts, levelWaits, messagesIn, newUser, reject, repliesIn, requestJson, startRequest, waitForStatus } from "./helpers";
 
 const ESCALATION_USER = env.ESCALATION_USER!;
 const text = (blocks: unknown) => JSON.stringify(blocks);
@@ -12,11 +11,7 @@ const escalationDm = (id: string) =>
 
 describe("escalation after a timeout, and expiry after the second", () => {
   it("escalates to ESCALATION_USER, who approves; the first approver's message says so and keeps its buttons", async () => {
-    await using workflows = await introspectWorkflow(env.APPROVAL);
-    await workflows.modifyAll(async (m) => {
-      await m.forceEventTimeout({ name: "decision-1" });
-      await m.forceEventTimeout({ name: "decision-1-after-reminder" });
-    });
+    await using workflows = await forceTimeouts(...levelWaits(1));
     const requester = newUser();
     const approver = newUser();
     const id = await startRequest(requester, approver);
@@ -55,11 +50,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
   });
 
   it("the first approver can still decide after escalation", async () => {
-    await using workflows = await introspectWorkflow(env.APPROVAL);
-    await workflows.modifyAll(async (m) => {
-      await m.forceEventTimeout({ name: "decision-1" });
-      await m.forceEventTimeout({ name: "decision-1-after-reminder" });
-    });
+    await using workflows = await forceTimeouts(...levelWaits(1));
     const requester = newUser();
     const approver = newUser();
     const id = await startRequest(requester, approver);
@@ -71,10 +62,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
   });
 
   it("expires when the escalation wait times out too: messages updated, requester told", async () => {
-    await using workflows = await introspectWorkflow(env.APPROVAL);
-    await workflows.modifyAll(async (m) => {
-      for (const name of ["decision-1", "decision-1-after-reminder", "decision-2", "decision-2-after-reminder"]) await m.forceEventTimeout({ name });
-    });
+    await using workflows = await forceTimeouts(...levelWaits(2));
     const requester = newUser();
     const approver = newUser();
     const id = await startRequest(requester, approver);

@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { introspectWorkflow } from "cloudflare:test";
 import { expect } from "vitest";
 import { slackSignature } from "../scripts/lib/signing.js";
 import { clickForm, commandForm, viewSubmissionForm } from "../scripts/lib/slack-payloads.js";
@@ -236,4 +237,19 @@ export async function startTyped(requester: string, type: string, approver: stri
   const id = /`(req-[a-z0-9]{12})`/.exec(body.text ?? "")?.[1];
   if (!id) throw new Error(`no request id in ${JSON.stringify(body)}`);
   return id;
+}
+
+/** The decision waits of approval levels 1..n (before and after the reminder). */
+export const levelWaits = (n: number) => Array.from({ length: n }, (_, i) => [`decision-${i + 1}`, `decision-${i + 1}-after-reminder`]).flat();
+
+/**
+ * Every ApprovalWorkflow started from now on times out at once at these named waits, as if
+ * nobody clicked in time. Dispose the result (`await using`) to stop affecting later tests.
+ */
+export async function forceTimeouts(...names: string[]) {
+  const approvals = await introspectWorkflow(env.APPROVAL);
+  await approvals.modifyAll(async (m) => {
+    for (const name of names) await m.forceEventTimeout({ name });
+  });
+  return approvals;
 }

@@ -1,5 +1,4 @@
 import { env } from "cloudflare:workers";
-import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import repoPolicyFile from "../approvals.config.json";
 import { parsePolicy, PolicyError } from "../src/core/policy";
@@ -17,6 +16,8 @@ import {
   slashCommand,
   startTyped,
   waitForStatus,
+  forceTimeouts,
+  levelWaits,
 } from "./helpers";
 
 const QUORUM = ["U0QUORUMA", "U0QUORUMB", "U0QUORUMC"] as const;
@@ -102,10 +103,7 @@ describe("request types from the policy", () => {
   });
 
   it("quorum counts within each level: an earlier level's vote does not count toward the next level's quorum", async () => {
-    await using approvals = await introspectWorkflow(env.APPROVAL);
-    await approvals.modifyAll(async (m) => {
-      for (const name of ["decision-1", "decision-1-after-reminder"]) await m.forceEventTimeout({ name });
-    });
+    await using _timeouts = await forceTimeouts(...levelWaits(1));
     const id = await startTyped(newUser(), "twostage", null, "Budget 2027");
     await eventually(async () => (await requestJson(id).catch(() => undefined))?.level === 1, "level 1");
     const a1 = await click("U0STAGEA1", id, "approve");
@@ -127,10 +125,7 @@ describe("request types from the policy", () => {
   });
 
   it("multi-level chain: level 1 → reminder → level 2 → reminder → level 3, who approves", async () => {
-    await using approvals = await introspectWorkflow(env.APPROVAL);
-    await approvals.modifyAll(async (m) => {
-      for (const name of ["decision-1", "decision-1-after-reminder", "decision-2", "decision-2-after-reminder"]) await m.forceEventTimeout({ name });
-    });
+    await using _timeouts = await forceTimeouts(...levelWaits(2));
     const approver = newUser();
     const id = await startTyped(newUser(), "chain", approver, "Rotate the root keys");
     const l3 = "U0LEVELTHREE";
