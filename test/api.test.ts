@@ -1,5 +1,9 @@
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { apiGet, approverDm, newUser, startRequest } from "./helpers";
+
+/** A fresh documentation-range address (RFC 3849), so tests never share a lockout. */
+const newAddress = () => `2001:db8::${Array.from(crypto.getRandomValues(new Uint16Array(3)), (n) => n.toString(16)).join(":")}`;
 
 describe("GET /api/requests/:id", () => {
   it("needs the bearer token", async () => {
@@ -10,6 +14,21 @@ describe("GET /api/requests/:id", () => {
       expect(res.headers.get("www-authenticate")).toMatch(/Bearer/);
       expect(await res.json()).toEqual({ error: "missing or invalid bearer token" });
     }
+  });
+
+  it("guessing is throttled: 10 wrong tokens from one address lock it out for 15 minutes, even with the right token", async () => {
+    const from = (address: string, token: string) =>
+      exports.default.fetch(new Request("https://approvals.test/api/stats", { headers: { authorization: `Bearer ${token}`, "cf-connecting-ip": address } }));
+    const guesser = newAddress();
+    for (let i = 0; i < 10; i++) expect((await from(guesser, `wrong-token-number-${i}`)).status).toBe(401);
+    const locked = await from(guesser, env.API_TOKEN!);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(14 * 60);
+    expect(await locked.json()).toEqual({ error: expect.stringMatching(/too many wrong tokens from this address; try again in 1[45] minutes/) });
+    // Another address is not affected, and nine failures do not lock anyone out.
+    const other = newAddress();
+    for (let i = 0; i < 9; i++) expect((await from(other, `wrong-token-number-${i}`)).status).toBe(401);
+    expect((await from(other, env.API_TOKEN!)).status).toBe(200);
   });
 
   it("returns the request with its approvers, status, timestamps and audit trail", async () => {

@@ -25,6 +25,24 @@ describe("the dashboard's protection", () => {
     expect(admin.headers.get("cache-control")).toBe("no-store");
   });
 
+  it("the sign-in form refuses an address after 10 wrong tokens (429), and says when to try again", async () => {
+    const address = `2001:db8:1::${Array.from(crypto.getRandomValues(new Uint16Array(3)), (n) => n.toString(16)).join(":")}`;
+    const signIn = (token: string) =>
+      exports.default.fetch(
+        new Request(`${PROD}/dashboard/sign-in`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": address },
+          body: new URLSearchParams({ token, next: "/dashboard" }).toString(),
+          redirect: "manual",
+        }),
+      );
+    for (let i = 0; i < 10; i++) expect((await signIn(`not-the-token-${i}-at-all`)).status).toBe(401);
+    const locked = await signIn(TOKEN);
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("set-cookie")).toBeNull();
+    expect(await locked.text()).toMatch(/Too many wrong tokens from this address\. Try again in 1[45] minutes\./);
+  });
+
   it("signing in with the form (POST, never the address) sets an HttpOnly cookie, not the token itself", async () => {
     const signIn = (token: string, next = "/dashboard?status=approved") =>
       exports.default.fetch(

@@ -1,16 +1,9 @@
 import { Hono } from "hono";
 import { ConfigError, loadConfig } from "../config";
+import { clientAddress, lockedFor, lockoutMessage, recordFailure, sameSecret } from "../core/api-token";
 import { getAudit, getRequest, listMessages, stats } from "../core/store";
 import { requestId as requestIdSchema } from "../slack/payloads";
 import type { AppEnv } from "./app-env";
-
-const encoder = new TextEncoder();
-
-/** Constant-time comparison of two strings (hashed first, so lengths do not leak either). */
-async function sameSecret(a: string, b: string): Promise<boolean> {
-  const [ha, hb] = await Promise.all([a, b].map((s) => crypto.subtle.digest("SHA-256", encoder.encode(s))));
-  return crypto.subtle.timingSafeEqual(ha!, hb!);
-}
 
 /** JSON API for tools and dashboards, behind a bearer token (secret API_TOKEN). */
 export const apiRoutes = new Hono<AppEnv>();
@@ -24,8 +17,15 @@ apiRoutes.use("*", async (c, next) => {
     throw err;
   }
   if (!token) return c.json({ error: "the API is disabled: set the API_TOKEN secret" }, 503);
+  const client = clientAddress(c.req.raw.headers);
+  const wait = await lockedFor(c.env.KV, client);
+  if (wait) {
+    c.header("Retry-After", String(wait));
+    return c.json({ error: lockoutMessage(wait) }, 429);
+  }
   const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
   if (!given || !(await sameSecret(given, token))) {
+    if (given) await recordFailure(c.env.KV, client);
     c.header("WWW-Authenticate", 'Bearer realm="api"');
     return c.json({ error: "missing or invalid bearer token" }, 401);
   }

@@ -4,6 +4,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import type { Child, FC } from "hono/jsx";
 import { z } from "zod";
 import { ConfigError, loadConfig } from "../config";
+import { clientAddress, lockedFor, recordFailure, sameSecret } from "../core/api-token";
 import { getAudit, getRequest, listMessages, type AuditEntry, type MessageRow, type RequestStatus } from "../core/store";
 import { requestId as requestIdSchema, userId } from "../slack/payloads";
 import type { AppEnv } from "./app-env";
@@ -20,14 +21,9 @@ const COOKIE = "approvals_dashboard";
 const STATUSES = ["pending", "approved", "rejected", "expired", "cancelled", "failed"] as const satisfies readonly RequestStatus[];
 const PAGE_SIZE = 50;
 const EXPORT_MAX = 10_000;
-const encoder = new TextEncoder();
 
 // ---- access
 
-async function sameSecret(a: string, b: string): Promise<boolean> {
-  const [ha, hb] = await Promise.all([a, b].map((s) => crypto.subtle.digest("SHA-256", encoder.encode(s))));
-  return crypto.subtle.timingSafeEqual(ha!, hb!);
-}
 
 const SESSION_SECONDS = 8 * 3600;
 
@@ -71,11 +67,20 @@ dashboardRoutes.use("*", async (c, next) => {
   }
   if (!token) return c.html(<Message title="Dashboard off" text="Set the API_TOKEN secret to use the dashboard." />, 503);
 
+  const client = clientAddress(c.req.raw.headers);
+  const wait = await lockedFor(c.env.KV, client);
+  if (wait) {
+    c.header("Retry-After", String(wait));
+    return c.html(<Message title="Sign-in paused" text={`Too many wrong tokens from this address. Try again in ${Math.ceil(wait / 60)} minutes.`} />, 429);
+  }
   if (c.req.method === "POST" && url.pathname === "/dashboard/sign-in") {
     // The token travels in a POST body, never in an address (addresses end up in logs and history).
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const given = typeof form.token === "string" ? form.token : "";
-    if (!given || !(await sameSecret(given, token))) return denied(c, "That token is not right.");
+    if (!given || !(await sameSecret(given, token))) {
+      if (given) await recordFailure(c.env.KV, client);
+      return denied(c, "That token is not right.");
+    }
     const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
     setCookie(c, COOKIE, await sessionValue(token, expires), { httpOnly: true, secure: url.protocol === "https:", sameSite: "Strict", path: "/dashboard", maxAge: SESSION_SECONDS });
     const next = typeof form.next === "string" && /^\/dashboard(\/[\w./-]*)?(\?[\w=&%.:-]*)?$/.test(form.next) ? form.next : "/dashboard";
@@ -83,6 +88,7 @@ dashboardRoutes.use("*", async (c, next) => {
   }
   const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
   if (bearer && (await sameSecret(bearer, token))) return next();
+  if (bearer) await recordFailure(c.env.KV, client);
   const cookie = getCookie(c, COOKIE);
   if (cookie && (await validSession(cookie, token))) return next();
   return denied(c);
