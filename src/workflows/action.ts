@@ -13,7 +13,7 @@ import { actionHistoryLine, decidedMessage, historyReply, type ActionView, type 
 import { SlackClient } from "../slack/client";
 import type { ActionParams } from "./action-params";
 import { ACTION_RESULT_EVENT, type ActionResult } from "./approval-params";
-import { D1_STEP, slackStep } from "./steps";
+import { D1_STEP, optionalSlackStep } from "./steps";
 
 /** Webhook calls: 6 retries, 2 s doubling (2 … 64 s), each attempt at most a minute. */
 const WEBHOOK_STEP: WorkflowStepConfig = { retries: { limit: 6, delay: "2 seconds", backoff: "exponential" }, timeout: "1 minute" };
@@ -44,20 +44,15 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
     // The approvers' DMs (roles L<level>-<user>; the requester's receipt is not one of them).
     const messages = (await step.do("list messages", D1_STEP, () => store.listMessages(this.env.DB, p.requestId))).filter((m) => m.role.startsWith("L"));
     /** The action's state in each approver DM, and as a history reply in its thread. */
+    // Graceful degradation: progress shown in Slack is a courtesy; D1 has the truth.
+    const skipped = (name: string) => (error: string) => log("warn", `${name} failed, continuing without it`, { ...logFields, step: name, error });
     const showInSlack = async (name: string, view: ActionView) => {
       for (const m of messages) {
-        try {
-          await slackStep(step, `${name} ${m.role}`, async () => {
-            await slack.updateMessage(m, decidedMessage(summary, outcome, view));
-            return null;
-          });
-          await slackStep(step, `${name} history ${m.role}`, async () => {
-            await slack.postReply(m, historyReply(actionHistoryLine(view)));
-            return null;
-          });
-        } catch {
-          // Graceful degradation: progress shown in Slack is a courtesy; D1 has the truth.
-        }
+        const update = `${name} ${m.role}`;
+        const updated = await optionalSlackStep(step, update, async () => (await slack.updateMessage(m, decidedMessage(summary, outcome, view)), true), skipped(update));
+        if (!updated) continue; // the message is gone or Slack is down: no reply in its thread either
+        const reply = `${name} history ${m.role}`;
+        await optionalSlackStep(step, reply, async () => (await slack.postReply(m, historyReply(actionHistoryLine(view))), true), skipped(reply));
       }
     };
 

@@ -34,7 +34,7 @@ import {
   type ApprovalParams,
   type DecisionEvent,
 } from "./approval-params";
-import { createOnce, D1_STEP, OPTIONAL_SLACK_STEP, postOnce, slackStep } from "./steps";
+import { createOnce, D1_STEP, OPTIONAL_SLACK_STEP, optionalSlackStep, postOnce, slackStep } from "./steps";
 
 /** The id of a request's action child: derived, so a replayed "start action" step finds it. */
 export const actionInstanceId = (requestId: string) => `${requestId}-action`;
@@ -456,16 +456,8 @@ class ApprovalFlow {
   }
 
   /** Graceful degradation: a Slack step whose failure yields null instead of failing the request. */
-  private async optional<T extends string | null>(name: string, fn: (attempt: number) => Promise<T>, config?: WorkflowStepConfig): Promise<T | null> {
-    try {
-      return await slackStep(this.step, name, fn, config);
-    } catch (err) {
-      await this.step.do(`${name} failed`, async () => {
-        this.log(`${name} failed, continuing without it`, name, { error: (err as Error).message }, "warn");
-        return null;
-      });
-      return null;
-    }
+  private optional<T extends string | null>(name: string, fn: (attempt: number) => Promise<T>, config?: WorkflowStepConfig): Promise<T | null> {
+    return optionalSlackStep(this.step, name, fn, (error) => this.log(`${name} failed, continuing without it`, name, { error }, "warn"), config);
   }
 
   private log(message: string, step: string, fields: Record<string, string | number | boolean> = {}, level: "info" | "warn" = "info"): void {

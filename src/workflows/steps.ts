@@ -46,6 +46,30 @@ export function slackStep<T extends Rpc.Serializable<T>>(
 }
 
 /**
+ * Graceful degradation: a Slack step whose failure must not fail the workflow (the decision is
+ * already recorded; a lookup only improves a text). Retried like any Slack step, then reported
+ * once through `onFailure` (inside its own step, so a replay does not report it again) and
+ * skipped: the result is null.
+ */
+export async function optionalSlackStep<T extends Rpc.Serializable<T>>(
+  step: WorkflowStep,
+  name: string,
+  fn: (attempt: number) => Promise<T>,
+  onFailure: (error: string) => void,
+  config: WorkflowStepConfig = SLACK_STEP,
+): Promise<T | null> {
+  try {
+    return await slackStep(step, name, fn, config);
+  } catch (err) {
+    await step.do(`${name} failed`, async () => {
+      onFailure((err as Error).message);
+      return null;
+    });
+    return null;
+  }
+}
+
+/**
  * Creates a workflow instance unless one with that id exists already: a replayed step or a
  * repeated cron tick then finds the first instance instead of starting a second run. (Production
  * refuses a duplicate id; the local engine does not, so we look first.)
