@@ -60,6 +60,23 @@ describe("when Slack fails", () => {
     expect((await requestJson(id)).messages.find((m: { role: string }) => m.role.startsWith("L1"))!.ts).toBe(dms[0]!.ts);
   });
 
+  it("a post retried several times opens the DM once: the channel is remembered across attempts", async () => {
+    const approver = newUser();
+    await injectFaults("chat.postMessage", postTo(approver), [{ lost: true }]);
+    await injectFaults("conversations.history", `channel=${dmOf(approver)}`, [{ status: 500 }]);
+    const id = await startRequest(newUser(), approver);
+    await eventually(async () => (await requestJson(id)).messages?.length >= 1, "the recorded message");
+    const calls = (await callsFor(approver)).filter((c) => ["conversations.open", "conversations.history", "chat.postMessage"].includes(c.method) && !c.args.thread_ts);
+    const approverCalls = calls.filter((c) => c.args.channel === approver || c.args.channel === dmOf(approver) || c.args.users === approver);
+    expect(approverCalls.map((c) => `${c.method} ${c.result}`)).toEqual([
+      "chat.postMessage lost", // attempt 1: Slack posted, the answer was lost
+      "conversations.open ok", // attempt 2: find the DM to look in…
+      "conversations.history http_500", // …but the lookup fails
+      "conversations.history ok", // attempt 3: the DM is known; the lookup finds the post
+    ]);
+    expect(await messagesIn(dmOf(approver))).toHaveLength(1);
+  });
+
   it("invalid_auth: the workflow fails fast (no retries) and the request records the error", async () => {
     const requester = newUser();
     const approver = newUser();

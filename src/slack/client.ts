@@ -93,6 +93,12 @@ export interface MessageContent {
  * SlackRetryableError. Error messages name the method and Slack's error code, never the token.
  */
 export class SlackClient {
+  /**
+   * DM channel ids learned from posts and conversations.open. A user's DM channel never changes,
+   * so a retried post (attempts run in the same client) opens the DM at most once.
+   */
+  private readonly dmChannels = new Map<string, string>();
+
   constructor(private readonly options: SlackClientOptions) {}
 
   async call<T extends Record<string, unknown>>(method: string, args: Record<string, unknown>): Promise<T> {
@@ -142,7 +148,10 @@ export class SlackClient {
 
   /** Opens (or finds) the bot's DM with a user and returns its channel id. */
   async openDm(user: string): Promise<string> {
+    const known = this.dmChannels.get(user);
+    if (known) return known;
     const res = await this.call<{ channel: { id: string } }>("conversations.open", { users: user });
+    this.dmChannels.set(user, res.channel.id);
     return res.channel.id;
   }
 
@@ -162,6 +171,7 @@ export class SlackClient {
       ...(key ? { metadata: { event_type: METADATA_EVENT, event_payload: { key } } } : {}),
     });
     // A DM posted to a user id is paced under both names, so a reply in it waits its turn too.
+    if (isUserId(channel)) this.dmChannels.set(channel, res.channel);
     await this.options.pace?.sent([channel, res.channel]);
     return { channel: res.channel, ts: res.ts };
   }

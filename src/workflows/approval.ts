@@ -34,7 +34,7 @@ import {
   type ApprovalParams,
   type DecisionEvent,
 } from "./approval-params";
-import { createOnce, D1_STEP, OPTIONAL_SLACK_STEP, optionalSlackStep, postOnce, slackStep } from "./steps";
+import { createOnce, D1_STEP, OPTIONAL_SLACK_STEP, optionalSlackStep, postOnce, REQUIRED_SLACK_STEP, slackStep } from "./steps";
 
 /** The id of a request's action child: derived, so a replayed "start action" step finds it. */
 export const actionInstanceId = (requestId: string) => `${requestId}-action`;
@@ -267,7 +267,7 @@ class ApprovalFlow {
   private async notifyApprover(level: number, user: string, content: MessageContent): Promise<void> {
     const role = `L${level}-${user}`;
     // Posted to the user id: Slack answers with the DM channel, no conversations.open needed.
-    const message = await slackStep(this.step, `post request ${role}`, (attempt) => postOnce(this.slack, attempt, user, content, `${this.params.requestId}:${role}`));
+    const message = await slackStep(this.step, `post request ${role}`, (attempt) => postOnce(this.slack, attempt, user, content, `${this.params.requestId}:${role}`), REQUIRED_SLACK_STEP);
     await this.step.do(`record message ${role}`, D1_STEP, async () => {
       await store.saveMessage(this.env.DB, this.params.requestId, { role, user_id: user, channel: message.channel, ts: message.ts });
       await store.audit(this.env.DB, { requestId: this.params.requestId, key: `notified-${role}`, event: "notified", actor: user, detail: `level ${level}`, at: new Date().toISOString() });

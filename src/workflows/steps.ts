@@ -11,6 +11,15 @@ export const SLACK_STEP: WorkflowStepConfig = {
   timeout: "30 seconds",
 };
 
+/**
+ * The approver's DM, without which the request cannot go on: 10 retries (1 s doubling, about
+ * 17 minutes), so a longer Slack outage delays the request instead of failing it.
+ */
+export const REQUIRED_SLACK_STEP: WorkflowStepConfig = {
+  retries: { limit: 10, delay: "1 second", backoff: "exponential" },
+  timeout: "30 seconds",
+};
+
 /** Optional lookups (graceful degradation): one quick retry, then the caller falls back. */
 export const OPTIONAL_SLACK_STEP: WorkflowStepConfig = {
   retries: { limit: 1, delay: "1 second", backoff: "constant" },
