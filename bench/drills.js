@@ -5,6 +5,10 @@ import { signedHeaders, slackSignature } from "../scripts/lib/signing.js";
 import { eventCallback, interactionForm } from "../scripts/lib/slack-payloads.js";
 import { createRequests, dmsTo, pool, startBenchStack, until, writeSection } from "./lib.js";
 
+// The local default APPROVAL_TIMEOUT is 2 minutes: a drill that takes longer than that to get all
+// its DMs out would measure escalation and expiry instead of what it drills.
+const PATIENT = { APPROVAL_TIMEOUT: "1 hour" };
+
 const only = process.argv[2];
 const results = [];
 const report = (name, tried, lost, detail) => {
@@ -97,7 +101,7 @@ async function badInput() {
 
 // ---- 2. Slack faults
 async function slackFaults() {
-  const s = await startBenchStack({ port: 8805, fakeSlackPort: 8806 });
+  const s = await startBenchStack({ port: 8805, fakeSlackPort: 8806, vars: PATIENT });
   try {
     await fetch(`${s.fake.url}/_control/chaos`, { method: "POST", body: JSON.stringify({ rate: 0.3, kinds: ["500", "429", "lost", "slow"], slowMs: 12_000, seed: 7 }) });
     const N = Number(process.env.FAULT_N ?? 200);
@@ -126,7 +130,7 @@ async function slackFaults() {
 
 // ---- 3. crash
 async function crash() {
-  const s = await startBenchStack({ port: 8807, fakeSlackPort: 8808 });
+  const s = await startBenchStack({ port: 8807, fakeSlackPort: 8808, vars: PATIENT });
   try {
     const N = Number(process.env.CRASH_N ?? 200);
     const ids = await createRequests(s, N, { tag: "K" });
