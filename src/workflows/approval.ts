@@ -267,10 +267,16 @@ class ApprovalFlow {
   private async notifyApprover(level: number, user: string, content: MessageContent): Promise<void> {
     const role = `L${level}-${user}`;
     // Posted to the user id: Slack answers with the DM channel, no conversations.open needed.
-    const message = await slackStep(this.step, `post request ${role}`, (attempt) => postOnce(this.slack, attempt, user, content, `${this.params.requestId}:${role}`), REQUIRED_SLACK_STEP);
+    // `at`: when Slack had the message, so the audit trail never puts "notified" after a click on it.
+    const { at, ...message } = await slackStep(
+      this.step,
+      `post request ${role}`,
+      async (attempt) => ({ ...(await postOnce(this.slack, attempt, user, content, `${this.params.requestId}:${role}`)), at: new Date().toISOString() }),
+      REQUIRED_SLACK_STEP,
+    );
     await this.step.do(`record message ${role}`, D1_STEP, async () => {
       await store.saveMessage(this.env.DB, this.params.requestId, { role, user_id: user, channel: message.channel, ts: message.ts });
-      await store.audit(this.env.DB, { requestId: this.params.requestId, key: `notified-${role}`, event: "notified", actor: user, detail: `level ${level}`, at: new Date().toISOString() });
+      await store.audit(this.env.DB, { requestId: this.params.requestId, key: `notified-${role}`, event: "notified", actor: user, detail: `level ${level}`, at });
       this.log("approver notified", `record message ${role}`, { approver: user, level });
       return null;
     });
