@@ -60,7 +60,14 @@ export async function startFakeSlack(options = {}) {
     if (url.pathname.startsWith("/_control/")) return control(url, body, res);
     if (url.pathname.startsWith("/_ui/")) return uiAction(url, req, body, res);
     if (url.pathname.startsWith("/hooks/")) {
-      // response_url posts (ephemeral replies, message replacements)
+      // response_url posts (ephemeral replies, message replacements). A response_url the page
+      // issued works as Slack's does: at most 5 times, within 30 minutes.
+      const refused = ui.hookRefusal(url.pathname);
+      if (refused) {
+        state.responses.push({ seq: ++state.seq, path: url.pathname, body: parseJson(body), at: Date.now(), refused });
+        changed();
+        return send(res, 404, refused);
+      }
       state.responses.push({ seq: ++state.seq, path: url.pathname, body: parseJson(body), at: Date.now() });
       ui.applyHook(url.pathname, parseJson(body));
       changed();

@@ -110,6 +110,23 @@ describe("the page's actions", () => {
     expect(await (await fetch(`${fake.url}/_control/deliveries`)).json()).toEqual([]);
   });
 
+  it("an issued response_url works 5 times, as Slack's does; the 6th post is refused (404 used_url) and shows nothing", async () => {
+    const secret = "tiny-app-secret-0123456789";
+    const app = await startTinyApp(secret, () => ({}));
+    cleanup.push(() => app.close());
+    const fake = await standin({ serviceUrl: app.url, signingSecret: secret });
+    await pagePost(fake.url, "/_ui/command", { user: "U0REQUESTER", channel: "C0GENERAL", text: "/approval list" });
+    const hook = app.received[0]!.form.response_url!;
+    const answers = [];
+    for (let i = 1; i <= 6; i++) {
+      const res = await fetch(hook, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: `answer ${i}` }) });
+      answers.push(`${res.status} ${await res.text()}`);
+    }
+    expect(answers).toEqual(["200 ok", "200 ok", "200 ok", "200 ok", "200 ok", "404 used_url"]);
+    const state: any = await (await fetch(`${fake.url}/_ui/state?user=U0REQUESTER`)).json();
+    expect(state.items.filter((i: { kind: string }) => i.kind === "ephemeral").map((i: { text: string }) => i.text)).toEqual(["answer 1", "answer 2", "answer 3", "answer 4", "answer 5"]);
+  });
+
   it("signs every kind of delivery like Slack: command form, interaction payload form, event JSON", async () => {
     const secret = "tiny-app-secret-0123456789";
     let fake: Awaited<ReturnType<typeof standin>>;

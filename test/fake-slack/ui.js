@@ -21,6 +21,9 @@ import { APP, CHANNELS, TEAM, USERS, dmChannel, escapeCommandText, findUser, mis
 const COMMANDS = ["/approval"];
 const PATHS = { command: "/slack/commands", interaction: "/slack/interactions", event: "/slack/events" };
 const SLACKBOT = "USLACKBOT";
+/** Slack: a response_url may be used up to 5 times within 30 minutes. */
+const HOOK_MAX_USES = 5;
+const HOOK_TTL_MS = 30 * 60 * 1000;
 
 /**
  * @param {{ state: any, options: { serviceUrl?: string, signingSecret?: string }, socket: any,
@@ -269,6 +272,15 @@ export function createWorkspaceUi(ctx) {
     return { status: 200, body: { ok: answer.ok, error: answer.error } };
   }
 
+  /** Why Slack would refuse a post to this issued response_url (5 uses, 30 minutes), if it would. */
+  function hookRefusal(path) {
+    const hook = state.hooks[path];
+    if (!hook) return null;
+    if (hook.uses >= HOOK_MAX_USES) return "used_url";
+    if (Date.now() - hook.at > HOOK_TTL_MS) return "expired_url";
+    return null;
+  }
+
   /** A response_url post the stand-in issued: applied where Slack applies it. */
   function applyHook(path, body) {
     const hook = state.hooks[path];
@@ -318,7 +330,7 @@ export function createWorkspaceUi(ctx) {
     };
   }
 
-  return { command, action, submitView, closeView, message, openHome, applyHook, snapshot, route, deliver, issueTrigger };
+  return { command, action, submitView, closeView, message, openHome, applyHook, hookRefusal, snapshot, route, deliver, issueTrigger };
 }
 
 /** A view as the Web API returns it: ids, hash and state filled in. */
