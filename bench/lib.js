@@ -21,8 +21,12 @@ export function machine() {
 
 const RESULTS = new URL("./RESULTS.md", import.meta.url);
 
-/** Replaces (or appends) one benchmark's section in bench/RESULTS.md. */
+/**
+ * Replaces (or appends) one benchmark's section in bench/RESULTS.md. BENCH_TAG names a variant
+ * run (e.g. \`BENCH_TAG="state on tmpfs" TMPDIR=/dev/shm\`), which gets its own section.
+ */
 export async function writeSection(title, body) {
+  if (process.env.BENCH_TAG) title = `${title} (${process.env.BENCH_TAG})`;
   let text;
   try {
     text = await readFile(RESULTS, "utf8");
