@@ -6,9 +6,10 @@ const TTL_SECONDS = 24 * 60 * 60;
 
 export async function cachedDisplayName(kv: KVNamespace, user: string, lookup: (user: string) => Promise<string | null>): Promise<string | null> {
   const key = `name:${user}`;
-  const cached = await kv.get(key);
+  const cached = await kv.get(key).catch(() => null);
   if (cached) return cached;
   const name = await lookup(user);
-  if (name) await kv.put(key, name, { expirationTtl: TTL_SECONDS });
+  // The cache is an optimisation: a failed write must not lose the name just looked up.
+  if (name) await kv.put(key, name, { expirationTtl: TTL_SECONDS }).catch(() => undefined);
   return name;
 }

@@ -13,15 +13,17 @@ export interface Pacer {
 
 export function channelPacer(kv: KVNamespace, minGapMs = 1000): Pacer {
   const key = (name: string) => `pace:${name}`;
+  // Pacing is a courtesy: a KV error (an outage, or KV's one write per second per key) must
+  // never fail a post, least of all after Slack has made it (the retry would post it again).
   return {
     async wait(to) {
-      const last = Number((await kv.get(key(to))) ?? 0);
+      const last = Number((await kv.get(key(to)).catch(() => null)) ?? 0);
       const wait = last + minGapMs - Date.now();
       if (wait > 0) await scheduler.wait(Math.min(wait, minGapMs));
     },
     async sent(names) {
       const now = String(Date.now());
-      await Promise.all([...new Set(names)].map((name) => kv.put(key(name), now, { expirationTtl: 60 })));
+      await Promise.allSettled([...new Set(names)].map((name) => kv.put(key(name), now, { expirationTtl: 60 })));
     },
   };
 }

@@ -20,6 +20,8 @@ const PERMANENT_ERRORS = new Set([
   "users_not_found",
   "user_disabled",
   "cannot_dm_bot",
+  "user_not_visible",
+  "restricted_action",
   "is_archived",
   "not_in_channel",
   "message_not_found",
@@ -162,7 +164,7 @@ export class SlackClient {
    * whose answer was lost (see findPosted) instead of posting it twice.
    */
   async postMessage(channel: string, content: MessageContent, key?: string): Promise<PostedMessage> {
-    await this.options.pace?.wait(channel);
+    await this.options.pace?.wait(this.dmChannels.get(channel) ?? channel);
     const res = await this.call<{ channel: string; ts: string }>("chat.postMessage", {
       channel,
       ...content,

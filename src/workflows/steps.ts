@@ -8,17 +8,16 @@ import { SlackRetryableError, type MessageContent, type PostedMessage, type Slac
  */
 export const SLACK_STEP: WorkflowStepConfig = {
   retries: { limit: 8, delay: "1 second", backoff: "exponential" },
-  timeout: "30 seconds",
+  // One attempt can be a pace wait, conversations.open, conversations.history and the post
+  // (10 s each at most) and a Retry-After wait (20 s at most).
+  timeout: "60 seconds",
 };
 
 /**
  * The approver's DM, without which the request cannot go on: 10 retries (1 s doubling, about
  * 17 minutes), so a longer Slack outage delays the request instead of failing it.
  */
-export const REQUIRED_SLACK_STEP: WorkflowStepConfig = {
-  retries: { limit: 10, delay: "1 second", backoff: "exponential" },
-  timeout: "30 seconds",
-};
+export const REQUIRED_SLACK_STEP: WorkflowStepConfig = { ...SLACK_STEP, retries: { limit: 10, delay: "1 second", backoff: "exponential" } };
 
 /** Optional lookups (graceful degradation): one quick retry, then the caller falls back. */
 export const OPTIONAL_SLACK_STEP: WorkflowStepConfig = {
