@@ -271,7 +271,10 @@ class ApprovalFlow {
     const { at, ...message } = await slackStep(
       this.step,
       `post request ${role}`,
-      async (attempt) => ({ ...(await postOnce(this.slack, attempt, user, content, `${this.params.requestId}:${role}`)), at: new Date().toISOString() }),
+      async (attempt) => {
+        const m = await postOnce(this.slack, attempt, user, content, `${this.params.requestId}:${role}`);
+        return { channel: m.channel, ts: m.ts, at: attempt > 1 ? this.postedAt(m.ts) : new Date().toISOString() };
+      },
       REQUIRED_SLACK_STEP,
     );
     await this.step.do(`record message ${role}`, D1_STEP, async () => {
@@ -281,6 +284,15 @@ class ApprovalFlow {
       return null;
     });
     this.messages.push({ role, user, level, message });
+  }
+
+  /**
+   * When Slack took a message, from its ts (epoch seconds): a retry may have found the post of an
+   * earlier attempt. Never before the request itself was created (ts has whole-second precision).
+   */
+  private postedAt(ts: string): string {
+    const posted = Math.floor(Number(ts)) * 1000;
+    return new Date(Number.isFinite(posted) ? Math.max(posted, Date.parse(this.params.createdAt)) : Date.now()).toISOString();
   }
 
   private async decide(decision: DecisionEvent, level: number): Promise<ApprovalOutput> {
