@@ -1,9 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { clientKey } from "../src/core/api-token";
 import { apiGet, approverDm, newUser, startRequest } from "./helpers";
 
-/** A fresh documentation-range address (RFC 3849), so tests never share a lockout. */
-const newAddress = () => `2001:db8::${Array.from(crypto.getRandomValues(new Uint16Array(3)), (n) => n.toString(16)).join(":")}`;
+/** An address in a fresh documentation-range /64 (RFC 3849), so tests never share a lockout. */
+const newAddress = () => `2001:db8:${Array.from(crypto.getRandomValues(new Uint16Array(2)), (n) => n.toString(16)).join(":")}::1`;
 
 describe("GET /api/requests/:id", () => {
   it("needs the bearer token", async () => {
@@ -16,6 +17,14 @@ describe("GET /api/requests/:id", () => {
     }
   });
 
+  it("throttles per IPv4 address and per IPv6 /64", () => {
+    expect(clientKey("203.0.113.9")).toBe("203.0.113.9");
+    expect(clientKey("2001:db8:aa:bb:1:2:3:4")).toBe("2001:db8:aa:bb::/64");
+    expect(clientKey("2001:0db8:00aa:00bb::9")).toBe("2001:db8:aa:bb::/64");
+    expect(clientKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(clientKey("::1")).toBe("0:0:0:0::/64");
+  });
+
   it("guessing is throttled: 10 wrong tokens from one address lock it out for 15 minutes, even with the right token", async () => {
     const from = (address: string, token: string) =>
       exports.default.fetch(new Request("https://approvals.test/api/stats", { headers: { authorization: `Bearer ${token}`, "cf-connecting-ip": address } }));
@@ -25,9 +34,15 @@ describe("GET /api/requests/:id", () => {
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(14 * 60);
     expect(await locked.json()).toEqual({ error: expect.stringMatching(/too many wrong tokens from this address; try again in 1[45] minutes/) });
-    // Another address is not affected, and nine failures do not lock anyone out.
+    // The rest of that /64 is the same subscriber: locked too.
+    expect((await from(guesser.replace(/::1$/, "::beef:2"), env.API_TOKEN!)).status).toBe(429);
+    // Another /64 is not affected, nine failures lock nobody out, and no token is no guess.
     const other = newAddress();
     for (let i = 0; i < 9; i++) expect((await from(other, `wrong-token-number-${i}`)).status).toBe(401);
+    for (let i = 0; i < 5; i++) {
+      const res = await exports.default.fetch(new Request("https://approvals.test/api/stats", { headers: { "cf-connecting-ip": other } }));
+      expect(res.status).toBe(401);
+    }
     expect((await from(other, env.API_TOKEN!)).status).toBe(200);
   });
 

@@ -26,7 +26,7 @@ describe("the dashboard's protection", () => {
   });
 
   it("the sign-in form refuses an address after 10 wrong tokens (429), and says when to try again", async () => {
-    const address = `2001:db8:1::${Array.from(crypto.getRandomValues(new Uint16Array(3)), (n) => n.toString(16)).join(":")}`;
+    const address = `2001:db8:${Array.from(crypto.getRandomValues(new Uint16Array(2)), (n) => n.toString(16)).join(":")}::7`;
     const signIn = (token: string) =>
       exports.default.fetch(
         new Request(`${PROD}/dashboard/sign-in`, {
@@ -36,11 +36,15 @@ describe("the dashboard's protection", () => {
           redirect: "manual",
         }),
       );
+    // Someone at the address signed in earlier; then someone else there guesses.
+    const session = (await signIn(TOKEN)).headers.get("set-cookie")!.split(";")[0]!;
     for (let i = 0; i < 10; i++) expect((await signIn(`not-the-token-${i}-at-all`)).status).toBe(401);
     const locked = await signIn(TOKEN);
     expect(locked.status).toBe(429);
     expect(locked.headers.get("set-cookie")).toBeNull();
     expect(await locked.text()).toMatch(/Too many wrong tokens from this address\. Try again in 1[45] minutes\./);
+    // A signed-in session is not a guess: it keeps working from the same address.
+    expect((await get("/dashboard", { cookie: session, "cf-connecting-ip": address })).status).toBe(200);
   });
 
   it("signing in with the form (POST, never the address) sets an HttpOnly cookie, not the token itself", async () => {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { ConfigError, loadConfig } from "../config";
-import { clientAddress, lockedFor, lockoutMessage, recordFailure, sameSecret } from "../core/api-token";
+import { checkToken, clientAddress } from "../core/api-token";
 import { getAudit, getRequest, listMessages, stats } from "../core/store";
 import { requestId as requestIdSchema } from "../slack/payloads";
 import type { AppEnv } from "./app-env";
@@ -17,19 +17,15 @@ apiRoutes.use("*", async (c, next) => {
     throw err;
   }
   if (!token) return c.json({ error: "the API is disabled: set the API_TOKEN secret" }, 503);
-  const client = clientAddress(c.req.raw.headers);
-  const wait = await lockedFor(c.env.KV, client);
-  if (wait) {
-    c.header("Retry-After", String(wait));
-    return c.json({ error: lockoutMessage(wait) }, 429);
-  }
   const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
-  if (!given || !(await sameSecret(given, token))) {
-    if (given) await recordFailure(c.env.KV, client);
-    c.header("WWW-Authenticate", 'Bearer realm="api"');
-    return c.json({ error: "missing or invalid bearer token" }, 401);
+  const check = given ? await checkToken(c.env.KV, clientAddress(c.req.raw.headers), given, token) : null;
+  if (check?.ok) return next();
+  if (check?.locked) {
+    c.header("Retry-After", String(check.retryAfter));
+    return c.json({ error: check.message }, 429);
   }
-  await next();
+  c.header("WWW-Authenticate", 'Bearer realm="api"');
+  return c.json({ error: "missing or invalid bearer token" }, 401);
 });
 
 apiRoutes.get("/requests/:id", async (c) => {

@@ -4,7 +4,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import type { Child, FC } from "hono/jsx";
 import { z } from "zod";
 import { ConfigError, loadConfig } from "../config";
-import { clientAddress, lockedFor, recordFailure, sameSecret } from "../core/api-token";
+import { checkToken, clientAddress, sameSecret, type TokenCheck } from "../core/api-token";
 import { getAudit, getRequest, listMessages, type AuditEntry, type MessageRow, type RequestStatus } from "../core/store";
 import { requestId as requestIdSchema, userId } from "../slack/payloads";
 import type { AppEnv } from "./app-env";
@@ -68,31 +68,32 @@ dashboardRoutes.use("*", async (c, next) => {
   if (!token) return c.html(<Message title="Dashboard off" text="Set the API_TOKEN secret to use the dashboard." />, 503);
 
   const client = clientAddress(c.req.raw.headers);
-  const wait = await lockedFor(c.env.KV, client);
-  if (wait) {
-    c.header("Retry-After", String(wait));
-    return c.html(<Message title="Sign-in paused" text={`Too many wrong tokens from this address. Try again in ${Math.ceil(wait / 60)} minutes.`} />, 429);
-  }
   if (c.req.method === "POST" && url.pathname === "/dashboard/sign-in") {
     // The token travels in a POST body, never in an address (addresses end up in logs and history).
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const given = typeof form.token === "string" ? form.token : "";
-    if (!given || !(await sameSecret(given, token))) {
-      if (given) await recordFailure(c.env.KV, client);
-      return denied(c, "That token is not right.");
-    }
+    const check = given ? await checkToken(c.env.KV, client, given, token) : null;
+    if (check?.locked) return paused(c, check);
+    if (!check?.ok) return denied(c, "That token is not right.");
     const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
     setCookie(c, COOKIE, await sessionValue(token, expires), { httpOnly: true, secure: url.protocol === "https:", sameSite: "Strict", path: "/dashboard", maxAge: SESSION_SECONDS });
     const next = typeof form.next === "string" && /^\/dashboard(\/[\w./-]*)?(\?[\w=&%.:-]*)?$/.test(form.next) ? form.next : "/dashboard";
     return c.redirect(next, 303);
   }
-  const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
-  if (bearer && (await sameSecret(bearer, token))) return next();
-  if (bearer) await recordFailure(c.env.KV, client);
+  // A signed-in session is not a guess: it is never throttled, whoever shares the address.
   const cookie = getCookie(c, COOKIE);
   if (cookie && (await validSession(cookie, token))) return next();
+  const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+  const check = bearer ? await checkToken(c.env.KV, client, bearer, token) : null;
+  if (check?.ok) return next();
+  if (check?.locked) return paused(c, check);
   return denied(c);
 });
+
+function paused(c: Context<AppEnv>, check: Extract<TokenCheck, { locked: true }>) {
+  c.header("Retry-After", String(check.retryAfter));
+  return c.html(<Message title="Sign-in paused" text={`Too many wrong tokens from this address. Try again in ${Math.ceil(check.retryAfter / 60)} minutes.`} />, 429);
+}
 
 function denied(c: Context<AppEnv>, problem?: string) {
   c.header("WWW-Authenticate", 'Bearer realm="dashboard"');
