@@ -110,7 +110,7 @@ describe("who may click, and what a click does", () => {
     const approver = newUser();
     const requester = newUser();
     // The receipt is slow, so the claim below is in D1 before the (forced) wait times out.
-    await injectFaults("chat.postMessage", postTo(requester), [{ delayMs: 1500 }]);
+    await injectFaults("chat.postMessage", postTo(requester), [{ delayMs: 3000 }]);
     const id = await startRequest(requester, approver);
     await approverDm(approver);
     // As if the route had claimed and voted, then lost its sendEvent (and could not release).
