@@ -69,6 +69,7 @@ export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars 
     clickBody: (user, id, action) => clickForm(user, id, action, { responseUrl: `${hooks}/a` }),
     async api(path) {
       const res = await fetch(stack.url + path, { headers: { authorization: `Bearer ${stack.apiToken}` } });
+      if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
       return res.json();
     },
     /** Resident memory (MiB) of the workerd processes serving this stack. */
