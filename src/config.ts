@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { duration } from "./core/duration";
 import type { Env } from "./env";
+import { SLACK_USER_ID } from "./slack/payloads";
 
-const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack user id such as U0123ABCD");
+const slackUserId = z.string().regex(SLACK_USER_ID, "expected a Slack user id such as U0123ABCD");
 
 const schema = z.object({
   SLACK_SIGNING_SECRET: z.string({ error: "is missing" }).min(8, "is too short"),

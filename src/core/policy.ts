@@ -2,8 +2,9 @@ import { z } from "zod";
 import type { Config } from "../config";
 import { duration, durationMs, type DurationLabel } from "./duration";
 import policyFile from "../../approvals.config.json";
+import { SLACK_USER_ID } from "../slack/payloads";
 
-const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack user id such as U0123ABCD");
+const slackUser = z.string().regex(SLACK_USER_ID, "expected a Slack user id such as U0123ABCD");
 
 const level = z
   .object({

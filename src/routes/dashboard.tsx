@@ -24,7 +24,6 @@ const EXPORT_MAX = 10_000;
 
 // ---- access
 
-
 const SESSION_SECONDS = 8 * 3600;
 
 /**

@@ -32,6 +32,7 @@ import {
   requestId as requestIdSchema,
   slashCommandSchema,
   userId as userIdSchema,
+  SLACK_USER_ID,
   viewValue,
   VIEWS,
   type BlockActions,
@@ -282,7 +283,7 @@ slackRoutes.post("/events", async (c) => {
   if (body.type === "url_verification") return c.json({ challenge: body.challenge });
 
   const event = body.event;
-  if (event.type === "app_home_opened" && event.tab === "home" && event.user && /^[UW][A-Z0-9]{2,}$/.test(event.user)) {
+  if (event.type === "app_home_opened" && event.tab === "home" && event.user && SLACK_USER_ID.test(event.user)) {
     const user = event.user;
     // Remember who uses the App Home, so workflows refresh it for them (and nobody else).
     c.executionCtx.waitUntil(

@@ -1,5 +1,6 @@
 import { NonRetryableError } from "cloudflare:workflows";
 import type { Pacer } from "../core/pacer";
+import { SLACK_USER_ID } from "./payloads";
 
 /**
  * Slack errors that no retry can fix: a bad or revoked token, a missing scope, an unknown user or
@@ -52,8 +53,8 @@ function formEncode(args: Record<string, unknown>): string {
   return form.toString();
 }
 
-/** User ids (U…, or W… on Enterprise Grid), as opposed to channel ids (C…, D…, G…). */
-export const isUserId = (id: string) => /^[UW][A-Z0-9]+$/.test(id);
+/** A user id (posting to it reaches the app's DM with them), as opposed to a channel id. */
+const isUserId = (id: string) => SLACK_USER_ID.test(id);
 
 /** Slack message metadata event type marking the service's own posts. */
 const METADATA_EVENT = "approvals_message";

@@ -43,9 +43,9 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
 
     // The approvers' DMs (roles L<level>-<user>; the requester's receipt is not one of them).
     const messages = (await step.do("list messages", D1_STEP, () => store.listMessages(this.env.DB, p.requestId))).filter((m) => m.role.startsWith("L"));
-    /** The action's state in each approver DM, and as a history reply in its thread. */
     // Graceful degradation: progress shown in Slack is a courtesy; D1 has the truth.
     const skipped = (name: string) => (error: string) => log("warn", `${name} failed, continuing without it`, { ...logFields, step: name, error });
+    /** The action's state in each approver DM, and as a history reply in its thread. */
     const showInSlack = async (name: string, view: ActionView) => {
       for (const m of messages) {
         const update = `${name} ${m.role}`;
