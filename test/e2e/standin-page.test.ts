@@ -19,6 +19,21 @@ async function deliveries(): Promise<{ kind: string; type: string; via: string; 
   return (await fetch(`${stack.standinUrl}/_control/deliveries`)).json();
 }
 
+/**
+ * From a fresh stand-in, Alex sends `/approval <text>` in #general from the page's composer; the
+ * request id is read off the service's ephemeral confirmation.
+ */
+async function requestFromPage(text: string): Promise<string> {
+  const { page } = browser;
+  await fetch(`${stack.standinUrl}/_control/reset`, { method: "POST" });
+  await page.goto(`${stack.standinUrl}/?user=U0REQUESTER&channel=C0GENERAL`);
+  await page.locator("#composer").fill(`/approval ${text}`);
+  await page.locator("#composer").press("Enter");
+  const confirmation = page.locator('[data-testid="ephemeral"]').filter({ hasText: "sent to" }).last();
+  await confirmation.waitFor();
+  return /req-[a-z0-9]{12}/.exec((await confirmation.textContent()) ?? "")![0];
+}
+
 beforeAll(async () => {
   await fetch(`${stack.standinUrl}/_control/reset`, { method: "POST" });
   browser = await launch();
@@ -86,13 +101,7 @@ describe("the Slack stand-in's page", () => {
 describe("reject with a reason, through the service's modal", () => {
   it("Reject opens the reason modal; an empty reason stays in the modal; the reason reaches the DMs and the dashboard", async () => {
     const { page } = browser;
-    await fetch(`${stack.standinUrl}/_control/reset`, { method: "POST" });
-    await page.goto(`${stack.standinUrl}/?user=U0REQUESTER&channel=C0GENERAL`);
-    await page.locator("#composer").fill("/approval @maria Rotate the billing DB password");
-    await page.locator("#composer").press("Enter");
-    const confirmation = page.locator('[data-testid="ephemeral"]').filter({ hasText: "sent to" }).last();
-    await confirmation.waitFor();
-    const id = /req-[a-z0-9]{12}/.exec((await confirmation.textContent()) ?? "")![0];
+    const id = await requestFromPage("@maria Rotate the billing DB password");
 
     await page.locator('[data-testid="person-U0APPROVER"]').click();
     await page.locator('[data-testid="conversation-app"]').click();
@@ -228,13 +237,7 @@ describe("modals and Block Kit on the stand-in's page (with a minimal test app)"
 
   it("never turns message text into HTML", async () => {
     const { page } = browser;
-    await fetch(`${stack.standinUrl}/_control/reset`, { method: "POST" });
-    await page.goto(`${stack.standinUrl}/?user=U0REQUESTER&channel=C0GENERAL`);
-    await page.locator("#composer").fill('/approval @maria <img src=x onerror="window.pwned=1"> & <!channel> *bold*');
-    await page.locator("#composer").press("Enter");
-    const confirmation = page.locator('[data-testid="ephemeral"]').filter({ hasText: "sent to" }).last();
-    await confirmation.waitFor();
-    const id = /req-[a-z0-9]{12}/.exec((await confirmation.textContent()) ?? "")![0];
+    const id = await requestFromPage('@maria <img src=x onerror="window.pwned=1"> & <!channel> *bold*');
     await page.locator('[data-testid="person-U0APPROVER"]').click();
     await page.locator('[data-testid="conversation-app"]').click();
     const dm = page.locator('[data-testid="message"]').filter({ hasText: id });
