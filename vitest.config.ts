@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 
 /** A free loopback port for the fake Slack API, which test/global-setup.js starts on it. */

@@ -1,27 +1,20 @@
-import type { ActionParams } from "./workflows/action-params";
-import type { ApprovalParams } from "./workflows/approval-params";
-
-/** Bindings and settings of the Worker (see wrangler.toml and .dev.vars.example). */
-export interface Env {
-  APPROVAL: Workflow<ApprovalParams>;
-  ACTION: Workflow<ActionParams>;
-  MAINTENANCE: Workflow<{ startedAt: string }>;
-  DB: D1Database;
-  KV: KVNamespace;
-  METRICS?: AnalyticsEngineDataset;
-  // Secrets (webhook signing secrets are named by the policy, e.g. DEPLOY_WEBHOOK_SECRET)
+/**
+ * Settings that are not in wrangler.toml: secrets (.dev.vars locally, `wrangler secret put` in
+ * production; webhook signing secrets are named by the policy, e.g. DEPLOY_WEBHOOK_SECRET) and
+ * optional overrides.
+ */
+export interface Secrets {
   SLACK_SIGNING_SECRET?: string;
   SLACK_BOT_TOKEN?: string;
   API_TOKEN?: string;
-  // Vars
-  SLACK_API_URL?: string;
-  APPROVAL_TIMEOUT?: string;
-  ESCALATION_TIMEOUT?: string;
-  ESCALATION_USER?: string;
+  /** An operator's policy override (JSON); the repository's approvals.config.json otherwise. */
   POLICY_JSON?: string;
-  BREAKER_THRESHOLD?: string;
-  BREAKER_RESET?: string;
-  AUDIT_RETENTION?: string;
   /** "true" only under `npm run dev` and the tests: opens the dashboard on loopback hosts. */
   LOCAL_DEV?: string;
 }
+
+/**
+ * The Worker's environment: bindings and vars as wrangler.toml declares them (generated into
+ * worker-configuration.d.ts by `npm run types`, checked by `npm run typecheck`), plus the secrets.
+ */
+export interface Env extends Cloudflare.Env, Secrets {}

@@ -67,7 +67,8 @@ describe("npm run bridge", () => {
     expect(command.ackPayload).toMatchObject({ response_type: "ephemeral" });
     const id = /req-[a-z0-9]{12}/.exec(command.ackPayload.text)![0];
     const requesterView = await getJson(`${base}/_ui/state?user=U0REQUESTER`);
-    expect(requesterView.items.at(-1)).toMatchObject({ kind: "ephemeral", text: command.ackPayload.text });
+    // The page shows the ack as the command's ephemeral reply (the receipt DM may already be there too).
+    expect(requesterView.items.filter((i: { kind: string }) => i.kind === "ephemeral").at(-1)).toMatchObject({ kind: "ephemeral", text: command.ackPayload.text });
 
     const dm = await eventually(async () => (await getJson(`${base}/_control/messages?channel=D0APPROVER`)).find((m: any) => JSON.stringify(m.blocks).includes(id)), "the approver's DM");
     expect(await pagePost(base, "/_ui/action", { user: "U0APPROVER", channel: "D0APPROVER", ts: dm.ts, block_id: `decision:${id}`, action_id: "approval_approve" })).toMatchObject({ ok: true });

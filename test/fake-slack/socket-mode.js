@@ -2,7 +2,11 @@
 // the socket says hello, deliveries travel as envelopes, and each envelope must be acked with its
 // envelope_id within 3 seconds (Slack's limit), optionally carrying a response payload.
 import { randomBytes } from "node:crypto";
-import { WebSocketServer } from "ws";
+import { createRequire } from "node:module";
+
+// Node's own resolution: the workerd test suite starts the stand-in from a global setup that Vite
+// resolves with the Workers conditions ("browser" among them), which would pick ws's browser stub.
+const { WebSocketServer } = createRequire(import.meta.url)("ws");
 
 export const ACK_TIMEOUT_MS = 3000;
 const TICKET_TTL_MS = 30_000;
