@@ -221,11 +221,12 @@ const running = new Set<ChildProcess>();
 const leaks: string[] = [];
 
 function runGate(node: string, standIn: ContractStandIn, args: string[], env: Record<string, string> = {}): Run {
+  return watch(node, [GATE, ...args], { APPROVALS_URL: standIn.url, APPROVALS_TOKEN: standIn.token, ...env }, standIn);
+}
+
+function watch(command: string, args: string[], env: Record<string, string>, standIn: ContractStandIn, cwd = tmp): Run {
   // A clean environment: a CI runner's own GITHUB_* or GITLAB_* variables must not leak in.
-  const child = spawn(node, [GATE, ...args], {
-    env: onlyEnv({ PATH: process.env.PATH ?? "", APPROVALS_URL: standIn.url, APPROVALS_TOKEN: standIn.token, ...env }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(command, args, { cwd, env: onlyEnv({ PATH: process.env.PATH ?? "", ...env }), stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   let out = "";
   let err = "";
@@ -532,6 +533,66 @@ describe.each(nodes())("the approval gate on Node $version (contract stand-in)",
       expect(gate.stderr()).toContain(message);
       expect(gate.stderr()).toContain("approval-gate --help");
     }
+    expect(standIn.calls).toHaveLength(0);
+  });
+});
+
+describe("cli/action.yml (the composite GitHub Action's script, run by bash as the runner would)", () => {
+  /** The step's env (input → variable) and run script, read from the action file. */
+  async function actionStep() {
+    const yml = await readFile(join(REPO, "cli/action.yml"), "utf8");
+    const env = /\n {6}env:\n((?: {8}.*\n|\n)+?) {6}run: \|\n/.exec(yml)![1]!;
+    const run = /\n {6}run: \|\n((?: {8}.*\n|\n)+)/.exec(yml)![1]!.replace(/^ {8}/gm, "");
+    const inputs = Object.fromEntries([...env.matchAll(/^ {8}(\w+): \$\{\{ inputs\.([\w-]+) \}\}$/gm)].map((m) => [m[2]!, m[1]!]));
+    const defaults = Object.fromEntries([...yml.matchAll(/^ {2}([\w-]+):\n(?: {4}.*\n)*? {4}default: "(.*)"$/gm)].map((m) => [m[1]!, m[2]!]));
+    return { run, inputs, defaults };
+  }
+
+  /** What the runner does: each input (or its default) into the step's env, then bash runs the script. */
+  async function runAction(given: Record<string, string>) {
+    const { run, inputs, defaults } = await actionStep();
+    const env: Record<string, string> = { ...github, GITHUB_ACTION_PATH: join(REPO, "cli") };
+    for (const [input, name] of Object.entries(inputs)) env[name] = given[input] ?? defaults[input] ?? "";
+    return watch("bash", ["-e", "-c", run], env, standIn);
+  }
+
+  it("passes every input through the environment, never as ${{ }} in the script", async () => {
+    const { run, inputs } = await actionStep();
+    expect(run).not.toContain("${{");
+    expect(Object.keys(inputs).sort()).toEqual(["approvers", "description", "fields", "idempotency-key", "keep", "requester", "timeout", "token", "type", "url"]);
+  });
+
+  it("a description or field that looks like shell or like an option stays text; SIGTERM reaches the gate", async () => {
+    const description = 'Deploy "v2.3" $(touch pwned) `touch pwned2`; -x --keep';
+    const gate = await runAction({
+      url: standIn.url,
+      token: standIn.token,
+      description,
+      type: "deploy",
+      approvers: "U0ALEX, U0SAM\nU0KIM",
+      requester: "U0REQUESTER",
+      fields: "Environment=production\r\n\n  Commit = $(id) \n--Odd=-x",
+      timeout: "10m",
+    });
+    await gate.stderrMatching(/notified U0APPROVER/);
+    expect(standIn.calls[0]!.body).toEqual({
+      type: "deploy",
+      description,
+      approvers: ["U0ALEX", "U0SAM", "U0KIM"],
+      requester: "U0REQUESTER",
+      source: { name: "github-actions", url: "https://github.com/acme/billing/actions/runs/9876543210", label: "deploy #42" },
+      fields: { Environment: "production", Commit: "$(id)", "--Odd": "-x" },
+    });
+    gate.child.kill("SIGTERM"); // bash exec'd the gate: the signal is the gate's
+    expect(await gate.exit).toBe(2);
+    expect(standIn.only()).toMatchObject({ status: "cancelled", reason: "pipeline aborted (SIGTERM)" });
+    expect(existsSync(join(tmp, "pwned")) || existsSync(join(tmp, "pwned2"))).toBe(false);
+  });
+
+  it("keep must be true or false", async () => {
+    const gate = await runAction({ url: standIn.url, token: standIn.token, description: "Deploy", keep: "yes" });
+    expect(await gate.exit).toBe(3);
+    expect(gate.stderr()).toContain("keep must be true or false");
     expect(standIn.calls).toHaveLength(0);
   });
 });
