@@ -171,6 +171,7 @@ async function runRequest(opts) {
     const line = `Approval request ${state.id}: ${state.url}`;
     opts.json ? note(line) : print(line);
     if (res.status === 200) note(`re-attached to ${state.id} (same Idempotency-Key, asked earlier in this run)`);
+    if (opts.noWait) return finish(opts, { id: state.id, status: String(res.json.status ?? "pending"), url: state.url }, 0);
     note(`waiting for a decision${deadline === null ? "" : ` (the gate gives up after ${gate.formatDuration(opts.timeoutMs)})`}`);
 
     const final = await waitForDecision(api, state, stop.signal, deadline, rideOut, started);

@@ -31,6 +31,7 @@ export const GATE_OPTIONS = {
   "source-label": { type: "string" },
   timeout: { type: "string" },
   keep: { type: "boolean" },
+  "no-wait": { type: "boolean" },
   "idempotency-key": { type: "string" },
   reason: { type: "string" },
   json: { type: "boolean" },
@@ -42,7 +43,7 @@ export const GATE_OPTIONS = {
 const COMMAND_OPTIONS = {
   request: [
     "type", "description", "approver", "requester", "field", "source-name", "source-url", "source-label",
-    "timeout", "keep", "idempotency-key",
+    "timeout", "keep", "no-wait", "idempotency-key",
   ],
   status: [],
   cancel: ["reason"],
@@ -52,7 +53,7 @@ const COMMON_OPTIONS = ["json", "url", "token", "help"];
 export const USAGE = `Usage:
   approval-gate request --description TEXT [--type TYPE] [--approver U…]... [--requester U…]
                         [--field KEY=VALUE]... [--source-name N --source-url URL --source-label L]
-                        [--timeout 2h] [--keep] [--idempotency-key KEY] [--json]
+                        [--timeout 2h] [--keep] [--no-wait] [--idempotency-key KEY] [--json]
   approval-gate status <request-id> [--json]
   approval-gate cancel <request-id> [--reason TEXT] [--json]
 
@@ -64,9 +65,11 @@ exits 0 approved, 1 rejected, 2 expired or cancelled (also its own --timeout, Ct
 which cancel the request unless --keep), 3 error.
   --timeout D    how long to wait (30s, 10m, 2h, 1d, 1h30m); default: until the policy decides
   --keep         leave the request pending on --timeout, Ctrl-C or SIGTERM
+  --no-wait      create the request, print it and exit 0 (the policy's action takes it from there)
   --json         print one JSON object {id, status, decided_by, reason, url} on stdout at the end
   --approver     repeat it or separate ids with commas (only for types that let the requester name one)
   --field        repeat it: --field Environment=prod --field Version=v2.3
+A value that starts with "-" goes after "=": --description="-1 replica".
 The Idempotency-Key is derived from the CI job (GitHub Actions, GitLab CI), so a re-run of the same
 step waits on the same request instead of asking twice; elsewhere it is random.
 status exits 0 when it could read the request; cancel exits 0 cancelled, 1 when the request was
@@ -84,7 +87,7 @@ export class UsageError extends Error {
  * @typedef {{ name?: string, url?: string, label?: string }} Source
  * @typedef {{ type?: string, approvers?: string[], description: string, requester?: string, source?: Source, fields?: Record<string, string> }} RequestBody
  * @typedef {{ command: "help" }
- *   | { command: "request", conn: Connection, json: boolean, body: RequestBody, timeoutMs: number | null, keep: boolean, idempotencyKey: string }
+ *   | { command: "request", conn: Connection, json: boolean, body: RequestBody, timeoutMs: number | null, keep: boolean, noWait: boolean, idempotencyKey: string }
  *   | { command: "status", conn: Connection, json: boolean, id: string }
  *   | { command: "cancel", conn: Connection, json: boolean, id: string, reason: string | undefined }} GateCommand
  */
@@ -116,6 +119,8 @@ export function interpretArgs(parsed, ctx) {
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}" (quote the description: --description "…")`);
   const description = str(values.description)?.trim();
   if (!description) throw new UsageError("--description is required: what needs approving");
+  const noWait = values["no-wait"] === true;
+  if (noWait && (values.timeout !== undefined || values.keep)) throw new UsageError("--no-wait does not wait: leave out --timeout and --keep");
   const timeoutText = str(values.timeout);
   const timeoutMs = timeoutText === undefined ? null : parseDuration(timeoutText);
   const body = requestBody(values, description, ctx);
@@ -130,6 +135,7 @@ export function interpretArgs(parsed, ctx) {
     body,
     timeoutMs,
     keep: values.keep === true,
+    noWait,
     idempotencyKey: explicitKey ?? idempotencyKey(ctx.env, body, ctx.randomUUID),
   };
 }

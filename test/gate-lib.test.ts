@@ -65,7 +65,8 @@ describe("arguments", () => {
 
   it("leaves out what was not given, and --url / --token override the environment", () => {
     const opts = interpret(["request"], { description: "x", url: "http://127.0.0.1:8787", token: "flag-token" });
-    expect(opts).toMatchObject({ conn: { url: "http://127.0.0.1:8787", token: "flag-token", insecure: false }, timeoutMs: null, keep: false, json: false });
+    expect(opts).toMatchObject({ conn: { url: "http://127.0.0.1:8787", token: "flag-token", insecure: false }, timeoutMs: null, keep: false, noWait: false, json: false });
+    expect(interpret(["request"], { description: "x", "no-wait": true })).toMatchObject({ noWait: true });
     if (opts.command !== "request") throw new Error("expected a request");
     expect(Object.keys(opts.body).sort()).toEqual(["description", "source"]);
   });
@@ -90,6 +91,8 @@ describe("arguments", () => {
     [["request"], { description: "x", field: ["=prod"] }, "must be KEY=VALUE"],
     [["request"], { description: "x", field: ["A=1", "A=2"] }, "--field A is given twice"],
     [["request"], { description: "x", timeout: "90" }, "is not a duration"],
+    [["request"], { description: "x", "no-wait": true, timeout: "1h" }, "--no-wait does not wait"],
+    [["request"], { description: "x", "no-wait": true, keep: true }, "--no-wait does not wait"],
     [["request"], { description: "x", "idempotency-key": "é" }, "printable ASCII"],
     [["request"], { description: "x", "idempotency-key": "k".repeat(201) }, "printable ASCII"],
   ])("refuses %j %j: %s", (positionals, values, message) => {

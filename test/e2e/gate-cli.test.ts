@@ -493,6 +493,14 @@ describe.each(nodes())("the approval gate on Node $version (contract stand-in)",
     expect(posts[0]!.headers["idempotency-key"]).toBe(posts[1]!.headers["idempotency-key"]);
   });
 
+  it("--no-wait creates the request, prints it and exits 0 (for the policy's action to take over)", async () => {
+    const gate = runGate(node, standIn, ["request", "--description", "Deploy", "--no-wait", "--json"]);
+    expect(await gate.exit).toBe(0);
+    const { id } = standIn.only();
+    expect(JSON.parse(gate.stdout())).toEqual({ id, status: "pending", decided_by: null, reason: null, url: `${standIn.url}/dashboard/requests/${id}` });
+    expect(standIn.calls.map((c) => c.method)).toEqual(["POST"]);
+  });
+
   it("status and cancel", async () => {
     const gate = runGate(node, standIn, ["request", "--description", "Deploy", "--keep"]);
     await gate.stderrMatching(/notified U0APPROVER/);
