@@ -172,7 +172,7 @@ async function runRequest(opts) {
     opts.json ? note(line) : print(line);
     if (res.status === 200) note(`re-attached to ${state.id} (same Idempotency-Key, asked earlier in this run)`);
     if (opts.noWait) return finish(opts, { id: state.id, status: String(res.json.status ?? "pending"), url: state.url }, 0);
-    note(`waiting for a decision${deadline === null ? "" : ` (the gate gives up after ${gate.formatDuration(opts.timeoutMs)})`}`);
+    note(deadline === null ? "waiting for a decision (until the request is decided or expires)" : `waiting up to ${gate.formatDuration(opts.timeoutMs)} for a decision`);
 
     const final = await waitForDecision(api, state, stop.signal, deadline, rideOut, started);
     return finish(opts, final, gate.exitCodeFor(final.status));

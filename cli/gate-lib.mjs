@@ -319,7 +319,7 @@ export function progressLine(e) {
     case "created":
       return `request created${actor ? ` by ${actor}` : ""}`;
     case "notified":
-      return `notified ${actor}${level}, waiting for a decision`;
+      return `notified ${actor}${level}`;
     case "notify-failed":
       return `could not notify ${actor}${because}`;
     case "reminded":

@@ -233,7 +233,7 @@ describe("progress and outcome", () => {
   it.each([
     [{ event: "created", actor: "U0REQ", detail: "Deploy" }, "request created by U0REQ"],
     [{ event: "created", actor: null, detail: "Deploy" }, "request created"],
-    [{ event: "notified", actor: "U0MARIA", detail: "level 1" }, "notified U0MARIA (level 1), waiting for a decision"],
+    [{ event: "notified", actor: "U0MARIA", detail: "level 1" }, "notified U0MARIA (level 1)"],
     [{ event: "reminded", actor: null, detail: "level 1" }, "reminded the approvers (level 1)"],
     [{ event: "escalated", actor: "U0ONCALL1,U0ONCALL2", detail: "level 2" }, "escalated to U0ONCALL1, U0ONCALL2 (level 2)"],
     [{ event: "voted", actor: "U0QUORUMA", detail: "approve" }, "U0QUORUMA voted approve"],
