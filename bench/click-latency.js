@@ -5,9 +5,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clickForm, commandForm } from "../scripts/lib/slack-payloads.js";
+import { clickForm, commandForm } from "../standin/payloads.js";
 import { startLocalStack } from "../scripts/lib/local-stack.js";
-import { signedHeaders } from "../scripts/lib/signing.js";
+import { signedHeaders } from "../standin/signing.js";
 import { summary, writeSection } from "./lib.js";
 
 const N = Number(process.env.CLICKS ?? 200);

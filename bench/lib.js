@@ -46,8 +46,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalStack } from "../scripts/lib/local-stack.js";
-import { clickForm, commandForm } from "../scripts/lib/slack-payloads.js";
-import { signedHeaders } from "../scripts/lib/signing.js";
+import { clickForm, commandForm } from "../standin/payloads.js";
+import { signedHeaders } from "../standin/signing.js";
 
 /** Starts a fresh service (empty state in a temp folder) with the stand-in; `vars` override settings. */
 export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars = {}, runtimeEnv = {} } = {}) {

@@ -4,8 +4,8 @@
 //   npm run slack -- click <user> <request id> approve|reject
 //   npm run slack -- show <request id>
 import { LOCAL, readDevVars } from "./lib/local-defaults.js";
-import { clickForm, commandForm } from "./lib/slack-payloads.js";
-import { signedHeaders } from "./lib/signing.js";
+import { clickForm, commandForm } from "../standin/payloads.js";
+import { signedHeaders } from "../standin/signing.js";
 
 const base = process.env.SERVICE_URL ?? `http://127.0.0.1:${LOCAL.port}`;
 const devVars = await readDevVars();

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { commandForm } from "../scripts/lib/slack-payloads.js";
+import { commandForm } from "../standin/payloads.js";
 import { approverDm, callsFor, newUser, postSigned, slackCalls, slashCommand } from "./helpers";
 
 describe("POST /slack/commands", () => {

@@ -1,6 +1,6 @@
 // Starts the local fake Slack API and the action webhook receiver for the whole test run
 // (the Worker's SLACK_API_URL and the test policy's action URLs point at them).
-import { startFakeSlack } from "./fake-slack.js";
+import { startFakeSlack } from "../standin/server.js";
 import { startWebhookReceiver } from "./webhook-receiver.js";
 
 export default async function setup() {

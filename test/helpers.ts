@@ -1,8 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
 import { expect } from "vitest";
-import { slackSignature } from "../scripts/lib/signing.js";
-import { clickForm, commandForm, viewSubmissionForm } from "../scripts/lib/slack-payloads.js";
+import { slackSignature } from "../standin/signing.js";
+import { clickForm, commandForm, viewSubmissionForm } from "../standin/payloads.js";
 
 export const SIGNING_SECRET = env.SLACK_SIGNING_SECRET!;
 const SLACK = env.FAKE_SLACK_URL;

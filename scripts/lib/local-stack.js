@@ -1,7 +1,7 @@
 // Starts the service locally: the Slack stand-in (unless real Slack is configured), the D1
 // migrations, and `wrangler dev` with state persisted under the given folder.
 import { spawn, spawnSync } from "node:child_process";
-import { startFakeSlack } from "../../test/fake-slack.js";
+import { startFakeSlack } from "../../standin/server.js";
 import { LOCAL, readDevVars } from "./local-defaults.js";
 
 const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };

@@ -2,7 +2,7 @@
 // requester, see the approver's DM appear, click Approve as the approver, and watch the request
 // finish, against a real `wrangler dev` (every click is a signed request to the real routes).
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startFakeSlack } from "../fake-slack.js";
+import { startFakeSlack } from "../../standin/server.js";
 import { launch, pageErrors, screenshot, type Browser } from "./browser";
 import { startTinyApp } from "./tiny-app";
 

@@ -1,7 +1,7 @@
 // A minimal Slack app over HTTP for testing the stand-in itself (modals, signatures): it checks
-// Slack's v0 signature with scripts/lib/signing.js and answers with what the test asks.
+// Slack's v0 signature with standin/signing.js and answers with what the test asks.
 import { createServer, type Server } from "node:http";
-import { slackSignature } from "../../scripts/lib/signing.js";
+import { slackSignature } from "../../standin/signing.js";
 
 export interface Received {
   path: string;

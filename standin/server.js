@@ -4,7 +4,7 @@
 // - response_url hooks (/hooks/...), applied to the conversation they came from.
 // - A web page (GET /) showing a small workspace to act in: users, their DMs with the app and a
 //   channel, Block Kit messages, a slash-command box and modals. What the person does there is
-//   delivered to the app as Slack would (test/fake-slack/ui.js): signed HTTP posts to the
+//   delivered to the app as Slack would (standin/ui.js): signed HTTP posts to the
 //   service's routes, or Socket Mode envelopes over apps.connections.open's WebSocket.
 // Control endpoints (not part of Slack): GET /_control/calls, /_control/messages,
 // /_control/responses, /_control/deliveries, /_control/envelopes; POST /_control/faults,
@@ -12,12 +12,12 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createSocketMode } from "./fake-slack/socket-mode.js";
-import { completeView, createWorkspaceUi } from "./fake-slack/ui.js";
-import { APP, userInfo } from "./fake-slack/workspace.js";
+import { createSocketMode } from "./socket-mode.js";
+import { completeView, createWorkspaceUi } from "./ui.js";
+import { APP, userInfo } from "./workspace.js";
 
 const TRIGGER_TTL_MS = 3000;
-const asset = (name) => readFileSync(fileURLToPath(new URL(`./fake-slack/${name}`, import.meta.url)), "utf8");
+const asset = (name) => readFileSync(fileURLToPath(new URL(`./page/${name}`, import.meta.url)), "utf8");
 
 /**
  * @param {{ token?: string, port?: number, host?: string, quiet?: boolean,
@@ -438,7 +438,7 @@ function send(res, status, body, headers = {}) {
   res.end(text);
 }
 
-// `node test/fake-slack.js [port]` runs it on its own.
+// `node standin/server.js [port]` runs it on its own.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const port = Number(process.argv[2] ?? process.env.FAKE_SLACK_PORT ?? 8790);
   const fake = await startFakeSlack({

@@ -1,11 +1,11 @@
 // The stand-in's workspace behaviour behind its web page: a person acting as one of the users
 // types a slash command, clicks a button, submits a modal or opens the app's Home tab, and the
 // stand-in delivers it to the app exactly as Slack would: over HTTP to the service's routes,
-// signed with the signing secret (scripts/lib/signing.js), or as a Socket Mode envelope when an
+// signed with the signing secret (standin/signing.js), or as a Socket Mode envelope when an
 // app is connected over Socket Mode. Whatever the app answers (the command's response, an
 // ephemeral reply to a response_url, a modal's response_action) is shown the way Slack shows it.
 import { randomBytes } from "node:crypto";
-import { signedHeaders } from "../../scripts/lib/signing.js";
+import { signedHeaders } from "./signing.js";
 import {
   blockActionsPayload,
   commandPayload,
@@ -13,7 +13,7 @@ import {
   interactionForm,
   viewClosedPayload,
   viewSubmissionPayload,
-} from "../../scripts/lib/slack-payloads.js";
+} from "./payloads.js";
 import { ACK_TIMEOUT_MS } from "./socket-mode.js";
 import { APP, CHANNELS, TEAM, USERS, dmChannel, escapeCommandText, findUser, missingRequiredInputs, viewStateValues } from "./workspace.js";
 
