@@ -1,5 +1,6 @@
-// The stand-in's small workspace: who can be acted as, the channels, and how the page's modal
-// inputs become Slack's view.state.values.
+// The stand-in's small workspace: who can be acted as, its members and channels, how typed command
+// text arrives, and how the page's modal inputs become Slack's view.state.values.
+import { randomBytes } from "node:crypto";
 
 export const TEAM = { id: "T0LOCAL", name: "Local workspace", domain: "local" };
 export const APP = { id: "A0LOCAL", name: "Approvals", botId: "B0BOT", botUser: "U0BOT" };
@@ -14,35 +15,62 @@ export const USERS = [
 export const CHANNELS = [{ id: "C0GENERAL", name: "general", topic: "Company-wide announcements and work-based matters" }];
 
 export const dmChannel = (user) => `D${user.slice(1)}`;
+/** The user a DM channel with the app belongs to (D… ↔ U…/W…, the stand-in's convention). */
+export const dmUser = (channel, members) => [`U${channel.slice(1)}`, `W${channel.slice(1)}`].find((id) => members.has(id));
 export const findUser = (id) => USERS.find((u) => u.id === id);
+export const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
-/** A users.info `user` object: the real profile for a workspace member, a plain one otherwise. */
-export function userInfo(id) {
-  const u = findUser(id);
-  const name = u?.name ?? id.toLowerCase();
-  const real = u?.real_name ?? name;
+/**
+ * The workspace's members: the page's people, the app's bot user, and whoever `members` adds
+ * (the tests add a fresh user per test through POST /_control/users). Slack answers
+ * user_not_found / channel_not_found for anyone else.
+ * @param {(string | { id: string, name?: string, real_name?: string, tz?: string })[]} [members]
+ * @returns {Map<string, { id: string, name: string, real_name: string, tz: string }>}
+ */
+export function newMembers(members = []) {
+  const map = new Map();
+  for (const u of USERS) map.set(u.id, { id: u.id, name: u.name, real_name: u.real_name, tz: u.tz });
+  map.set(APP.botUser, { id: APP.botUser, name: "approvals", real_name: APP.name, tz: "Etc/UTC", is_bot: true });
+  for (const m of members) addMember(map, m);
+  return map;
+}
+
+/** Adds (or replaces) one member; a bare id gets a plain profile named after it. */
+export function addMember(map, m) {
+  const u = typeof m === "string" ? { id: m } : m;
+  if (!u || typeof u.id !== "string" || !USER_ID.test(u.id)) throw new Error("a member needs a Slack user id (U… or W…)");
+  const name = u.name ?? u.id.toLowerCase();
+  const member = { id: u.id, name, real_name: u.real_name ?? name, tz: u.tz ?? "Etc/UTC" };
+  map.set(u.id, member);
+  return member;
+}
+
+/** A users.info `user` object. */
+export function userInfo(member) {
   return {
-    id,
+    id: member.id,
     team_id: TEAM.id,
-    name,
+    name: member.name,
     deleted: false,
-    real_name: real,
-    tz: u?.tz ?? "Etc/UTC",
-    is_bot: false,
+    real_name: member.real_name,
+    tz: member.tz,
+    is_bot: Boolean(member.is_bot),
     is_admin: false,
-    profile: { display_name: u ? u.name : name, real_name: real, first_name: real.split(" ")[0], email: `${name}@local.slack.test` },
+    profile: { display_name: member.name, real_name: member.real_name, first_name: member.real_name.split(" ")[0], email: `${member.name}@local.slack.test` },
   };
 }
 
 /**
  * Slack turns `@maria` typed in a slash command into `<@U0APPROVER|maria>` (commands created with
- * "Escape channels, users, and links"). Known handles and display names are replaced; the rest is
- * left as typed. `#general` becomes `<#C0GENERAL|general>`.
+ * "Escape channels, users, and links"). Known handles are replaced; the rest is left as typed.
+ * `#general` becomes `<#C0GENERAL|general>`.
+ * @param {string} text
+ * @param {{ members: Map<string, { id: string, name: string }> }} ws
  */
-export function escapeCommandText(text) {
+export function escapeCommandText(text, ws) {
   return text
     .replace(/(^|\s)@([a-z0-9._-]+)/gi, (all, pre, handle) => {
-      const u = USERS.find((x) => x.name === handle.toLowerCase() || x.id === handle.toUpperCase());
+      const u = [...ws.members.values()].find((x) => x.name === handle.toLowerCase() || x.id === handle.toUpperCase());
       return u ? `${pre}<@${u.id}|${u.name}>` : all;
     })
     .replace(/(^|\s)#([a-z0-9_-]+)/gi, (all, pre, name) => {
@@ -117,4 +145,30 @@ export function missingRequiredInputs(view, values) {
     if (empty) errors[block.block_id] = "Please complete this required field.";
   }
   return errors;
+}
+
+/** A view as the Web API returns it: ids, hash and state filled in. */
+export function completeView(view, id, user) {
+  const v = typeof view === "string" ? JSON.parse(view) : view ?? {};
+  const viewId = id ?? `V${randomBytes(5).toString("hex").toUpperCase()}`;
+  return {
+    type: "modal",
+    blocks: [],
+    private_metadata: "",
+    callback_id: "",
+    clear_on_close: false,
+    notify_on_close: false,
+    external_id: "",
+    ...v,
+    id: viewId,
+    team_id: TEAM.id,
+    app_id: APP.id,
+    bot_id: APP.botId,
+    state: { values: {} },
+    hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString("hex")}`,
+    root_view_id: viewId,
+    previous_view_id: null,
+    app_installed_team_id: TEAM.id,
+    user,
+  };
 }

@@ -7,6 +7,22 @@ import { LOCAL, readDevVars } from "./local-defaults.js";
 const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 /**
+ * The users the policy (POLICY_JSON, else approvals.config.json) and ESCALATION_USER name: members
+ * of the stand-in's workspace, so their DMs reach them (Slack refuses DMs to unknown users).
+ */
+async function policyUsers(settings) {
+  const { readFile } = await import("node:fs/promises");
+  let policy;
+  try {
+    policy = JSON.parse(settings.POLICY_JSON ?? (await readFile("approvals.config.json", "utf8")));
+  } catch {
+    policy = {};
+  }
+  const ids = Object.values(policy.types ?? {}).flatMap((t) => (t?.levels ?? []).flatMap((l) => l?.approvers ?? []));
+  return [...new Set([settings.ESCALATION_USER, ...ids].filter((id) => typeof id === "string" && /^[UW][A-Z0-9]{2,}$/.test(id)))];
+}
+
+/**
  * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string> }} [opts]
  *   runtimeEnv: extra environment for wrangler and workerd (e.g. WORKERD_ALL_AUTOGATES for large loads)
  */
@@ -29,6 +45,7 @@ export async function startLocalStack(opts = {}) {
       signingSecret: settings.SLACK_SIGNING_SECRET,
       serviceUrl: url,
       appToken: LOCAL.appToken,
+      members: await policyUsers(settings),
     });
     Object.assign(vars, { ...LOCAL.vars, SLACK_API_URL: fake.apiUrl, ...opts.vars });
   }
