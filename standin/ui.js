@@ -60,6 +60,7 @@ export function createWorkspaceUi(ctx) {
       return { status: 200, body: { ok: false, error: "invalid_command" } };
     }
     const channelName = channel.startsWith("D") ? "directmessage" : CHANNELS.find((c) => c.id === channel)?.name ?? "unknown";
+    // The command is declared with should_escape (slack-app-manifest.yaml): Slack escapes the text.
     const payload = commandPayload(user, escapeCommandText(rest, { members: state.members }), {
       command: name.toLowerCase(),
       channelId: channel,

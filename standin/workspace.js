@@ -1,5 +1,5 @@
-// The stand-in's small workspace: who can be acted as, its members and channels, how typed command
-// text arrives, and how the page's modal inputs become Slack's view.state.values.
+// The stand-in's small workspace: who can be acted as, its members, channels and user groups, how
+// typed command text arrives, and how the page's modal inputs become Slack's view.state.values.
 import { randomBytes } from "node:crypto";
 
 export const TEAM = { id: "T0LOCAL", name: "Local workspace", domain: "local" };
@@ -13,6 +13,9 @@ export const USERS = [
 ];
 
 export const CHANNELS = [{ id: "C0GENERAL", name: "general", topic: "Company-wide announcements and work-based matters" }];
+
+/** User groups (mentioned as @oncall in typed text). */
+export const USER_GROUPS = [{ id: "S0ONCALL", handle: "oncall", name: "On-call", users: ["U0APPROVER", "U0ESCALATE"] }];
 
 export const dmChannel = (user) => `D${user.slice(1)}`;
 /** The user a DM channel with the app belongs to (D… ↔ U…/W…, the stand-in's convention). */
@@ -61,23 +64,55 @@ export function userInfo(member) {
 }
 
 /**
- * Slack turns `@maria` typed in a slash command into `<@U0APPROVER|maria>` (commands created with
- * "Escape channels, users, and links"). Known handles are replaced; the rest is left as typed.
- * `#general` becomes `<#C0GENERAL|general>`.
- * @param {string} text
+ * Slash-command text as Slack delivers it for a command with should_escape (our manifest sets it):
+ * first the user's own `&`, `<` and `>` become `&amp;`, `&lt;`, `&gt;`, then Slack's own tokens are
+ * made, so a token's `<…>` is never escaped and a typed `<` can never start one: URLs → `<https://…>`
+ * (an `&` inside stays `&amp;`), `@here` / `@channel` / `@everyone` → `<!here>` …, a known @handle →
+ * `<@U…|handle>`, a known user group → `<!subteam^S…|@handle>`, a known #channel → `<#C…|name>`.
+ * Unknown handles and channels stay as typed. Bare domains (example.com) are left alone here.
+ * @see https://api.slack.com/interactivity/slash-commands (should_escape: "Escape channels, users, and links sent to your app")
+ * @see https://api.slack.com/reference/surfaces/formatting#escaping ("three characters you must convert to HTML entities and only three")
+ * @see https://api.slack.com/reference/surfaces/formatting#mentioning-users (<@U…|name>, <#C…|name>, <!here>, <!subteam^S…|@handle>)
+ * @param {string} text  what the person typed after the command
  * @param {{ members: Map<string, { id: string, name: string }> }} ws
  */
 export function escapeCommandText(text, ws) {
-  return text
-    .replace(/(^|\s)@([a-z0-9._-]+)/gi, (all, pre, handle) => {
-      const u = [...ws.members.values()].find((x) => x.name === handle.toLowerCase() || x.id === handle.toUpperCase());
-      return u ? `${pre}<@${u.id}|${u.name}>` : all;
-    })
-    .replace(/(^|\s)#([a-z0-9_-]+)/gi, (all, pre, name) => {
-      const c = CHANNELS.find((x) => x.name === name.toLowerCase());
-      return c ? `${pre}<#${c.id}|${c.name}>` : all;
-    });
+  const escaped = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return escaped.replace(TOKEN, (all, url, pre = "", sigil, word) => {
+    if (url) {
+      const [link, tail] = splitTrailing(url);
+      return `<${link}>${tail}`;
+    }
+    const [, name, tail] = /^(.*?)([._-]*)$/.exec(word);
+    const lower = name.toLowerCase();
+    if (sigil === "#") {
+      const c = CHANNELS.find((x) => x.name === lower);
+      return c ? `${pre}<#${c.id}|${c.name}>${tail}` : all;
+    }
+    if (["here", "channel", "everyone"].includes(lower)) return `${pre}<!${lower}>${tail}`;
+    const user = [...ws.members.values()].find((u) => u.name === lower);
+    if (user) return `${pre}<@${user.id}|${user.name}>${tail}`;
+    const group = USER_GROUPS.find((g) => g.handle === lower);
+    if (group) return `${pre}<!subteam^${group.id}|@${group.handle}>${tail}`;
+    return all;
+  });
 }
+
+/** A URL's trailing punctuation ends the sentence, not the link (an unbalanced ")" included). */
+function splitTrailing(url) {
+  let link = url;
+  let tail = "";
+  const count = (c) => link.split(c).length - 1;
+  const entityEnd = () => /&(amp|lt|gt);$/.test(link);
+  while (link.length > 1 && ((/[.,;:!?'"\]]$/.test(link) && !entityEnd()) || (link.endsWith(")") && count("(") < count(")")))) {
+    tail = link.at(-1) + tail;
+    link = link.slice(0, -1);
+  }
+  return [link, tail];
+}
+
+/** A URL, or an @word / #word that starts the text or follows a space or an opening bracket. */
+const TOKEN = /(https?:\/\/[^\s]+)|(^|[\s(\[])([@#])([a-z0-9][a-z0-9._-]*)/gi;
 
 /**
  * Turns what the page's form holds ({ [block_id]: { [action_id]: raw } }) into view.state.values,

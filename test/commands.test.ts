@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { commandForm } from "../standin/payloads.js";
-import { approverDm, callsFor, commandBody, eventually, newUser, postSigned, responsesTo, slackCalls, slashCommand, standin } from "./helpers";
+import { approverDm, callsFor, commandBody, eventually, newUser, postSigned, requestJson, responsesTo, slackCalls, slashCommand, standin, startRequest } from "./helpers";
 
 describe("POST /slack/commands", () => {
   it("answers with the request id and who was asked, ephemerally", async () => {
@@ -65,6 +65,16 @@ describe("POST /slack/commands", () => {
     expect(reply!.body.text).toMatch(/form could not be opened/);
     const [opened] = await slackCalls((c) => c.method === "views.open" && c.args.trigger_id === "1234567890.1.deadbeef");
     expect(opened!.result).toBe("invalid_trigger_id");
+  });
+
+  it("keeps the description as typed: Slack's escaped & < > are decoded once, its tokens kept", async () => {
+    const approver = await newUser();
+    // What Slack sends for `R&D <v2> see https://example.com/?a=1&b=2` (should_escape).
+    const id = await startRequest(await newUser(), approver, "R&amp;D &lt;v2&gt; see <https://example.com/?a=1&amp;b=2>");
+    const dm = await approverDm(approver);
+    expect((await requestJson(id)).description).toBe("R&D <v2> see <https://example.com/?a=1&amp;b=2>");
+    // Escaped once for mrkdwn, so Slack shows `R&D <v2>`, not `R&amp;D`.
+    expect(JSON.stringify(dm.blocks)).toContain(">R&amp;D &lt;v2&gt; see ");
   });
 
   it("refuses a request the requester would approve themselves", async () => {
