@@ -22,6 +22,17 @@ export function standinControl(url) {
     responseUrl: async ({ user, channel, kind = "commands", messageTs }) => (await post("response_urls", { user, channel, kind, message_ts: messageTs })).response_url,
     /** Registers another bot token with these scopes (e.g. one lacking a scope the manifest has). */
     addToken: (token, scopes) => post("tokens", { token, scopes }),
+    /**
+     * Delivers an Events API event (wrapped in an event_callback) signed, retried like Slack's;
+     * resolves to the first attempt ({ event_id, delivered, status, error }).
+     */
+    deliverEvent: (event) => post("events", { event }),
+    /** Delivers a whole Events API body as it is (url_verification, app_rate_limited, …). */
+    deliverEventBody: (body) => post("events", { body }),
+    /** Slack's retry schedule for failed event deliveries. */
+    setEventRetryDelays: (eventRetryDelaysMs) => post("settings", { eventRetryDelaysMs }),
+    /** Sends Slack's ssl_check to the app's command URL; resolves to the recorded delivery. */
+    sslCheck: async () => (await post("ssl_check")).delivery,
     reset: () => post("reset"),
   };
 }

@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { messageBlocksRefusal } from "./block-kit.js";
 import { createDelivery } from "./delivery.js";
 import { createIssuer } from "./issued.js";
+import { eventCallback } from "./payloads.js";
 import { createSocketMode } from "./socket-mode.js";
 import { createWorkspaceUi } from "./ui.js";
 import { createWebApi, manifestScopes } from "./web-api.js";
@@ -24,12 +25,13 @@ const asset = (name) => readFileSync(fileURLToPath(new URL(`./page/${name}`, imp
  * @param {{ token?: string, port?: number, host?: string, quiet?: boolean,
  *   signingSecret?: string, serviceUrl?: string, appToken?: string, pingIntervalMs?: number,
  *   members?: (string | { id: string, name?: string, real_name?: string })[], scopes?: string[],
- *   now?: () => number }} [options]
+ *   eventRetryDelaysMs?: number[], now?: () => number }} [options]
  *   signingSecret + serviceUrl: where the page's slash commands, clicks and modal submissions go
  *   (the service's base URL, e.g. http://127.0.0.1:8787) and the secret they are signed with.
  *   appToken: the xapp- token apps.connections.open accepts (Socket Mode).
  *   members: users the workspace knows besides the page's people (the tests' policy users).
  *   scopes: the bot token's scopes (default: the manifest's, slack-app-manifest.yaml).
+ *   eventRetryDelaysMs: Slack's retry schedule for failed event deliveries, shortened for tests.
  *   now: the clock trigger_ids and response_urls age by (a test moves it instead of waiting).
  */
 export async function startFakeSlack(options = {}) {
@@ -240,6 +242,21 @@ export async function startFakeSlack(options = {}) {
         if (typeof input.token !== "string" || !Array.isArray(input.scopes)) return send(res, 400, { ok: false, error: "expected {token, scopes}" });
         state.tokens[input.token] = input.scopes.map(String);
         return send(res, 200, { ok: true });
+      case "/_control/events": {
+        // { event: {...} } (wrapped in an event_callback) or { body: {...} } (sent as it is): any Events
+        // API body, delivered signed like Slack's and retried like Slack's. Answers with the first attempt.
+        const payload = input.body ?? (input.event ? eventCallback(input.event) : undefined);
+        if (!payload || typeof payload !== "object") return send(res, 400, { ok: false, error: "expected {event} or {body}" });
+        const result = await delivery.deliver("event", payload, payload.event?.user);
+        return send(res, 200, { ok: true, event_id: payload.event_id, delivered: result.ok, status: result.status, error: result.error });
+      }
+      case "/_control/ssl_check":
+        return send(res, 200, { ok: true, delivery: await delivery.sslCheck() });
+      case "/_control/settings":
+        // { eventRetryDelaysMs: [ms, ms, ms] }: Slack's retry schedule, shortened for a test.
+        if (!Array.isArray(input.eventRetryDelaysMs) || !input.eventRetryDelaysMs.every((n) => Number.isFinite(n) && n >= 0)) return send(res, 400, { ok: false, error: "expected {eventRetryDelaysMs: [...]}" });
+        state.settings.eventRetryDelaysMs = input.eventRetryDelaysMs;
+        return send(res, 200, { ok: true });
       case "/_control/calls": {
         const method = url.searchParams.get("method");
         return send(res, 200, state.calls.filter((c) => c.seq > since && (!method || c.method === method)));
@@ -278,6 +295,7 @@ export async function startFakeSlack(options = {}) {
         return send(res, 200, state.chaos?.counts ?? {});
       case "/_control/reset":
         // Back to the workspace it started with (members, tokens), with nothing sent or issued.
+        delivery.stop();
         Object.assign(state, { ...initial(), version: state.version });
         socket.reset();
         changed();
@@ -316,8 +334,11 @@ export async function startFakeSlack(options = {}) {
     addMember: (member) => addMember(state.members, member),
     issueTriggerId: (user) => issuer.triggerId(user),
     issueResponseUrl: (context) => `${base}${issuer.responsePath(context)}`,
+    /** Slack's ssl_check to the service's command URL; resolves to the recorded delivery. */
+    sslCheck: () => delivery.sslCheck(),
     close: () =>
       new Promise((resolve) => {
+        delivery.stop();
         for (const w of watchers) w.end();
         socket.close();
         server.closeAllConnections?.();
@@ -336,8 +357,8 @@ const PAGE_HEADERS = {
 function newState(workspace) {
   return {
     seq: 0, version: 0, chaos: undefined, calls: [], messages: [], responses: [], ephemerals: [], faults: [], lastSecond: 0, tsCounter: 0,
-    // the workspace: its members and bot tokens (token → scopes)
-    ...workspace,
+    // the workspace: its members, bot tokens (token → scopes) and settings
+    ...workspace, settings: {},
     // deliveries to the app, issued trigger ids and response_urls, modals, Home tabs
     deliveries: [], triggers: {}, hooks: {}, views: {}, modalStacks: {}, homes: {},
   };

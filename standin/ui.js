@@ -240,7 +240,7 @@ export function createWorkspaceUi(ctx) {
       modal: top ? { id: top.id, depth: stack.length, view: top } : null,
       home: state.homes[user] ?? null,
       connection: { via, target },
-      deliveries: state.deliveries.slice(-15).map(({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs }) => ({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs })),
+      deliveries: state.deliveries.slice(-15).map(({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs, retry_num, retry_reason }) => ({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs, retry_num, retry_reason })),
       calls: state.calls.slice(-15).map(({ seq, method, result, at }) => ({ seq, method, result, at })),
     };
   }

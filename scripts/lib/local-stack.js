@@ -105,6 +105,8 @@ export async function startLocalStack(opts = {}) {
     signingSecret,
     apiToken: realSlack ? devVars.API_TOKEN : vars.API_TOKEN,
     child: await startService(),
+    /** The stand-in's ssl_check to the service's command URL, as Slack sends one (recorded, never fatal). */
+    sslCheck: undefined,
     /** Crash drill: kill the service (default SIGKILL), keep the stand-in, start it again on the same state. */
     async restartService(signal = "SIGKILL") {
       await killService(stack.child, signal);
@@ -115,5 +117,8 @@ export async function startLocalStack(opts = {}) {
       await fake?.close();
     },
   };
+  // Slack checks a command's Request URL with an unsigned ssl_check; the stand-in does the same
+  // once the service answers, and records what it said (GET /_control/deliveries).
+  if (fake) stack.sslCheck = await fake.sslCheck();
   return stack;
 }

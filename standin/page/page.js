@@ -417,7 +417,7 @@ function renderActivity() {
         el(
           "li",
           { class: d.ok ? "ok" : "bad" },
-          el("span", { class: "what", text: d.type }),
+          el("span", { class: "what", text: d.retry_num ? `${d.type} (retry ${d.retry_num}, ${d.retry_reason})` : d.type }),
           el("span", { class: "how", text: `${d.via === "socket" ? "Socket Mode" : "HTTP"} · ${d.ok ? (d.via === "socket" ? `acked in ${d.ackMs} ms` : `${d.status} in ${d.ms} ms`) : d.error ?? "failed"}` }),
         ),
       ),
