@@ -23,6 +23,7 @@ export function blockActionsPayload(p: {
   triggerId: string;
   isEphemeral?: boolean;
 }): Record<string, any>;
+export function viewBlockActionsPayload(p: { user: string; userName?: string; view: { id: string }; actions: object[]; triggerId: string }): Record<string, any>;
 export function interactionForm(payload: object): string;
 export function clickForm(
   user: string,

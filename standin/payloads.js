@@ -71,6 +71,30 @@ export function blockActionsPayload(p) {
   };
 }
 
+/**
+ * A block_actions payload for a click in a view (the App Home tab, or a modal): container
+ * {type: "view", view_id} and the whole view; no channel, no message and no response_url.
+ * @see https://github.com/slackapi/java-slack-sdk/blob/86ff7ca/slack-app-backend/src/test/java/test_locally/app_backend/interactive_components/payload/BlockActionPayloadTest.java (jsonWithConfirm)
+ * @see https://github.com/slackapi/bolt-js/blob/9a45c3c/src/types/actions/block-action.ts ("name will be present if the block_action originates from the Home tab")
+ * @param {{ user: string, userName?: string, view: { id: string }, actions: object[], triggerId: string }} p
+ */
+export function viewBlockActionsPayload(p) {
+  const name = p.userName ?? p.user.toLowerCase();
+  return {
+    type: "block_actions",
+    user: { id: p.user, username: name, name, team_id: TEAM.id },
+    api_app_id: APP_ID,
+    token: VERIFICATION_TOKEN,
+    container: { type: "view", view_id: p.view.id },
+    trigger_id: issued(p.triggerId, "a click's trigger_id"),
+    team: TEAM,
+    enterprise: null,
+    is_enterprise_install: false,
+    view: p.view,
+    actions: p.actions,
+  };
+}
+
 /** The form body Slack posts for any interaction payload: `payload=<JSON>`. */
 export function interactionForm(payload) {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();

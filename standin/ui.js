@@ -1,5 +1,5 @@
 // The stand-in's workspace behaviour behind its web page: a person acting as one of the users
-// types a slash command, clicks a button, submits a modal or opens
+// types a slash command, clicks a button (in a message or the Home tab), submits a modal or opens
 // the app's Home tab, and the stand-in delivers it to the app exactly as Slack would (delivery.js),
 // with a trigger_id and response_url it issued (issued.js). Whatever the app answers (the
 // command's response, a reply to a response_url, a modal's response_action) is shown the way
@@ -8,6 +8,7 @@ import {
   blockActionsPayload,
   commandPayload,
   eventCallback,
+  viewBlockActionsPayload,
   viewClosedPayload,
   viewSubmissionPayload,
 } from "./payloads.js";
@@ -96,8 +97,9 @@ export function createWorkspaceUi(ctx) {
     return act;
   }
 
-  /** A click on a button or menu in a message. */
-  async function action({ user, channel, ts, block_id, action_id, value }) {
+  /** A click on a button or menu: in a message (channel + ts) or in the Home tab (view_id). */
+  async function action({ user, channel, ts, view_id, block_id, action_id, value }) {
+    if (view_id) return homeAction({ user, view_id, block_id, action_id, value });
     const message =
       state.messages.find((m) => m.channel === channel && m.ts === ts) ??
       state.ephemerals.find((e) => e.channel === channel && e.ts === ts && e.user === user);
@@ -120,6 +122,25 @@ export function createWorkspaceUi(ctx) {
     });
     const answer = await deliver("interaction", payload, user);
     if (!answer.ok) slackbot(user, channel, `:warning: ${APP.name} didn't respond to that click (${answer.error}${answer.status ? `, HTTP ${answer.status}` : ""}).`);
+    ctx.changed();
+    return { status: 200, body: { ok: answer.ok, error: answer.error } };
+  }
+
+  /**
+   * A click in the Home tab: Slack sends the view (type home), container {type: "view", view_id},
+   * and no channel, no message and no response_url — the app can only answer through the Web API.
+   * @see https://github.com/slackapi/java-slack-sdk/blob/86ff7ca/slack-app-backend/src/test/java/test_locally/app_backend/interactive_components/payload/BlockActionPayloadTest.java (jsonWithConfirm)
+   */
+  async function homeAction({ user, view_id, block_id, action_id, value }) {
+    const home = state.homes[user];
+    if (!home || home.id !== view_id) return { status: 404, body: { ok: false, error: "view_not_found" } };
+    const found = findElement(home, block_id, action_id);
+    if (!found) return { status: 404, body: { ok: false, error: "action_not_found" } };
+    const { user: _owner, ...view } = home;
+    const payload = viewBlockActionsPayload({ user, userName: memberName(user), view, actions: [actionOf(found.block, found.el, value)], triggerId: issuer.triggerId(user) });
+    const answer = await deliver("interaction", payload, user);
+    // Slack shows a failed Home click next to the button; the page puts it in the app's DM.
+    if (!answer.ok) slackbot(user, dmChannel(user), `:warning: ${APP.name} didn't respond to that click (${answer.error}${answer.status ? `, HTTP ${answer.status}` : ""}).`);
     ctx.changed();
     return { status: 200, body: { ok: answer.ok, error: answer.error } };
   }
@@ -187,9 +208,15 @@ export function createWorkspaceUi(ctx) {
     return { status: 200, body: { ok: true } };
   }
 
-  /** Opening the app's Home tab: Slack sends app_home_opened. */
+  /**
+   * Opening the app's Home tab: Slack sends app_home_opened, with the Home view only if one was
+   * published for this user before.
+   * @see https://docs.slack.dev/reference/events/app_home_opened
+   */
   async function openHome({ user }) {
-    const answer = await deliver("event", eventCallback({ type: "app_home_opened", user, channel: dmChannel(user), tab: "home" }), user);
+    const home = state.homes[user];
+    const view = home ? (({ user: _owner, ...v }) => v)(home) : undefined;
+    const answer = await deliver("event", eventCallback({ type: "app_home_opened", user, channel: dmChannel(user), tab: "home", ...(view ? { view } : {}) }), user);
     return { status: 200, body: { ok: answer.ok, error: answer.error } };
   }
 

@@ -348,9 +348,11 @@ function author(item) {
   return [userName(item.user) ?? item.user, null];
 }
 
+/** A click in a message names the message (channel + ts); one in the Home tab names the view. */
 function sendAction(button, action) {
-  const item = button.closest("[data-ts]");
   if (button.tagName === "BUTTON") button.classList.add("pressed");
+  if (button.closest("#home")) return post("/_ui/action", { view_id: ui.state.home?.id, ...action }).then(refresh);
+  const item = button.closest("[data-ts]");
   post("/_ui/action", { channel: item?.dataset.channel ?? ui.channel, ts: item?.dataset.ts, ...action }).then(refresh);
 }
 

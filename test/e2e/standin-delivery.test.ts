@@ -1,7 +1,7 @@
 // What the stand-in sends the app is what Slack sends: slash-command text escaped as for a command
 // with should_escape, modal inputs raw, Events API deliveries retried on Slack's schedule with
-// Slack's headers, the unsigned ssl_check and any event body on request. Checked against a minimal
-// app (tiny-app.ts) that records them.
+// Slack's headers, the unsigned ssl_check, any event body on request, and Home-tab clicks without
+// channel, message or response_url. Checked against a minimal app (tiny-app.ts) that records them.
 import { webApi } from "@slack/bolt";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -169,5 +169,33 @@ describe("Slack's ssl_check", () => {
     expect(check!.headers["x-slack-request-timestamp"]).toBeUndefined();
     // The tiny app refuses unsigned requests, as the service does today: recorded, not fatal.
     expect(delivery).toMatchObject({ kind: "ssl_check", via: "http", status: 401, ok: false });
+  });
+});
+
+describe("a click in the App Home tab", () => {
+  it("is delivered as Slack sends it: container view, the home view, no channel, no message, no response_url", async () => {
+    const { app, fake, slack } = await setUp();
+    const published = await slack.views.publish({
+      user_id: "U0APPROVER",
+      view: { type: "home", blocks: [{ type: "actions", block_id: "decision:req-000000000001", elements: [{ type: "button", action_id: "approval_approve", text: { type: "plain_text", text: "Approve" }, value: "req-000000000001", style: "primary" }] }] },
+    });
+    const viewId = published.view!.id!;
+    expect(await pagePost(fake.url, "/_ui/action", { user: "U0APPROVER", view_id: viewId, block_id: "decision:req-000000000001", action_id: "approval_approve" })).toMatchObject({ ok: true });
+    const { payload, signatureValid } = app.received[0]!;
+    expect(signatureValid).toBe(true);
+    // The keys of Slack's Home-tab click (java-slack-sdk BlockActionPayloadTest.java, jsonWithConfirm).
+    expect(Object.keys(payload).sort()).toEqual(["actions", "api_app_id", "container", "enterprise", "is_enterprise_install", "team", "token", "trigger_id", "type", "user", "view"]);
+    expect(payload).toMatchObject({
+      type: "block_actions",
+      container: { type: "view", view_id: viewId },
+      user: { id: "U0APPROVER", name: "maria" },
+      view: { id: viewId, type: "home", hash: published.view!.hash },
+      actions: [{ action_id: "approval_approve", block_id: "decision:req-000000000001", type: "button", value: "req-000000000001" }],
+    });
+    // The trigger_id is an issued one: it can open a modal.
+    const opened = await slack.views.open({ trigger_id: payload.trigger_id, view: { type: "modal", title: { type: "plain_text", text: "Why?" }, blocks: [{ type: "divider" }] } });
+    expect(opened.ok).toBe(true);
+    // Another view id (an old Home tab) is not there to click.
+    expect(await pagePost(fake.url, "/_ui/action", { user: "U0APPROVER", view_id: "VOLD", block_id: "decision:req-000000000001", action_id: "approval_approve" })).toMatchObject({ ok: false, error: "view_not_found" });
   });
 });
