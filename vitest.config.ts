@@ -76,6 +76,13 @@ export const TEST_SETTINGS = {
   LOCAL_DEV: "true",
 };
 
+/**
+ * The users the test policy and settings name: members of the stand-in's workspace from the start
+ * (tests make the rest with newUser()). Passed to test/global-setup.js, which starts the stand-in.
+ */
+const policyMembers = [...new Set([TEST_SETTINGS.ESCALATION_USER, ...Object.values(testPolicy.types).flatMap((t) => t.levels.flatMap((l) => l.approvers))])];
+process.env.STANDIN_MEMBERS = policyMembers.join(",");
+
 export default defineConfig({
   plugins: [
     cloudflareTest({

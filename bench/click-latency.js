@@ -5,14 +5,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clickForm, commandForm } from "../scripts/lib/slack-payloads.js";
 import { startLocalStack } from "../scripts/lib/local-stack.js";
-import { signedHeaders } from "../scripts/lib/signing.js";
-import { summary, writeSection } from "./lib.js";
+import { signedHeaders } from "../standin/signing.js";
+import { slackBodies, summary, writeSection } from "./lib.js";
 
 const N = Number(process.env.CLICKS ?? 200);
 const dir = await mkdtemp(join(tmpdir(), "approvals-bench-"));
 const stack = await startLocalStack({ port: 8797, fakeSlackPort: 8798, persistTo: dir, quiet: true, forceFakeSlack: true });
+const { commandBody, clickBody } = slackBodies(stack.fake);
 const post = async (path, body) => {
   const res = await fetch(stack.url + path, { method: "POST", headers: await signedHeaders(stack.signingSecret, body), body });
   return { status: res.status, text: await res.text() };
@@ -22,7 +22,7 @@ try {
   const ids = [];
   for (let i = 0; i < N; i++) {
     const approver = `U0APPR${i}`;
-    const { text } = await post("/slack/commands", commandForm(`U0REQ${i}`, `<@${approver}> bench request ${i}`));
+    const { text } = await post("/slack/commands", commandBody(`U0REQ${i}`, `<@${approver}> bench request ${i}`));
     ids.push({ id: /`(req-[a-z0-9]{12})`/.exec(text)[1], approver });
   }
   // Wait until every approver's DM is out, so each click finds a waiting workflow.
@@ -36,7 +36,7 @@ try {
   const toUpdate = [];
   for (const { id, approver } of ids) {
     const channel = `D${approver.slice(1)}`;
-    const body = clickForm(approver, id, "approve");
+    const body = clickBody(approver, id, "approve");
     const sent = Date.now();
     const t0 = performance.now();
     const { status } = await post("/slack/interactions", body);

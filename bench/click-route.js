@@ -4,7 +4,7 @@
 import autocannon from "autocannon";
 import bolt from "@slack/bolt";
 import { build } from "esbuild";
-import { signedHeaders } from "../scripts/lib/signing.js";
+import { signedHeaders } from "../standin/signing.js";
 import { createRequests, machine, startBenchStack, summary, until, writeSection } from "./lib.js";
 
 const LEVELS = (process.env.CONCURRENCY ?? "1,10,50").split(",").map(Number);

@@ -1,8 +1,8 @@
 // Reliability drills against `wrangler dev` and the Slack stand-in. Each prints what it tried
 // and what was lost; the goal is nothing. Run one with `node bench/drills.js <name>`.
 import { randomInt } from "node:crypto";
-import { signedHeaders, slackSignature } from "../scripts/lib/signing.js";
-import { eventCallback, interactionForm } from "../scripts/lib/slack-payloads.js";
+import { signedHeaders, slackSignature } from "../standin/signing.js";
+import { eventCallback, interactionForm } from "../standin/payloads.js";
 import { createRequests, dmsTo, pool, startBenchStack, until, writeSection } from "./lib.js";
 
 // The local default APPROVAL_TIMEOUT is 2 minutes: a drill that takes longer than that to get all

@@ -46,18 +46,39 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalStack } from "../scripts/lib/local-stack.js";
-import { clickForm, commandForm } from "../scripts/lib/slack-payloads.js";
-import { signedHeaders } from "../scripts/lib/signing.js";
+import { clickForm, commandForm } from "../standin/payloads.js";
+import { signedHeaders } from "../standin/signing.js";
+
+/**
+ * Signed-request bodies as Slack sends them, for a stand-in running in this process: every user a
+ * body names becomes a member of its workspace (which, like Slack, knows no one else), and each
+ * body carries a trigger_id and response_url the stand-in issued.
+ */
+export function slackBodies(fake) {
+  const member = (id) => /^[UW][A-Z0-9]{2,}$/.test(id) && fake.addMember(id);
+  return {
+    commandBody(user, text) {
+      member(user);
+      for (const [, id] of text.matchAll(/<@([UW][A-Z0-9]+)/g)) member(id);
+      const responseUrl = fake.issueResponseUrl({ kind: "commands", user, channel: "C0GENERAL" });
+      return commandForm(user, text, { responseUrl, triggerId: fake.issueTriggerId(user) });
+    },
+    clickBody(user, id, action) {
+      member(user);
+      const responseUrl = fake.issueResponseUrl({ kind: "actions", user, channel: `D${user.slice(1)}` });
+      return clickForm(user, id, action, { responseUrl, triggerId: fake.issueTriggerId(user) });
+    },
+  };
+}
 
 /** Starts a fresh service (empty state in a temp folder) with the stand-in; `vars` override settings. */
 export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars = {}, runtimeEnv = {} } = {}) {
   const dir = await mkdtemp(join(tmpdir(), "approvals-bench-"));
   const stack = await startLocalStack({ port, fakeSlackPort, persistTo: dir, quiet: true, forceFakeSlack: true, vars, runtimeEnv });
-  const hooks = `${stack.fake.url}/hooks/bench`;
+  const { commandBody, clickBody } = slackBodies(stack.fake);
   return {
     ...stack,
     dir,
-    hooks,
     /** A signed POST to the service; resolves to { status, text, ms }. */
     async post(path, body, headers) {
       const t0 = performance.now();
@@ -65,8 +86,8 @@ export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars 
       const text = await res.text();
       return { status: res.status, text, ms: performance.now() - t0 };
     },
-    commandBody: (user, text) => commandForm(user, text, { responseUrl: `${hooks}/c` }),
-    clickBody: (user, id, action) => clickForm(user, id, action, { responseUrl: `${hooks}/a` }),
+    commandBody,
+    clickBody,
     async api(path) {
       const res = await fetch(stack.url + path, { headers: { authorization: `Bearer ${stack.apiToken}` } });
       if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);

@@ -1,7 +1,7 @@
 // `npm run bridge`: a Socket Mode bridge for local development. A @slack/bolt app connects to
 // Slack over Socket Mode (SLACK_APP_TOKEN, an xapp- token with connections:write), receives slash
 // commands, interactions and events, and forwards each to the local service's routes as the
-// signed HTTP request Slack would have sent (scripts/lib/signing.js). The route's answer is
+// signed HTTP request Slack would have sent (standin/signing.js). The route's answer is
 // relayed as the envelope's ack, within Slack's 3 seconds. So a real workspace can reach
 // `npm run dev` without a public URL or tunnel.
 //
@@ -15,7 +15,7 @@
 import { pathToFileURL } from "node:url";
 import bolt from "@slack/bolt";
 import { LOCAL, readDevVars } from "./lib/local-defaults.js";
-import { signedHeaders } from "./lib/signing.js";
+import { signedHeaders } from "../standin/signing.js";
 
 const { App, LogLevel, SocketModeReceiver } = bolt;
 

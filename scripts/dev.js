@@ -25,6 +25,7 @@ if (stack.realSlack) {
   Audit dashboard   ${stack.url}/dashboard
   Socket Mode       npm run bridge   (the page then delivers over the socket, through the bridge)
   Signed requests   npm run slack -- command U0REQUESTER "<@U0APPROVER|maria> Deploy billing-api v2.3"
+  Slack's ssl_check POST /slack/commands answered ${stack.sslCheck?.status ?? stack.sslCheck?.error}${stack.sslCheck?.ok ? "" : " (Slack expects 200)"}
 `);
 }
 

@@ -23,8 +23,8 @@ const actionId = (id: string) => `${id}-action`;
 
 /** Starts a deploy request, waits for the approver's DM, scripts the receiver, approves. */
 async function approveDeploy(script: Parameters<typeof scriptReceiver>[1], type = "deploy") {
-  const requester = newUser();
-  const approver = newUser();
+  const requester = await newUser();
+  const approver = await newUser();
   const id = await startTyped(requester, type, approver, "Deploy billing-api v2.3");
   await approverDm(approver);
   await scriptReceiver(id, script);
@@ -180,8 +180,8 @@ describe("circuit breaker per action host", () => {
 
 describe("graceful degradation", () => {
   it("users.info failing: the DM is still sent, naming the requester by mention", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     await injectFaults("users.info", requester, [{ status: 500 }, { status: 500 }, { status: 500 }]);
     await startTyped(requester, "deploy", approver);
     const dm = await approverDm(approver);

@@ -8,7 +8,7 @@ const newAddress = () => `2001:db8:${Array.from(crypto.getRandomValues(new Uint1
 
 describe("GET /api/requests/:id", () => {
   it("needs the bearer token", async () => {
-    const id = await startRequest(newUser(), newUser());
+    const id = await startRequest(await newUser(), await newUser());
     for (const token of [null, "wrong-token-wrong-token", ""]) {
       const res = await apiGet(`/api/requests/${id}`, token);
       expect(res.status).toBe(401);
@@ -47,8 +47,8 @@ describe("GET /api/requests/:id", () => {
   });
 
   it("returns the request with its approvers, status, timestamps and audit trail", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver, "Access to the billing database");
     await approverDm(approver);
     const res = await apiGet(`/api/requests/${id}`);

@@ -21,8 +21,8 @@ const text = (blocks: unknown) => JSON.stringify(blocks);
 describe("the approval loop, end to end through signed HTTP requests", () => {
   for (const action of ["approve", "reject"] as const) {
     it(`${action}: slash command → DM with buttons → signed click → messages updated, requester told, recorded`, async () => {
-      const requester = newUser();
-      const approver = newUser();
+      const requester = await newUser();
+      const approver = await newUser();
       const id = await startRequest(requester, approver, "Deploy billing-api v2.3 to production");
 
       // The approver's DM: who asked, what, the id, and the two buttons.
@@ -88,8 +88,8 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
   }
 
   it("escapes the description so it cannot notify a channel or fake a mention", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver, "please <!channel> & <@U0BOSS> look");
     const dm = await approverDm(approver);
     expect(text(dm.blocks)).not.toContain("<!channel>");
@@ -98,8 +98,8 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
   });
 
   it("counts the Slack calls of one approval", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver);
     await approverDm(approver);
     await click(approver, id, "approve");
@@ -118,8 +118,8 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
   });
 
   it("asks Slack for a requester's name once: the next request reads it from KV", async () => {
-    const requester = newUser();
-    for (const approver of [newUser(), newUser()]) {
+    const requester = await newUser();
+    for (const approver of [await newUser(), await newUser()]) {
       await startRequest(requester, approver);
       const dm = await approverDm(approver);
       expect(dm.text).toContain(`approval requested by ${requester.toLowerCase()}`);

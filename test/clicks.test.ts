@@ -23,8 +23,8 @@ import {
 const replyTo = (hook: string) => eventually(async () => (await responsesTo(hook))[0]?.body, "the ephemeral reply");
 
 async function pendingRequest() {
-  const requester = newUser();
-  const approver = newUser();
+  const requester = await newUser();
+  const approver = await newUser();
   const id = await startRequest(requester, approver);
   await approverDm(approver);
   return { requester, approver, id };
@@ -34,7 +34,7 @@ describe("who may click, and what a click does", () => {
   it("refuses a clicker who is not an approver of that request, with an ephemeral reply and no effect", async () => {
     const { requester, approver, id } = await pendingRequest();
     for (const [clicker, expected] of [
-      [newUser(), /can't decide this request: you are not one of its approvers/],
+      [await newUser(), /can't decide this request: you are not one of its approvers/],
       [requester, /can't decide your own request/],
     ] as const) {
       const { status, hook } = await click(clicker, id, "approve");
@@ -78,12 +78,12 @@ describe("who may click, and what a click does", () => {
   });
 
   it("two approvers clicking at the same moment: exactly one decision is recorded and shown", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver);
     await approverDm(approver);
     // Make a second approver by escalating in D1 the way the workflow does, then race them.
-    const other = newUser();
+    const other = await newUser();
     await env.DB.prepare(`UPDATE requests SET approvers = ?2, level_groups = ?3 WHERE id = ?1`)
       .bind(id, JSON.stringify([approver, other]), JSON.stringify([{ approvers: [approver, other], quorum: 1 }]))
       .run();
@@ -107,8 +107,8 @@ describe("who may click, and what a click does", () => {
 
   it("a claim whose event never reached the workflow is decided from D1 when the wait ends", async () => {
     await using _timeouts = await forceTimeouts(...levelWaits(1), "decision level 1 claimed");
-    const approver = newUser();
-    const requester = newUser();
+    const approver = await newUser();
+    const requester = await newUser();
     // The receipt is slow, so the claim below is in D1 before the (forced) wait times out.
     await injectFaults("chat.postMessage", postTo(requester), [{ delayMs: 3000 }]);
     const id = await startRequest(requester, approver);
@@ -126,14 +126,14 @@ describe("who may click, and what a click does", () => {
   });
 
   it("a click for an unknown request id gets an ephemeral reply, not an error", async () => {
-    const { status, hook } = await click(newUser(), "req-000000000000", "approve");
+    const { status, hook } = await click(await newUser(), "req-000000000000", "approve");
     expect(status).toBe(200);
     expect((await replyTo(hook)).text).toMatch(/no longer exists/);
   });
 
   it("refuses malformed interaction payloads with a 400 and a clear message", async () => {
-    const user = newUser();
-    const good = JSON.parse(new URLSearchParams(clickBody(user, "req-000000000000", "approve")).get("payload")!);
+    const user = await newUser();
+    const good = JSON.parse(new URLSearchParams((await clickBody(user, "req-000000000000", "approve")).body).get("payload")!);
     const cases: [string, string, RegExp][] = [
       ["no payload", "foo=bar", /missing payload/],
       ["payload not JSON", "payload=%7Bnot-json", /not JSON/],
@@ -152,8 +152,8 @@ describe("who may click, and what a click does", () => {
 
   it("never posts a reply to a response_url outside Slack", async () => {
     const { id } = await pendingRequest();
-    const stranger = newUser();
-    const body = clickBody(stranger, id, "approve").replace(encodeURIComponent(env.FAKE_SLACK_URL), encodeURIComponent("https://evil.example"));
+    const stranger = await newUser();
+    const body = (await clickBody(stranger, id, "approve")).body.replace(encodeURIComponent(env.FAKE_SLACK_URL), encodeURIComponent("https://evil.example"));
     const res = await postSigned("/slack/interactions", body);
     expect(res.status).toBe(200);
     expect((await requestJson(id)).status).toBe("pending");

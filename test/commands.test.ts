@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { commandForm } from "../scripts/lib/slack-payloads.js";
-import { approverDm, callsFor, newUser, postSigned, slackCalls, slashCommand } from "./helpers";
+import { commandForm } from "../standin/payloads.js";
+import { approverDm, callsFor, commandBody, eventually, newUser, postSigned, requestJson, responsesTo, slackCalls, slashCommand, standin, startRequest } from "./helpers";
 
 describe("POST /slack/commands", () => {
   it("answers with the request id and who was asked, ephemerally", async () => {
-    const approver = newUser();
-    const { status, body } = await slashCommand(newUser(), `<@${approver}|maria> Deploy billing-api v2.3`);
+    const approver = await newUser();
+    const { status, body } = await slashCommand(await newUser(), `<@${approver}|maria> Deploy billing-api v2.3`);
     expect(status).toBe(200);
     expect(body.response_type).toBe("ephemeral");
     expect(body.text).toMatch(new RegExp(`Request \`req-[a-z0-9]{12}\` sent to <@${approver}>`));
@@ -14,8 +14,8 @@ describe("POST /slack/commands", () => {
   });
 
   it("accepts a mention without a display name", async () => {
-    const approver = newUser();
-    const { body } = await slashCommand(newUser(), `<@${approver}> Expense: 2 monitors`);
+    const approver = await newUser();
+    const { body } = await slashCommand(await newUser(), `<@${approver}> Expense: 2 monitors`);
     expect(body.text).toMatch(/sent to/);
   });
 
@@ -28,7 +28,7 @@ describe("POST /slack/commands", () => {
   ];
   for (const [name, text, expected] of usageCases) {
     it(`explains the usage and starts nothing: ${name}`, async () => {
-      const requester = newUser();
+      const requester = await newUser();
       const { status, body } = await slashCommand(requester, text);
       expect(status).toBe(200);
       expect(body.response_type).toBe("ephemeral");
@@ -38,18 +38,47 @@ describe("POST /slack/commands", () => {
   }
 
   it("with no text, opens the new-request modal (views.open with the trigger_id) and answers with an empty 200", async () => {
-    const requester = newUser();
-    const res = await postSigned("/slack/commands", commandForm(requester, "", { triggerId: `trigger-${requester}` }));
+    const requester = await newUser();
+    const body = await commandBody(requester, "");
+    const triggerId = new URLSearchParams(body).get("trigger_id");
+    const res = await postSigned("/slack/commands", body);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("");
-    const [opened] = await slackCalls((c) => c.method === "views.open" && c.args.trigger_id === `trigger-${requester}`);
-    expect(opened!.args.view).toMatchObject({ type: "modal", callback_id: "approval_new" });
-    const blocks = opened!.args.view.blocks.map((b: { block_id: string }) => b.block_id);
+    // views.open runs after the answer (waitUntil), with the command's trigger_id, and Slack takes it.
+    const opened = await eventually(async () => (await slackCalls((c) => c.method === "views.open" && c.args.trigger_id === triggerId))[0], "views.open");
+    expect(opened.result).toBe("ok");
+    expect(opened.args.view).toMatchObject({ type: "modal", callback_id: "approval_new" });
+    const blocks = opened.args.view.blocks.map((b: { block_id: string }) => b.block_id);
     expect(blocks).toEqual(["type", "approver", "description", "amount", "due"]);
   });
 
+  it("with no text and a trigger_id Slack refuses, tells the requester the form could not open", async () => {
+    const requester = await newUser();
+    const responseUrl = await standin.responseUrl({ user: requester, channel: "C0GENERAL" });
+    // Slack's trigger_ids are single use and expire after 3 s: this one was never issued.
+    const res = await postSigned("/slack/commands", commandForm(requester, "", { triggerId: "1234567890.1.deadbeef", responseUrl }));
+    expect(res.status).toBe(200);
+    const [reply] = await eventually(async () => {
+      const posted = await responsesTo(new URL(responseUrl).pathname);
+      return posted.length > 0 && posted;
+    }, "the fallback reply");
+    expect(reply!.body.text).toMatch(/form could not be opened/);
+    const [opened] = await slackCalls((c) => c.method === "views.open" && c.args.trigger_id === "1234567890.1.deadbeef");
+    expect(opened!.result).toBe("invalid_trigger_id");
+  });
+
+  it("keeps the description as typed: Slack's escaped & < > are decoded once, its tokens kept", async () => {
+    const approver = await newUser();
+    // What Slack sends for `R&D <v2> see https://example.com/?a=1&b=2` (should_escape).
+    const id = await startRequest(await newUser(), approver, "R&amp;D &lt;v2&gt; see <https://example.com/?a=1&amp;b=2>");
+    const dm = await approverDm(approver);
+    expect((await requestJson(id)).description).toBe("R&D <v2> see <https://example.com/?a=1&amp;b=2>");
+    // Escaped once for mrkdwn, so Slack shows `R&D <v2>`, not `R&amp;D`.
+    expect(JSON.stringify(dm.blocks)).toContain(">R&amp;D &lt;v2&gt; see ");
+  });
+
   it("refuses a request the requester would approve themselves", async () => {
-    const me = newUser();
+    const me = await newUser();
     const { body } = await slashCommand(me, `<@${me}> give me prod access`);
     expect(body.text).toMatch(/can't approve your own request/);
     await new Promise((r) => setTimeout(r, 100));
@@ -64,7 +93,7 @@ describe("POST /slack/commands", () => {
 
   it("answers within Slack's 3 seconds (the route only starts the workflow)", async () => {
     const started = Date.now();
-    await slashCommand(newUser(), `<@${newUser()}> quick one`);
+    await slashCommand(await newUser(), `<@${await newUser()}> quick one`);
     expect(Date.now() - started).toBeLessThan(3000);
   });
 

@@ -94,8 +94,8 @@ describe("the dashboard's protection", () => {
 
 describe("the dashboard's pages", () => {
   it("lists requests with filters by status, type, requester, approver and date", async () => {
-    const requester = newUser();
-    const [a, b] = [newUser(), newUser()];
+    const requester = await newUser();
+    const [a, b] = [await newUser(), await newUser()];
     const approved = await startRequest(requester, a, "Open the firewall for the billing VPN");
     const pending = await startRequest(requester, b, "Give Sam read access to the finance drive");
     await approverDm(a);
@@ -135,8 +135,8 @@ describe("the dashboard's pages", () => {
   });
 
   it("shows a request's full timeline, escapes every user text and never shows a secret", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver, `<script>alert("x")</script> & "quotes"`);
     await approverDm(approver);
     await reject(approver, id, "Not <b>now</b>");
@@ -158,8 +158,8 @@ describe("the dashboard's pages", () => {
   });
 
   it("exports the filtered requests as CSV, quoted and safe to open in a spreadsheet", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver, `=HYPERLINK("http://evil.example","click"), then "quote"`);
     await approverDm(approver);
 

@@ -12,8 +12,8 @@ const escalationDm = (id: string) =>
 describe("escalation after a timeout, and expiry after the second", () => {
   it("escalates to ESCALATION_USER, who approves; the first approver's message says so and keeps its buttons", async () => {
     await using workflows = await forceTimeouts(...levelWaits(1));
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver);
 
     const escalated = await escalationDm(id);
@@ -51,8 +51,8 @@ describe("escalation after a timeout, and expiry after the second", () => {
 
   it("the first approver can still decide after escalation", async () => {
     await using workflows = await forceTimeouts(...levelWaits(1));
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver);
     await escalationDm(id);
     await eventually(async () => (await requestJson(id)).level === 2, "level 2");
@@ -63,8 +63,8 @@ describe("escalation after a timeout, and expiry after the second", () => {
 
   it("expires when the escalation wait times out too: messages updated, requester told", async () => {
     await using workflows = await forceTimeouts(...levelWaits(2));
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver);
 
     const done = await waitForStatus(id, "expired");

@@ -37,7 +37,7 @@ function newRequestValues(v: { type?: string; approver?: string; description?: s
 
 describe("the new-request modal", () => {
   it("shows errors next to the fields and starts nothing", async () => {
-    const requester = newUser();
+    const requester = await newUser();
     const { status, body } = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", amount: "lots", due: "2001-01-01" }));
     expect(status).toBe(200);
     expect(body.response_action).toBe("errors");
@@ -50,8 +50,8 @@ describe("the new-request modal", () => {
   });
 
   it("a valid submission starts the request; submitting the same view twice starts one", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const view = { id: `V${crypto.randomUUID().slice(0, 10).toUpperCase()}`, callback_id: "approval_new" };
     const values = newRequestValues({ type: "deploy", approver, description: "Deploy billing-api", amount: "120", due: "2099-12-31" });
     const [a, b] = await Promise.all([submitView(requester, view, values), submitView(requester, view, values)]);
@@ -67,8 +67,8 @@ describe("the new-request modal", () => {
 
 describe("reject with a reason", () => {
   it("Reject opens the reason modal; an empty reason is refused next to the field", async () => {
-    const approver = newUser();
-    const id = await startRequest(newUser(), approver);
+    const approver = await newUser();
+    const id = await startRequest(await newUser(), approver);
     await approverDm(approver);
     const tooShort = await reject(approver, id, "no");
     expect(tooShort.body).toEqual({ response_action: "errors", errors: { reason: "Please say why (at least 3 characters)." } });
@@ -76,10 +76,10 @@ describe("reject with a reason", () => {
   });
 
   it("someone who may not decide gets an ephemeral reply instead of the modal", async () => {
-    const approver = newUser();
-    const id = await startRequest(newUser(), approver);
+    const approver = await newUser();
+    const id = await startRequest(await newUser(), approver);
     await approverDm(approver);
-    const stranger = newUser();
+    const stranger = await newUser();
     const { hook } = await click(stranger, id, "reject");
     expect((await replyTo(hook)).text).toMatch(/can't decide this request/);
     expect(await slackCalls((c) => c.method === "views.open" && c.args.view?.private_metadata === id)).toEqual([]);
@@ -88,8 +88,8 @@ describe("reject with a reason", () => {
 
 describe("cancel", () => {
   it("the requester cancels from the receipt: approvers' messages updated, the workflow ends cleanly", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver);
     await approverDm(approver);
     await eventually(async () => (await messagesIn(dmOf(requester)))[0], "the receipt");
@@ -111,8 +111,8 @@ describe("cancel", () => {
 
 describe("status and lists", () => {
   it("/approval status <id> answers the requester and approvers, nobody else", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver, "Access to prod");
     await approverDm(approver);
     for (const who of [requester, approver]) {
@@ -121,14 +121,14 @@ describe("status and lists", () => {
       expect(body.text).toContain(`\`${id}\`* (default) is *pending*`);
       expect(body.text).toContain("Access to prod");
     }
-    const stranger = await slashCommand(newUser(), `status ${id}`);
+    const stranger = await slashCommand(await newUser(), `status ${id}`);
     expect(stranger.body.text).toMatch(/No request .* that you asked for or can decide/);
     expect((await slashCommand(requester, "status nonsense")).body.text).toMatch(/with a request id/);
   });
 
   it("/approval list shows my pending decisions and my open requests", async () => {
-    const me = newUser();
-    const other = newUser();
+    const me = await newUser();
+    const other = await newUser();
     const mine = await startRequest(me, other, "My laptop");
     const forMe = await startRequest(other, me, "Their access");
     await approverDm(me);
@@ -152,8 +152,8 @@ describe("App Home (Events API)", () => {
   });
 
   it("app_home_opened publishes the home; later changes refresh it", async () => {
-    const me = newUser();
-    const requester = newUser();
+    const me = await newUser();
+    const requester = await newUser();
     const res = await event({ type: "event_callback", event_id: "Ev1", event: { type: "app_home_opened", user: me, tab: "home" } });
     expect(res.status).toBe(200);
     const first = await eventually(async () => (await slackCalls((c) => c.method === "views.publish" && c.args.user_id === me))[0], "the first publish");
@@ -180,8 +180,8 @@ describe("App Home (Events API)", () => {
 
 describe("Slack limits", () => {
   it("descriptions are truncated to the section limit and user text is escaped", async () => {
-    const approver = newUser();
-    await startRequest(newUser(), approver, `<!here> ${"x".repeat(1990)}`);
+    const approver = await newUser();
+    await startRequest(await newUser(), approver, `<!here> ${"x".repeat(1990)}`);
     const dm = await approverDm(approver);
     for (const b of dm.blocks) if (b.type === "section") expect(b.text.text.length).toBeLessThanOrEqual(3000);
     expect(text(dm.blocks)).not.toContain("<!here>");
@@ -189,8 +189,8 @@ describe("Slack limits", () => {
   });
 
   it("a long rejection reason is cut to Slack's limits after escaping, so the update still goes through", async () => {
-    const approver = newUser();
-    const id = await startRequest(newUser(), approver);
+    const approver = await newUser();
+    const id = await startRequest(await newUser(), approver);
     await approverDm(approver);
     expect((await reject(approver, id, "&".repeat(1000))).status).toBe(200);
     await waitForStatus(id, "rejected");
@@ -214,8 +214,8 @@ describe("Slack limits", () => {
   });
 
   it("posts to one channel are paced about a second apart", async () => {
-    const approver = newUser();
-    const id = await startRequest(newUser(), approver);
+    const approver = await newUser();
+    const id = await startRequest(await newUser(), approver);
     const dm = await approverDm(approver);
     await click(approver, id, "approve");
     const reply = await eventually(async () => (await repliesIn(dmOf(approver), dm.ts))[0], "the history reply");

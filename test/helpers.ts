@@ -1,17 +1,24 @@
 import { env, exports } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
 import { expect } from "vitest";
-import { slackSignature } from "../scripts/lib/signing.js";
-import { clickForm, commandForm, viewSubmissionForm } from "../scripts/lib/slack-payloads.js";
+import { standinControl } from "../standin/control.js";
+import { CLICKED_TS, clickForm, commandForm, viewSubmissionForm } from "../standin/payloads.js";
+import { slackSignature } from "../standin/signing.js";
 
 export const SIGNING_SECRET = env.SLACK_SIGNING_SECRET!;
 const SLACK = env.FAKE_SLACK_URL;
+/** The Slack stand-in's control endpoints: members, and the trigger_ids and response_urls it issues. */
+export const standin = standinControl(SLACK);
 
-/** A fresh Slack user id, so tests sharing the fake Slack never see each other's calls. */
-export function newUser(): string {
+/**
+ * A fresh Slack user, made a member of the stand-in's workspace (which, like Slack, knows no one
+ * else), so tests sharing the stand-in never see each other's calls.
+ */
+export async function newUser(): Promise<string> {
   const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   let id = "U";
   for (const b of crypto.getRandomValues(new Uint8Array(10))) id += chars[b % chars.length];
+  await standin.addUser(id);
   return id;
 }
 export const dmOf = (user: string) => `D${user.slice(1)}`;
@@ -40,10 +47,14 @@ export async function postSigned(path: string, body: string, opts: SendOptions =
   return exports.default.fetch(new Request(`https://approvals.test${path}`, { method: "POST", headers, body }));
 }
 
-export const commandBody = (user: string, text: string) => commandForm(user, text, { responseUrl: `${SLACK}/hooks/commands/${crypto.randomUUID()}` });
+/** A slash command's form, with the trigger_id and response_url the stand-in issued for it. */
+export async function commandBody(user: string, text: string): Promise<string> {
+  const [triggerId, responseUrl] = await Promise.all([standin.triggerId(user), standin.responseUrl({ user, channel: "C0GENERAL", kind: "commands" })]);
+  return commandForm(user, text, { triggerId, responseUrl });
+}
 
 export async function slashCommand(user: string, text: string): Promise<{ status: number; body: { response_type?: string; text?: string } }> {
-  const res = await postSigned("/slack/commands", commandBody(user, text));
+  const res = await postSigned("/slack/commands", await commandBody(user, text));
   return { status: res.status, body: await res.json() };
 }
 
@@ -56,8 +67,17 @@ export async function startRequest(requester: string, approver: string, descript
   return id;
 }
 
-export const clickBody = (user: string, requestId: string, action: "approve" | "reject" | "cancel", hook = crypto.randomUUID()) =>
-  clickForm(user, requestId, action, { responseUrl: `${SLACK}/hooks/actions/${hook}` });
+/**
+ * A click in the clicker's DM with the app, with the trigger_id and response_url the stand-in
+ * issued for it; `hook` is the response_url's path (see responsesTo).
+ */
+export async function clickBody(user: string, requestId: string, action: "approve" | "reject" | "cancel"): Promise<{ body: string; hook: string }> {
+  const [triggerId, responseUrl] = await Promise.all([
+    standin.triggerId(user),
+    standin.responseUrl({ user, channel: dmOf(user), kind: "actions", messageTs: CLICKED_TS }),
+  ]);
+  return { body: clickForm(user, requestId, action, { triggerId, responseUrl }), hook: new URL(responseUrl).pathname };
+}
 
 /** Submits a modal, signed; returns the status and the JSON body (response_action errors) if any. */
 export async function submitView(
@@ -65,7 +85,8 @@ export async function submitView(
   view: { id?: string; callback_id: string; private_metadata?: string },
   values: Parameters<typeof viewSubmissionForm>[2],
 ): Promise<{ status: number; body: any }> {
-  const res = await postSigned("/slack/interactions", viewSubmissionForm(user, { id: view.id ?? `V${crypto.randomUUID().slice(0, 8).toUpperCase()}`, ...view }, values));
+  const form = viewSubmissionForm(user, { id: view.id ?? `V${crypto.randomUUID().slice(0, 8).toUpperCase()}`, ...view }, values, await standin.triggerId(user));
+  const res = await postSigned("/slack/interactions", form);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
@@ -85,10 +106,10 @@ export async function reject(user: string, requestId: string, reason = "Not duri
   return submitView(user, { callback_id: "approval_reject_reason", private_metadata: requestId }, { reason: { type: "plain_text_input", value: reason } });
 }
 
-/** A signed click; returns the HTTP status and the hook id its ephemeral reply (if any) goes to. */
+/** A signed click; returns the HTTP status and the response_url path its ephemeral reply (if any) goes to. */
 export async function click(user: string, requestId: string, action: "approve" | "reject" | "cancel"): Promise<{ status: number; hook: string }> {
-  const hook = crypto.randomUUID();
-  const res = await postSigned("/slack/interactions", clickBody(user, requestId, action, hook));
+  const { body, hook } = await clickBody(user, requestId, action);
+  const res = await postSigned("/slack/interactions", body);
   await res.body?.cancel();
   return { status: res.status, hook };
 }
@@ -122,9 +143,10 @@ export async function callsFor(...users: string[]): Promise<SlackCall[]> {
   return slackCalls((c) => needles.some((n) => JSON.stringify(c.args).includes(n)));
 }
 
-export async function responsesTo(hook: string): Promise<{ body: { text?: string; response_type?: string } }[]> {
+/** What the service posted to one response_url (by its path), refused posts included (`refused`). */
+export async function responsesTo(hook: string): Promise<{ body: { text?: string; response_type?: string }; refused?: string }[]> {
   const res = await fetch(`${SLACK}/_control/responses`);
-  return ((await res.json()) as { path: string; body: any }[]).filter((r) => r.path.endsWith(hook));
+  return ((await res.json()) as { path: string; body: any; refused?: string }[]).filter((r) => r.path.endsWith(hook));
 }
 
 export interface Fault {

@@ -11,14 +11,14 @@ async function runMaintenance(scheduledTime: number) {
 
 describe("clean-up: the cron-started MaintenanceWorkflow", () => {
   it("ends an instance stuck past its expiry, marks the request expired, prunes old audit data; a second run is harmless", async () => {
-    const approver = newUser();
-    const stuck = await startRequest(newUser(), approver, "stuck forever");
+    const approver = await newUser();
+    const stuck = await startRequest(await newUser(), approver, "stuck forever");
     await approverDm(approver);
     // As if its timeouts never fired (the local engine's known gap after a restart): expiry long past.
     await env.DB.prepare(`UPDATE requests SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?1`).bind(stuck).run();
     // An old, closed request whose audit trail is past the retention.
-    const oldApprover = newUser();
-    const old = await startRequest(newUser(), oldApprover, "long ago");
+    const oldApprover = await newUser();
+    const old = await startRequest(await newUser(), oldApprover, "long ago");
     await approverDm(oldApprover);
     await click(oldApprover, old, "approve");
     await waitForStatus(old, "approved");
@@ -57,8 +57,8 @@ describe("GET /api/stats", () => {
   it("needs the token and counts requests by status and type, escalations, latency and actions", async () => {
     expect((await apiGet("/api/stats", null)).status).toBe(401);
     const before: any = await (await apiGet("/api/stats")).json();
-    const approver = newUser();
-    const id = await startRequest(newUser(), approver);
+    const approver = await newUser();
+    const id = await startRequest(await newUser(), approver);
     await approverDm(approver);
     await reject(approver, id);
     await waitForStatus(id, "rejected");

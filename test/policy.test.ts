@@ -52,29 +52,29 @@ describe("the policy file", () => {
 
 describe("request types from the policy", () => {
   it("lists the types in the usage", async () => {
-    const { body } = await slashCommand(newUser(), "help");
+    const { body } = await slashCommand(await newUser(), "help");
     expect(body.text).toMatch(/`deploy` \(Production deploy\)/);
     expect(body.text).toMatch(/`expense` \(Expense\)/);
   });
 
   it("a type whose first level has no approvers needs one named", async () => {
-    const { body } = await slashCommand(newUser(), "deploy billing-api v2.3");
+    const { body } = await slashCommand(await newUser(), "deploy billing-api v2.3");
     expect(body.text).toMatch(/Name the approver as a mention/);
   });
 
   it("a typed request records its type; the default type keeps working", async () => {
-    const approver = newUser();
-    const typed = await startTyped(newUser(), "deploy", approver);
+    const approver = await newUser();
+    const typed = await startTyped(await newUser(), "deploy", approver);
     await approverDm(approver);
     expect((await requestJson(typed)).type).toBe("deploy");
-    const plain = await startTyped(newUser(), "", newUser());
+    const plain = await startTyped(await newUser(), "", await newUser());
     expect((await eventually(async () => (await requestJson(plain)).type, "the row"))).toBe("default");
   });
 
   it("quorum: 2 of 3 approvers; the first vote is recorded, the second decides", async () => {
-    const requester = newUser();
+    const requester = await newUser();
     const id = await startTyped(requester, "expense", null, "Two monitors, 640 EUR");
-    const reply = await slashCommand(newUser(), "expense x"); // another request, to show the answer's form
+    const reply = await slashCommand(await newUser(), "expense x"); // another request, to show the answer's form
     expect(reply.body.text).toMatch(/\(2 approvals needed\)/);
     for (const u of QUORUM) await eventually(async () => (await messagesIn(dmOf(u))).some((m) => JSON.stringify(m.blocks).includes(id)), `the DM to ${u}`);
 
@@ -97,14 +97,14 @@ describe("request types from the policy", () => {
   });
 
   it("a requester cannot replace the approvers a type's policy names", async () => {
-    const { body } = await slashCommand(newUser(), `expense <@${newUser()}> Two monitors`);
+    const { body } = await slashCommand(await newUser(), `expense <@${await newUser()}> Two monitors`);
     expect(body.text).toMatch(/approvers are set by the policy/);
     expect(body.text).not.toMatch(/req-/);
   });
 
   it("quorum counts within each level: an earlier level's vote does not count toward the next level's quorum", async () => {
     await using _timeouts = await forceTimeouts(...levelWaits(1));
-    const id = await startTyped(newUser(), "twostage", null, "Budget 2027");
+    const id = await startTyped(await newUser(), "twostage", null, "Budget 2027");
     await eventually(async () => (await requestJson(id).catch(() => undefined))?.level === 1, "level 1");
     const a1 = await click("U0STAGEA1", id, "approve");
     expect((await replyTo(a1.hook)).text).toMatch(/1 of 2 needed/);
@@ -118,7 +118,7 @@ describe("request types from the policy", () => {
   });
 
   it("quorum: a single rejection decides", async () => {
-    const id = await startTyped(newUser(), "expense", null, "A yacht");
+    const id = await startTyped(await newUser(), "expense", null, "A yacht");
     await eventually(async () => (await requestJson(id).catch(() => undefined))?.approvers?.length === 3, "the row");
     await reject(QUORUM[1], id, "Over budget");
     expect((await waitForStatus(id, "rejected")).decided_by).toBe(QUORUM[1]);
@@ -126,8 +126,8 @@ describe("request types from the policy", () => {
 
   it("multi-level chain: level 1 → reminder → level 2 → reminder → level 3, who approves", async () => {
     await using _timeouts = await forceTimeouts(...levelWaits(2));
-    const approver = newUser();
-    const id = await startTyped(newUser(), "chain", approver, "Rotate the root keys");
+    const approver = await newUser();
+    const id = await startTyped(await newUser(), "chain", approver, "Rotate the root keys");
     const l3 = "U0LEVELTHREE";
     await eventually(async () => (await messagesIn(dmOf(l3))).some((m) => JSON.stringify(m.blocks).includes(id)), "the level 3 DM");
     const row = await requestJson(id);
@@ -146,7 +146,7 @@ describe("request types from the policy", () => {
   });
 
   it("self-approval is refused by default and allowed where the policy says so", async () => {
-    const me = newUser();
+    const me = await newUser();
     const { body } = await slashCommand(me, `deploy <@${me}> my own change`);
     expect(body.text).toMatch(/can't approve your own request/);
     const id = await startTyped(me, "selfservice", me, "my own sandbox");

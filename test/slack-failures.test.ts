@@ -19,8 +19,8 @@ const posts = async (user: string) => (await callsFor(user)).filter((c) => c.met
 
 describe("when Slack fails", () => {
   it("500 twice then OK: the step retries with backoff and the DM is sent once", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     await injectFaults("chat.postMessage", postTo(approver), [{ status: 500 }, { status: 500 }]);
     const id = await startRequest(requester, approver);
     await approverDm(approver);
@@ -35,9 +35,9 @@ describe("when Slack fails", () => {
   });
 
   it("429 with Retry-After: the next try waits at least that long, and one DM is sent", async () => {
-    const approver = newUser();
+    const approver = await newUser();
     await injectFaults("chat.postMessage", postTo(approver), [{ status: 429, retryAfter: 2 }]);
-    await startRequest(newUser(), approver);
+    await startRequest(await newUser(), approver);
     await approverDm(approver);
     const attempts = await posts(approver);
     expect(attempts.map((c) => c.result)).toEqual(["http_429", "ok"]);
@@ -46,9 +46,9 @@ describe("when Slack fails", () => {
   });
 
   it("Slack posted but the answer was lost: the retry finds the message (metadata) instead of posting twice", async () => {
-    const approver = newUser();
+    const approver = await newUser();
     await injectFaults("chat.postMessage", postTo(approver), [{ lost: true }]);
-    const id = await startRequest(newUser(), approver);
+    const id = await startRequest(await newUser(), approver);
     await approverDm(approver);
     await eventually(async () => (await requestJson(id)).messages?.length >= 1, "the recorded message");
     const attempts = await posts(approver);
@@ -61,10 +61,10 @@ describe("when Slack fails", () => {
   });
 
   it("a post retried several times opens the DM once: the channel is remembered across attempts", async () => {
-    const approver = newUser();
+    const approver = await newUser();
     await injectFaults("chat.postMessage", postTo(approver), [{ lost: true }]);
     await injectFaults("conversations.history", `channel=${dmOf(approver)}`, [{ status: 500 }]);
-    const id = await startRequest(newUser(), approver);
+    const id = await startRequest(await newUser(), approver);
     await eventually(async () => (await requestJson(id)).messages?.length >= 1, "the recorded message");
     const calls = (await callsFor(approver)).filter((c) => ["conversations.open", "conversations.history", "chat.postMessage"].includes(c.method) && !c.args.thread_ts);
     const approverCalls = calls.filter((c) => c.args.channel === approver || c.args.channel === dmOf(approver) || c.args.users === approver);
@@ -78,8 +78,8 @@ describe("when Slack fails", () => {
   });
 
   it("invalid_auth: the workflow fails fast (no retries) and the request records the error", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     await injectFaults("chat.postMessage", postTo(approver), [{ error: "invalid_auth" }]);
     const started = Date.now();
     const id = await startRequest(requester, approver);
@@ -92,8 +92,8 @@ describe("when Slack fails", () => {
   });
 
   it("an outcome survives a failing message update: the decision stands and the requester is told", async () => {
-    const requester = newUser();
-    const approver = newUser();
+    const requester = await newUser();
+    const approver = await newUser();
     const id = await startRequest(requester, approver);
     const dm = await approverDm(approver);
     await injectFaults("chat.update", dm.ts, [{ error: "message_not_found" }]);

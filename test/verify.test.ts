@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { verifySlackSignature } from "../src/slack/verify";
 import { commandBody, newUser, postSigned, sign, slackCalls } from "./helpers";
 
@@ -13,7 +13,10 @@ async function expectRefused(res: Response, status: number, error: RegExp) {
 describe("Slack signature verification on every Slack route", () => {
   for (const path of ["/slack/commands", "/slack/interactions"]) {
     describe(path, () => {
-      const body = commandBody(newUser(), "help");
+      let body: string;
+      beforeAll(async () => {
+        body = await commandBody(await newUser(), "help");
+      });
 
       it("accepts a correctly signed request", async () => {
         const res = await postSigned(path, path.endsWith("commands") ? body : "payload=%7B%7D");
@@ -68,8 +71,8 @@ describe("Slack signature verification on every Slack route", () => {
   }
 
   it("starts nothing for a refused request", async () => {
-    const user = newUser();
-    const res = await postSigned("/slack/commands", commandBody(user, `<@${newUser()}> deploy`), { secret: "wrong-secret-wrong-secret" });
+    const user = await newUser();
+    const res = await postSigned("/slack/commands", await commandBody(user, `<@${await newUser()}> deploy`), { secret: "wrong-secret-wrong-secret" });
     expect(res.status).toBe(401);
     await new Promise((r) => setTimeout(r, 200));
     const after = await slackCalls((c) => JSON.stringify(c.args).includes(user.slice(1)));

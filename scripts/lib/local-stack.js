@@ -1,10 +1,26 @@
 // Starts the service locally: the Slack stand-in (unless real Slack is configured), the D1
 // migrations, and `wrangler dev` with state persisted under the given folder.
 import { spawn, spawnSync } from "node:child_process";
-import { startFakeSlack } from "../../test/fake-slack.js";
+import { startFakeSlack } from "../../standin/server.js";
 import { LOCAL, readDevVars } from "./local-defaults.js";
 
 const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+/**
+ * The users the policy (POLICY_JSON, else approvals.config.json) and ESCALATION_USER name: members
+ * of the stand-in's workspace, so their DMs reach them (Slack refuses DMs to unknown users).
+ */
+async function policyUsers(settings) {
+  const { readFile } = await import("node:fs/promises");
+  let policy;
+  try {
+    policy = JSON.parse(settings.POLICY_JSON ?? (await readFile("approvals.config.json", "utf8")));
+  } catch {
+    policy = {};
+  }
+  const ids = Object.values(policy.types ?? {}).flatMap((t) => (t?.levels ?? []).flatMap((l) => l?.approvers ?? []));
+  return [...new Set([settings.ESCALATION_USER, ...ids].filter((id) => typeof id === "string" && /^[UW][A-Z0-9]{2,}$/.test(id)))];
+}
 
 /**
  * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string> }} [opts]
@@ -29,6 +45,7 @@ export async function startLocalStack(opts = {}) {
       signingSecret: settings.SLACK_SIGNING_SECRET,
       serviceUrl: url,
       appToken: LOCAL.appToken,
+      members: await policyUsers(settings),
     });
     Object.assign(vars, { ...LOCAL.vars, SLACK_API_URL: fake.apiUrl, ...opts.vars });
   }
@@ -88,6 +105,8 @@ export async function startLocalStack(opts = {}) {
     signingSecret,
     apiToken: realSlack ? devVars.API_TOKEN : vars.API_TOKEN,
     child: await startService(),
+    /** The stand-in's ssl_check to the service's command URL, as Slack sends one (recorded, never fatal). */
+    sslCheck: undefined,
     /** Crash drill: kill the service (default SIGKILL), keep the stand-in, start it again on the same state. */
     async restartService(signal = "SIGKILL") {
       await killService(stack.child, signal);
@@ -98,5 +117,8 @@ export async function startLocalStack(opts = {}) {
       await fake?.close();
     },
   };
+  // Slack checks a command's Request URL with an unsigned ssl_check; the stand-in does the same
+  // once the service answers, and records what it said (GET /_control/deliveries).
+  if (fake) stack.sslCheck = await fake.sslCheck();
   return stack;
 }

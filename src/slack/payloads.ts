@@ -49,12 +49,26 @@ export function parseRequestText(text: string, types: string[]): ParsedRequestTe
   } else if (!type) {
     return { ok: false, problem: "Start with the approver as a mention, like `@maria`." };
   }
-  const description = rest.trim();
+  const description = unescapeCommandText(rest.trim());
   if (!description) return { ok: false, problem: "Say what needs approving after the approver." };
   if (description.length > DESCRIPTION_MAX) {
     return { ok: false, problem: `The description is too long (${description.length} characters, at most ${DESCRIPTION_MAX}).` };
   }
   return { ok: true, type, approver, description };
+}
+
+/**
+ * Slack sends command text escaped (should_escape): the person's own `&`, `<`, `>` arrive as
+ * `&amp;`, `&lt;`, `&gt;` next to Slack's tokens (`<@U…|name>`, `<https://…>`, `<!here>`). The
+ * three entities are decoded outside the tokens, so the description is kept as typed (as the
+ * modal's is) and escaped once when shown, not shown as `R&amp;D`.
+ * @see https://docs.slack.dev/messaging/formatting-message-text#escaping
+ */
+export function unescapeCommandText(text: string): string {
+  return text
+    .split(/(<[^<>]*>)/)
+    .map((part, i) => (i % 2 ? part : part.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&")))
+    .join("");
 }
 
 /** Action ids of our buttons (Block Kit action_id): approve and reject (approvers), cancel (requester). */

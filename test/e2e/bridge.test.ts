@@ -4,7 +4,7 @@
 // and acks with the route's answer.
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { startFakeSlack } from "../fake-slack.js";
+import { startFakeSlack } from "../../standin/server.js";
 import { startTinyApp } from "./tiny-app";
 
 const stack = inject("stack");

@@ -3,7 +3,7 @@
 import { webApi } from "@slack/bolt";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { WebSocket } from "ws";
-import { startFakeSlack } from "../fake-slack.js";
+import { startFakeSlack } from "../../standin/server.js";
 import { startTinyApp } from "./tiny-app";
 
 const stack = inject("stack");

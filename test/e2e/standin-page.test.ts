@@ -2,7 +2,7 @@
 // requester, see the approver's DM appear, click Approve as the approver, and watch the request
 // finish, against a real `wrangler dev` (every click is a signed request to the real routes).
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startFakeSlack } from "../fake-slack.js";
+import { startFakeSlack } from "../../standin/server.js";
 import { launch, pageErrors, screenshot, type Browser } from "./browser";
 import { startTinyApp } from "./tiny-app";
 
@@ -13,6 +13,14 @@ async function api(path: string): Promise<any> {
   const res = await fetch(`${stack.serviceUrl}${path}`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
   expect(res.status).toBe(200);
   return res.json();
+}
+
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function deliveries(): Promise<{ kind: string; type: string; via: string; status?: number; ok: boolean; error?: string }[]> {
@@ -94,6 +102,28 @@ describe("the Slack stand-in's page", () => {
       ["command", "/approval", "http", 200],
       ["interaction", "block_actions", "http", 200],
     ]);
+    expect(pageErrors(page)).toEqual([]);
+  });
+});
+
+describe("the App Home tab", () => {
+  it("opening it shows what waits for the approver; Approve there decides the request (a view click, no response_url)", async () => {
+    const { page } = browser;
+    const id = await requestFromPage("@maria Renew the TLS certificate");
+    await page.locator('[data-testid="person-U0APPROVER"]').click();
+    await page.locator('[data-testid="conversation-app"]').click();
+    await page.locator('#conversation-tabs [data-tab="home"]').click();
+    const approve = page.locator(`#home [data-block-id="decision:${id}"][data-action-id="approval_approve"]`);
+    await approve.waitFor();
+    await screenshot(page, "standin-10-home-tab");
+    await approve.click();
+    // Approved, and the workflow done with its messages (so the next test's reset cannot cut them off).
+    await eventually(async () => {
+      const r = await api(`/api/requests/${id}`);
+      return r.status === "approved" && r.workflow?.status !== "running";
+    }, "the request to be approved");
+    const click = (await deliveries()).find((d) => d.kind === "interaction");
+    expect(click).toMatchObject({ type: "block_actions", via: "http", status: 200, ok: true });
     expect(pageErrors(page)).toEqual([]);
   });
 });

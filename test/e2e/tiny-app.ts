@@ -1,10 +1,12 @@
 // A minimal Slack app over HTTP for testing the stand-in itself (modals, signatures): it checks
-// Slack's v0 signature with scripts/lib/signing.js and answers with what the test asks.
+// Slack's v0 signature with standin/signing.js and answers with what the test asks.
 import { createServer, type Server } from "node:http";
-import { slackSignature } from "../../scripts/lib/signing.js";
+import { slackSignature } from "../../standin/signing.js";
 
 export interface Received {
   path: string;
+  /** The request's headers, names in lower case. */
+  headers: Record<string, string>;
   signatureValid: boolean;
   contentType: string;
   form: Record<string, string>;
@@ -12,9 +14,15 @@ export interface Received {
   json?: any;
 }
 
+export interface TinyAnswer {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
 export async function startTinyApp(
   secret: string,
-  answer: (r: Received) => Promise<{ status?: number; body?: unknown }> | { status?: number; body?: unknown },
+  answer: (r: Received) => Promise<TinyAnswer> | TinyAnswer,
 ): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer(async (req, res) => {
@@ -27,6 +35,7 @@ export async function startTinyApp(
     const form = contentType.includes("x-www-form-urlencoded") ? Object.fromEntries(new URLSearchParams(raw)) : {};
     const r: Received = {
       path: req.url ?? "",
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
       signatureValid: expected === req.headers["x-slack-signature"] && Math.abs(Date.now() / 1000 - Number(ts)) < 300,
       contentType,
       form,
@@ -36,7 +45,7 @@ export async function startTinyApp(
     received.push(r);
     const out = r.signatureValid ? await answer(r) : { status: 401, body: { error: "invalid signature" } };
     const body = out.body === undefined ? "" : JSON.stringify(out.body);
-    res.writeHead(out.status ?? 200, body ? { "content-type": "application/json" } : {});
+    res.writeHead(out.status ?? 200, { ...(body ? { "content-type": "application/json" } : {}), ...out.headers });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

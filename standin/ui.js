@@ -1,48 +1,32 @@
 // The stand-in's workspace behaviour behind its web page: a person acting as one of the users
-// types a slash command, clicks a button, submits a modal or opens the app's Home tab, and the
-// stand-in delivers it to the app exactly as Slack would: over HTTP to the service's routes,
-// signed with the signing secret (scripts/lib/signing.js), or as a Socket Mode envelope when an
-// app is connected over Socket Mode. Whatever the app answers (the command's response, an
-// ephemeral reply to a response_url, a modal's response_action) is shown the way Slack shows it.
-import { randomBytes } from "node:crypto";
-import { signedHeaders } from "../../scripts/lib/signing.js";
+// types a slash command, clicks a button (in a message or the Home tab), submits a modal or opens
+// the app's Home tab, and the stand-in delivers it to the app exactly as Slack would (delivery.js),
+// with a trigger_id and response_url it issued (issued.js). Whatever the app answers (the
+// command's response, a reply to a response_url, a modal's response_action) is shown the way
+// Slack shows it.
 import {
   blockActionsPayload,
   commandPayload,
   eventCallback,
-  interactionForm,
+  viewBlockActionsPayload,
   viewClosedPayload,
   viewSubmissionPayload,
-} from "../../scripts/lib/slack-payloads.js";
-import { ACK_TIMEOUT_MS } from "./socket-mode.js";
-import { APP, CHANNELS, TEAM, USERS, dmChannel, escapeCommandText, findUser, missingRequiredInputs, viewStateValues } from "./workspace.js";
+} from "./payloads.js";
+import { APP, CHANNELS, TEAM, USERS, completeView, dmChannel, escapeCommandText, missingRequiredInputs, viewStateValues } from "./workspace.js";
 
 /** Slash commands the app declares (slack-app-manifest.yaml). */
 const COMMANDS = ["/approval"];
-const PATHS = { command: "/slack/commands", interaction: "/slack/interactions", event: "/slack/events" };
 const SLACKBOT = "USLACKBOT";
-/** Slack: a response_url may be used up to 5 times within 30 minutes. */
-const HOOK_MAX_USES = 5;
-const HOOK_TTL_MS = 30 * 60 * 1000;
 
 /**
- * @param {{ state: any, options: { serviceUrl?: string, signingSecret?: string }, socket: any,
+ * @param {{ state: any, issuer: any, delivery: ReturnType<typeof import("./delivery.js").createDelivery>,
  *   base: () => string, nextTs: () => string, changed: () => void }} ctx
  */
 export function createWorkspaceUi(ctx) {
-  const { state, socket } = ctx;
-
-  function issueTrigger(user) {
-    const id = `${Date.now()}.${TEAM.id.slice(1)}.${randomBytes(8).toString("hex")}`;
-    state.triggers[id] = { user, at: Date.now() };
-    return id;
-  }
-
-  function issueHook(kind, context) {
-    const path = `/hooks/${kind}/${TEAM.id}/${++state.seq}/${randomBytes(8).toString("hex")}`;
-    state.hooks[path] = { ...context, uses: 0, at: Date.now() };
-    return `${ctx.base()}${path}`;
-  }
+  const { state, issuer, delivery } = ctx;
+  const { deliver, route } = delivery;
+  const memberName = (id) => state.members.get(id)?.name;
+  const issueHook = (context) => `${ctx.base()}${issuer.responsePath(context)}`;
 
   function ephemeral(user, channel, content, source) {
     state.ephemerals.push({ ts: ctx.nextTs(), channel, user, text: content.text ?? "", blocks: content.blocks ?? [], source, at: Date.now() });
@@ -54,74 +38,6 @@ export function createWorkspaceUi(ctx) {
     const ts = ctx.nextTs();
     state.messages.push({ ts, channel, text: content.text ?? "", blocks: content.blocks ?? [], updated: 0, bot_id: APP.botId, user: APP.botUser });
     return ts;
-  }
-
-  /** Where deliveries go right now: a connected Socket Mode app wins, as in Slack. */
-  function route() {
-    if (socket.connections > 0) return { via: "socket", target: `Socket Mode (${socket.connections} connection${socket.connections > 1 ? "s" : ""})` };
-    if (ctx.options.serviceUrl) return { via: "http", target: ctx.options.serviceUrl };
-    return { via: "none", target: "no app connected" };
-  }
-
-  /**
-   * Delivers one payload to the app and returns its answer.
-   * @param {"command" | "interaction" | "event"} kind
-   * @returns {Promise<{ ok: boolean, status?: number, body?: any, error?: string }>}
-   */
-  async function deliver(kind, payload, user) {
-    const { via } = route();
-    const type = kind === "command" ? payload.command : kind === "event" ? payload.event.type : payload.type;
-    const record = { seq: ++state.seq, kind, type, user, via, path: PATHS[kind], at: Date.now() };
-    state.deliveries.push(record);
-    if (state.deliveries.length > 500) state.deliveries.shift();
-    const t0 = performance.now();
-    let result;
-    try {
-      if (via === "socket") result = await deliverOverSocket(kind, payload, record);
-      else if (via === "http") result = await deliverOverHttp(kind, payload, record);
-      else result = { ok: false, error: "no_app_connected" };
-    } finally {
-      record.ms = Math.round(performance.now() - t0);
-    }
-    record.ok = result.ok;
-    if (result.error) record.error = result.error;
-    ctx.changed();
-    return result;
-  }
-
-  async function deliverOverHttp(kind, payload, record) {
-    const { serviceUrl, signingSecret } = ctx.options;
-    if (!signingSecret) return { ok: false, error: "no_signing_secret" };
-    const body = kind === "command" ? new URLSearchParams(payload).toString() : kind === "event" ? JSON.stringify(payload) : interactionForm(payload);
-    const headers = await signedHeaders(signingSecret, body);
-    if (kind === "event") headers["content-type"] = "application/json";
-    let res;
-    try {
-      res = await fetch(new URL(PATHS[kind], serviceUrl), { method: "POST", headers, body, signal: AbortSignal.timeout(ACK_TIMEOUT_MS) });
-    } catch (err) {
-      return { ok: false, error: err.name === "TimeoutError" ? "operation_timeout" : "dispatch_failed" };
-    }
-    record.status = res.status;
-    const text = await res.text();
-    if (res.status !== 200) return { ok: false, status: res.status, error: "http_service_error" };
-    let parsed = text;
-    if ((res.headers.get("content-type") ?? "").includes("json")) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {}
-    }
-    return { ok: true, status: 200, body: parsed || null };
-  }
-
-  async function deliverOverSocket(kind, payload, record) {
-    const type = kind === "command" ? "slash_commands" : kind === "event" ? "events_api" : "interactive";
-    const acceptsResponse = kind === "command" || (kind === "interaction" && payload.type !== "block_actions");
-    const ack = await socket.send(type, payload, acceptsResponse);
-    record.envelope_id = ack.envelope_id;
-    if (!ack.acked) return { ok: false, error: ack.error };
-    record.ackMs = ack.ackMs;
-    const body = ack.ackPayload && Object.keys(ack.ackPayload).length ? ack.ackPayload : null;
-    return { ok: true, body };
   }
 
   /** Shows a command's (or a response_url's) answer where Slack shows it. */
@@ -144,15 +60,15 @@ export function createWorkspaceUi(ctx) {
       ctx.changed();
       return { status: 200, body: { ok: false, error: "invalid_command" } };
     }
-    const u = findUser(user);
     const channelName = channel.startsWith("D") ? "directmessage" : CHANNELS.find((c) => c.id === channel)?.name ?? "unknown";
-    const payload = commandPayload(user, escapeCommandText(rest), {
+    // The command is declared with should_escape (slack-app-manifest.yaml): Slack escapes the text.
+    const payload = commandPayload(user, escapeCommandText(rest, { members: state.members }), {
       command: name.toLowerCase(),
       channelId: channel,
       channelName,
-      userName: u?.name,
-      triggerId: issueTrigger(user),
-      responseUrl: issueHook("commands", { user, channel }),
+      userName: memberName(user),
+      triggerId: issuer.triggerId(user),
+      responseUrl: issueHook({ kind: "commands", user, channel }),
     });
     const answer = await deliver("command", payload, user);
     if (!answer.ok) slackbot(user, channel, `${name} failed with the error "${answer.error}"`);
@@ -171,34 +87,60 @@ export function createWorkspaceUi(ctx) {
     return undefined;
   }
 
-  async function action({ user, channel, ts, block_id, action_id, value }) {
+  /** The action a click on `el` in `block` reports (as Slack fills it for each element type). */
+  function actionOf(block, el, value) {
+    const act = { action_id: el.action_id, block_id: block.block_id, type: el.type, action_ts: ctx.nextTs() };
+    if (el.type === "button") Object.assign(act, { text: el.text, value: el.value, ...(el.style ? { style: el.style } : {}) });
+    else if (el.type === "static_select") act.selected_option = (el.options ?? []).find((o) => o.value === value) ?? null;
+    else if (el.type === "users_select") act.selected_user = value;
+    else if (el.type === "datepicker") act.selected_date = value;
+    return act;
+  }
+
+  /** A click on a button or menu: in a message (channel + ts) or in the Home tab (view_id). */
+  async function action({ user, channel, ts, view_id, block_id, action_id, value }) {
+    if (view_id) return homeAction({ user, view_id, block_id, action_id, value });
     const message =
       state.messages.find((m) => m.channel === channel && m.ts === ts) ??
       state.ephemerals.find((e) => e.channel === channel && e.ts === ts && e.user === user);
     if (!message) return { status: 404, body: { ok: false, error: "message_not_found" } };
     const found = findElement(message, block_id, action_id);
     if (!found) return { status: 404, body: { ok: false, error: "action_not_found" } };
-    const { block, el } = found;
-    const act = { action_id, block_id: block.block_id, type: el.type, action_ts: ctx.nextTs() };
-    if (el.type === "button") Object.assign(act, { text: el.text, value: el.value, ...(el.style ? { style: el.style } : {}) });
-    else if (el.type === "static_select") act.selected_option = (el.options ?? []).find((o) => o.value === value) ?? null;
-    else if (el.type === "users_select") act.selected_user = value;
-    else if (el.type === "datepicker") act.selected_date = value;
+    const act = actionOf(found.block, found.el, value);
     const isEphemeral = !state.messages.includes(message);
     const payload = blockActionsPayload({
       user,
-      userName: findUser(user)?.name,
+      userName: memberName(user),
       channelId: channel,
       channelName: channel.startsWith("D") ? "directmessage" : CHANNELS.find((c) => c.id === channel)?.name,
       messageTs: ts,
       isEphemeral,
       message: isEphemeral ? undefined : { type: "message", user: message.user, bot_id: message.bot_id, app_id: APP.id, team: TEAM.id, ts, text: message.text, blocks: message.blocks },
       actions: [act],
-      triggerId: issueTrigger(user),
-      responseUrl: issueHook("actions", { user, channel, messageTs: ts }),
+      triggerId: issuer.triggerId(user),
+      responseUrl: issueHook({ kind: "actions", user, channel, messageTs: ts }),
     });
     const answer = await deliver("interaction", payload, user);
     if (!answer.ok) slackbot(user, channel, `:warning: ${APP.name} didn't respond to that click (${answer.error}${answer.status ? `, HTTP ${answer.status}` : ""}).`);
+    ctx.changed();
+    return { status: 200, body: { ok: answer.ok, error: answer.error } };
+  }
+
+  /**
+   * A click in the Home tab: Slack sends the view (type home), container {type: "view", view_id},
+   * and no channel, no message and no response_url — the app can only answer through the Web API.
+   * @see https://github.com/slackapi/java-slack-sdk/blob/86ff7ca/slack-app-backend/src/test/java/test_locally/app_backend/interactive_components/payload/BlockActionPayloadTest.java (jsonWithConfirm)
+   */
+  async function homeAction({ user, view_id, block_id, action_id, value }) {
+    const home = state.homes[user];
+    if (!home || home.id !== view_id) return { status: 404, body: { ok: false, error: "view_not_found" } };
+    const found = findElement(home, block_id, action_id);
+    if (!found) return { status: 404, body: { ok: false, error: "action_not_found" } };
+    const { user: _owner, ...view } = home;
+    const payload = viewBlockActionsPayload({ user, userName: memberName(user), view, actions: [actionOf(found.block, found.el, value)], triggerId: issuer.triggerId(user) });
+    const answer = await deliver("interaction", payload, user);
+    // Slack shows a failed Home click next to the button; the page puts it in the app's DM.
+    if (!answer.ok) slackbot(user, dmChannel(user), `:warning: ${APP.name} didn't respond to that click (${answer.error}${answer.status ? `, HTTP ${answer.status}` : ""}).`);
     ctx.changed();
     return { status: 200, body: { ok: answer.ok, error: answer.error } };
   }
@@ -213,7 +155,7 @@ export function createWorkspaceUi(ctx) {
     const missing = missingRequiredInputs(view, values);
     if (Object.keys(missing).length) return { status: 200, body: { ok: false, errors: missing } };
     const { user: _owner, ...publicView } = view;
-    const payload = viewSubmissionPayload({ user, userName: findUser(user)?.name, view: publicView, values, triggerId: issueTrigger(user) });
+    const payload = viewSubmissionPayload({ user, userName: memberName(user), view: publicView, values, triggerId: issuer.triggerId(user) });
     const answer = await deliver("interaction", payload, user);
     if (!answer.ok) return { status: 200, body: { ok: false, error: "We had some trouble connecting. Try again?" } };
     const body = answer.body && typeof answer.body === "object" ? answer.body : {};
@@ -247,7 +189,7 @@ export function createWorkspaceUi(ctx) {
     ctx.changed();
     if (view.notify_on_close) {
       const { user: _owner, ...publicView } = view;
-      await deliver("interaction", viewClosedPayload({ user, userName: findUser(user)?.name, view: publicView }), user);
+      await deliver("interaction", viewClosedPayload({ user, userName: memberName(user), view: publicView }), user);
     }
     return { status: 200, body: { ok: true } };
   }
@@ -266,19 +208,16 @@ export function createWorkspaceUi(ctx) {
     return { status: 200, body: { ok: true } };
   }
 
-  /** Opening the app's Home tab: Slack sends app_home_opened. */
+  /**
+   * Opening the app's Home tab: Slack sends app_home_opened, with the Home view only if one was
+   * published for this user before.
+   * @see https://docs.slack.dev/reference/events/app_home_opened
+   */
   async function openHome({ user }) {
-    const answer = await deliver("event", eventCallback({ type: "app_home_opened", user, channel: dmChannel(user), tab: "home" }), user);
+    const home = state.homes[user];
+    const view = home ? (({ user: _owner, ...v }) => v)(home) : undefined;
+    const answer = await deliver("event", eventCallback({ type: "app_home_opened", user, channel: dmChannel(user), tab: "home", ...(view ? { view } : {}) }), user);
     return { status: 200, body: { ok: answer.ok, error: answer.error } };
-  }
-
-  /** Why Slack would refuse a post to this issued response_url (5 uses, 30 minutes), if it would. */
-  function hookRefusal(path) {
-    const hook = state.hooks[path];
-    if (!hook) return null;
-    if (hook.uses >= HOOK_MAX_USES) return "used_url";
-    if (Date.now() - hook.at > HOOK_TTL_MS) return "expired_url";
-    return null;
   }
 
   /** A response_url post the stand-in issued: applied where Slack applies it. */
@@ -287,9 +226,12 @@ export function createWorkspaceUi(ctx) {
     if (!hook || !body || typeof body !== "object") return;
     hook.uses++;
     const original = hook.messageTs ? state.messages.find((m) => m.channel === hook.channel && m.ts === hook.messageTs) : undefined;
-    if (body.delete_original && original) {
+    // The docs' examples send these as the strings "true" / "false".
+    // @see https://docs.slack.dev/interactivity/handling-user-interaction ("replace_original", "delete_original")
+    const yes = (v) => v === true || v === "true";
+    if (yes(body.delete_original) && original) {
       state.messages.splice(state.messages.indexOf(original), 1);
-    } else if (body.replace_original === true && original) {
+    } else if (yes(body.replace_original) && original) {
       if (body.text !== undefined) original.text = body.text;
       original.blocks = body.blocks ?? [];
       original.updated++;
@@ -325,34 +267,10 @@ export function createWorkspaceUi(ctx) {
       modal: top ? { id: top.id, depth: stack.length, view: top } : null,
       home: state.homes[user] ?? null,
       connection: { via, target },
-      deliveries: state.deliveries.slice(-15).map(({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs }) => ({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs })),
+      deliveries: state.deliveries.slice(-15).map(({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs, retry_num, retry_reason }) => ({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs, retry_num, retry_reason })),
       calls: state.calls.slice(-15).map(({ seq, method, result, at }) => ({ seq, method, result, at })),
     };
   }
 
-  return { command, action, submitView, closeView, message, openHome, applyHook, hookRefusal, snapshot, route, deliver, issueTrigger };
-}
-
-/** A view as the Web API returns it: ids, hash and state filled in. */
-export function completeView(view, id, user) {
-  const v = typeof view === "string" ? JSON.parse(view) : view ?? {};
-  return {
-    type: "modal",
-    blocks: [],
-    private_metadata: "",
-    callback_id: "",
-    clear_on_close: false,
-    notify_on_close: false,
-    external_id: "",
-    ...v,
-    id: id ?? `V${randomBytes(5).toString("hex").toUpperCase()}`,
-    team_id: TEAM.id,
-    app_id: APP.id,
-    bot_id: APP.botId,
-    state: { values: {} },
-    hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString("hex")}`,
-    root_view_id: null,
-    previous_view_id: null,
-    user,
-  };
+  return { command, action, submitView, closeView, message, openHome, applyHook, snapshot };
 }

@@ -1,20 +1,29 @@
 // Payloads shaped exactly like Slack's slash command, block_actions, view_submission and Events
-// API posts. Used by the tests, `npm run slack`, the benchmarks and the local Slack stand-in, so
-// all of them speak the same wire format. Over HTTP Slack sends a slash command as a form, an
-// interaction as a form with one `payload` field holding JSON, and an event as a JSON body; over
-// Socket Mode the same objects travel as the envelope's `payload`.
+// API posts. Used by the stand-in's page, the tests, `npm run slack` and the benchmarks, so all of
+// them speak the same wire format. Over HTTP Slack sends a slash command as a form, an interaction
+// as a form with one `payload` field holding JSON, and an event as a JSON body; over Socket Mode
+// the same objects travel as the envelope's `payload`. A trigger_id and a response_url are never
+// made up here: they are what the stand-in issued (its page, or POST /_control/trigger_ids and
+// /_control/response_urls; see control.js), because the stand-in accepts no other.
 
 const TEAM = { id: "T0LOCAL", domain: "local" };
 const APP_ID = "A0LOCAL";
-const VERIFICATION_TOKEN = "deprecated-verification-token";
+/** The deprecated verification token Slack still puts in payloads (and in ssl_check). */
+export const VERIFICATION_TOKEN = "deprecated-verification-token";
+
+/** The issued trigger_id / response_url a payload needs (never invented). */
+function issued(value, what) {
+  if (typeof value !== "string" || !value) throw new Error(`${what} must be one the stand-in issued (standin/control.js)`);
+  return value;
+}
 
 /**
  * A slash command's fields (all strings, as Slack sends them).
  * @param {string} user  the Slack user id running the command
  * @param {string} text  what follows the command
- * @param {{ responseUrl?: string, triggerId?: string, channelId?: string, channelName?: string, userName?: string, command?: string }} [opts]
+ * @param {{ responseUrl: string, triggerId: string, channelId?: string, channelName?: string, userName?: string, command?: string }} opts
  */
-export function commandPayload(user, text, opts = {}) {
+export function commandPayload(user, text, opts) {
   return {
     token: VERIFICATION_TOKEN,
     team_id: TEAM.id,
@@ -27,20 +36,20 @@ export function commandPayload(user, text, opts = {}) {
     text,
     api_app_id: APP_ID,
     is_enterprise_install: "false",
-    response_url: opts.responseUrl ?? "https://hooks.slack.com/commands/T0LOCAL/1/local",
-    trigger_id: opts.triggerId ?? "1.2.local",
+    response_url: issued(opts?.responseUrl, "a command's response_url"),
+    trigger_id: issued(opts?.triggerId, "a command's trigger_id"),
   };
 }
 
 /** The form body of a slash command (application/x-www-form-urlencoded). */
-export function commandForm(user, text, opts = {}) {
+export function commandForm(user, text, opts) {
   return new URLSearchParams(commandPayload(user, text, opts)).toString();
 }
 
 /**
  * A block_actions payload: a click on a button (or a menu choice) in a message.
  * @param {{ user: string, userName?: string, channelId: string, channelName?: string, messageTs: string,
- *   message?: object, actions: object[], responseUrl?: string, triggerId?: string, isEphemeral?: boolean }} p
+ *   message?: object, actions: object[], responseUrl: string, triggerId: string, isEphemeral?: boolean }} p
  */
 export function blockActionsPayload(p) {
   const name = p.userName ?? p.user.toLowerCase();
@@ -50,14 +59,38 @@ export function blockActionsPayload(p) {
     api_app_id: APP_ID,
     token: VERIFICATION_TOKEN,
     container: { type: "message", message_ts: p.messageTs, channel_id: p.channelId, is_ephemeral: p.isEphemeral ?? false },
-    trigger_id: p.triggerId ?? "1.2.local",
+    trigger_id: issued(p.triggerId, "a click's trigger_id"),
     team: TEAM,
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: p.channelId, name: p.channelName ?? (p.channelId.startsWith("D") ? "directmessage" : "general") },
     ...(p.message ? { message: p.message } : {}),
     state: { values: {} },
-    response_url: p.responseUrl ?? "https://hooks.slack.com/actions/T0LOCAL/1/local",
+    response_url: issued(p.responseUrl, "a click's response_url"),
+    actions: p.actions,
+  };
+}
+
+/**
+ * A block_actions payload for a click in a view (the App Home tab, or a modal): container
+ * {type: "view", view_id} and the whole view; no channel, no message and no response_url.
+ * @see https://github.com/slackapi/java-slack-sdk/blob/86ff7ca/slack-app-backend/src/test/java/test_locally/app_backend/interactive_components/payload/BlockActionPayloadTest.java (jsonWithConfirm)
+ * @see https://github.com/slackapi/bolt-js/blob/9a45c3c/src/types/actions/block-action.ts ("name will be present if the block_action originates from the Home tab")
+ * @param {{ user: string, userName?: string, view: { id: string }, actions: object[], triggerId: string }} p
+ */
+export function viewBlockActionsPayload(p) {
+  const name = p.userName ?? p.user.toLowerCase();
+  return {
+    type: "block_actions",
+    user: { id: p.user, username: name, name, team_id: TEAM.id },
+    api_app_id: APP_ID,
+    token: VERIFICATION_TOKEN,
+    container: { type: "view", view_id: p.view.id },
+    trigger_id: issued(p.triggerId, "a click's trigger_id"),
+    team: TEAM,
+    enterprise: null,
+    is_enterprise_install: false,
+    view: p.view,
     actions: p.actions,
   };
 }
@@ -67,19 +100,23 @@ export function interactionForm(payload) {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
+/** The ts clickForm's clicks say they were made on, unless told the real one. */
+export const CLICKED_TS = "1700000000.000100";
+
 /**
  * A click on Approve or Reject in the clicker's DM with the app.
  * @param {string} user
  * @param {string} requestId  the button's value
  * @param {"approve" | "reject" | "cancel"} action
- * @param {{ responseUrl?: string }} [opts]
+ * @param {{ responseUrl: string, triggerId: string, messageTs?: string }} opts  (messageTs: the clicked DM's ts)
  */
-export function clickForm(user, requestId, action, opts = {}) {
+export function clickForm(user, requestId, action, opts) {
   const payload = blockActionsPayload({
     user,
     channelId: `D${user.slice(1)}`,
-    messageTs: "1700000000.000100",
-    responseUrl: opts.responseUrl ?? "https://hooks.slack.com/actions/T0LOCAL/1/local",
+    messageTs: opts?.messageTs ?? CLICKED_TS,
+    responseUrl: opts?.responseUrl,
+    triggerId: opts?.triggerId,
     actions: [{ action_id: `approval_${action}`, block_id: "decision", value: requestId, type: "button", action_ts: "1700000001.000200" }],
   });
   return interactionForm(payload);
@@ -87,7 +124,7 @@ export function clickForm(user, requestId, action, opts = {}) {
 
 /**
  * A view_submission payload: the user pressed a modal's submit button.
- * @param {{ user: string, userName?: string, view: object, values: object, triggerId?: string }} p
+ * @param {{ user: string, userName?: string, view: object, values: object, triggerId: string }} p
  *   `view` as Slack holds it (id, callback_id, private_metadata, blocks, ...); `values` is
  *   view.state.values: { [block_id]: { [action_id]: { type, value | selected_option | ... } } }
  */
@@ -99,7 +136,7 @@ export function viewSubmissionPayload(p) {
     user: { id: p.user, username: name, name, team_id: TEAM.id },
     api_app_id: APP_ID,
     token: VERIFICATION_TOKEN,
-    trigger_id: p.triggerId ?? "1.2.local",
+    trigger_id: issued(p.triggerId, "a view_submission's trigger_id"),
     view: { ...p.view, state: { values: p.values } },
     response_urls: [],
     is_enterprise_install: false,
@@ -149,8 +186,9 @@ export function eventCallback(event, opts = {}) {
  * @param {string} user
  * @param {{ id: string, callback_id: string, private_metadata?: string }} view
  * @param {Record<string, { type: string, value?: string, selected_user?: string, selected_option?: { value: string }, selected_date?: string }>} values
+ * @param {string} triggerId  one the stand-in issued
  */
-export function viewSubmissionForm(user, view, values) {
+export function viewSubmissionForm(user, view, values, triggerId) {
   const state = Object.fromEntries(Object.entries(values).map(([block, v]) => [block, { [block]: v }]));
-  return interactionForm(viewSubmissionPayload({ user, view: { type: "modal", ...view }, values: state }));
+  return interactionForm(viewSubmissionPayload({ user, view: { type: "modal", ...view }, values: state, triggerId }));
 }

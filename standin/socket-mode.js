@@ -89,9 +89,10 @@ export function createSocketMode(opts) {
   /**
    * Sends one envelope over a connected socket and waits for its ack.
    * @param {"slash_commands" | "interactive" | "events_api"} type
+   * @param {{ retry_attempt: number, retry_reason: string }} [retry]  an event's retry (Slack's envelope fields)
    * @returns {Promise<{ envelope_id: string, acked: boolean, ackMs?: number, ackPayload?: any, error?: string }>}
    */
-  function send(type, payload, acceptsResponsePayload) {
+  function send(type, payload, acceptsResponsePayload, retry) {
     const live = open();
     if (live.length === 0) return Promise.resolve({ envelope_id: "", acked: false, error: "no_socket_connection" });
     const ws = live[rr++ % live.length];
@@ -99,7 +100,7 @@ export function createSocketMode(opts) {
     const record = { envelope_id, type, sentAt: Date.now(), acked: false };
     envelopes.push(record);
     const envelope = { envelope_id, payload, type, accepts_response_payload: acceptsResponsePayload };
-    if (type === "events_api") Object.assign(envelope, { retry_attempt: 0, retry_reason: "" });
+    if (type === "events_api") Object.assign(envelope, retry ?? { retry_attempt: 0, retry_reason: "" });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         pending.delete(envelope_id);

@@ -1,36 +1,46 @@
-// A local stand-in for Slack, shared by the tests and `npm run dev`: one fake Slack, not two.
-// - The Web API methods the service uses, with Slack's response shapes and errors (ok:false,
-//   invalid_auth for a wrong token, 429 with Retry-After when told to), recording every call.
-// - response_url hooks (/hooks/...), applied to the conversation they came from.
-// - A web page (GET /) showing a small workspace to act in: users, their DMs with the app and a
-//   channel, Block Kit messages, a slash-command box and modals. What the person does there is
-//   delivered to the app as Slack would (test/fake-slack/ui.js): signed HTTP posts to the
+// A local stand-in for Slack, shared by the tests, `npm run dev`, the bridge and the benchmarks:
+// one fake Slack, not two. See standin/README.md for what it emulates and every rule it enforces.
+// - The Web API methods the service uses (web-api.js), with Slack's response shapes and refusals,
+//   recording every call; faults can be injected.
+// - response_url hooks (/hooks/...) it issued, applied to the conversation they came from.
+// - A web page (GET /) showing a small workspace to act in (ui.js, page/); what the person does
+//   there is delivered to the app as Slack would (delivery.js): signed HTTP posts to the
 //   service's routes, or Socket Mode envelopes over apps.connections.open's WebSocket.
-// Control endpoints (not part of Slack): GET /_control/calls, /_control/messages,
-// /_control/responses, /_control/deliveries, /_control/envelopes; POST /_control/faults,
-// /_control/reset.
+// - Control endpoints for tests and tools (not Slack), under /_control/.
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createSocketMode } from "./fake-slack/socket-mode.js";
-import { completeView, createWorkspaceUi } from "./fake-slack/ui.js";
-import { APP, userInfo } from "./fake-slack/workspace.js";
+import { messageBlocksRefusal } from "./block-kit.js";
+import { createDelivery } from "./delivery.js";
+import { createIssuer } from "./issued.js";
+import { eventCallback } from "./payloads.js";
+import { createSocketMode } from "./socket-mode.js";
+import { createWorkspaceUi } from "./ui.js";
+import { createWebApi, manifestScopes } from "./web-api.js";
+import { APP, USER_ID, addMember, newMembers } from "./workspace.js";
 
-const TRIGGER_TTL_MS = 3000;
-const asset = (name) => readFileSync(fileURLToPath(new URL(`./fake-slack/${name}`, import.meta.url)), "utf8");
+const asset = (name) => readFileSync(fileURLToPath(new URL(`./page/${name}`, import.meta.url)), "utf8");
 
 /**
  * @param {{ token?: string, port?: number, host?: string, quiet?: boolean,
- *   signingSecret?: string, serviceUrl?: string, appToken?: string, pingIntervalMs?: number }} [options]
+ *   signingSecret?: string, serviceUrl?: string, appToken?: string, pingIntervalMs?: number,
+ *   members?: (string | { id: string, name?: string, real_name?: string })[], scopes?: string[],
+ *   eventRetryDelaysMs?: number[], now?: () => number }} [options]
  *   signingSecret + serviceUrl: where the page's slash commands, clicks and modal submissions go
  *   (the service's base URL, e.g. http://127.0.0.1:8787) and the secret they are signed with.
  *   appToken: the xapp- token apps.connections.open accepts (Socket Mode).
+ *   members: users the workspace knows besides the page's people (the tests' policy users).
+ *   scopes: the bot token's scopes (default: the manifest's, slack-app-manifest.yaml).
+ *   eventRetryDelaysMs: Slack's retry schedule for failed event deliveries, shortened for tests.
+ *   now: the clock trigger_ids and response_urls age by (a test moves it instead of waiting).
  */
 export async function startFakeSlack(options = {}) {
   const token = options.token ?? "xoxb-local-dev-token";
   const appToken = options.appToken ?? "xapp-1-local-dev-app-token";
   const host = options.host ?? "127.0.0.1";
-  const state = newState();
+  const scopes = options.scopes ?? manifestScopes();
+  const initial = () => newState({ members: newMembers(options.members), tokens: { [token]: scopes } });
+  const state = initial();
   /** Server-sent-event listeners of the page. */
   const watchers = new Set();
   const changed = () => {
@@ -39,7 +49,10 @@ export async function startFakeSlack(options = {}) {
   };
   const socket = createSocketMode({ appId: APP.id, pingIntervalMs: options.pingIntervalMs, onChange: changed });
   let base = "";
-  const ui = createWorkspaceUi({ state, options, socket, base: () => base, nextTs, changed });
+  const issuer = createIssuer(state, options.now);
+  const webApi = createWebApi({ state, issuer, nextTs });
+  const delivery = createDelivery({ state, options, socket, changed });
+  const ui = createWorkspaceUi({ state, issuer, delivery, base: () => base, nextTs, changed });
   const page = { html: asset("page.html"), js: asset("page.js"), css: asset("page.css") };
 
   const server = createServer(async (req, res) => {
@@ -59,20 +72,7 @@ export async function startFakeSlack(options = {}) {
     const body = await readBody(req);
     if (url.pathname.startsWith("/_control/")) return control(url, body, res);
     if (url.pathname.startsWith("/_ui/")) return uiAction(url, req, body, res);
-    if (url.pathname.startsWith("/hooks/")) {
-      // response_url posts (ephemeral replies, message replacements). A response_url the page
-      // issued works as Slack's does: at most 5 times, within 30 minutes.
-      const refused = ui.hookRefusal(url.pathname);
-      if (refused) {
-        state.responses.push({ seq: ++state.seq, path: url.pathname, body: parseJson(body), at: Date.now(), refused });
-        changed();
-        return send(res, 404, refused);
-      }
-      state.responses.push({ seq: ++state.seq, path: url.pathname, body: parseJson(body), at: Date.now() });
-      ui.applyHook(url.pathname, parseJson(body));
-      changed();
-      return send(res, 200, "ok");
-    }
+    if (url.pathname.startsWith("/hooks/")) return respond(url.pathname, body, res);
     const m = /^\/api\/([a-zA-Z.]+)$/.exec(url.pathname);
     if (!m) return send(res, 404, { ok: false, error: "unknown_method" });
     const method = m[1];
@@ -87,20 +87,38 @@ export async function startFakeSlack(options = {}) {
     }
   }
 
+  /**
+   * A post to a response_url: only one the stand-in issued, at most 5 times within 30 minutes
+   * (issued.js), with a message Slack would take. Slack answers these as an incoming webhook
+   * does: 200 "ok", or an error code as plain text with an HTTP status.
+   * @see https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks ("HTTP 200 response with a plain text ok"; invalid_payload, no_text)
+   * @see https://github.com/slackapi/java-slack-sdk/blob/86ff7ca/slack-api-client/src/test/java/test_with_remote_apis/IncomingWebhooksTest.java (invalid blocks: HTTP 400, body "invalid_blocks")
+   */
+  function respond(path, raw, res) {
+    const body = parseJson(raw);
+    const record = { seq: ++state.seq, path, body, at: Date.now() };
+    const refusal = issuer.hookRefusal(path) ?? hookBodyRefusal(body);
+    if (refusal) record.refused = refusal.error;
+    state.responses.push(record);
+    if (!refusal) ui.applyHook(path, body);
+    changed();
+    return refusal ? send(res, refusal.status, refusal.error) : send(res, 200, "ok");
+  }
+
   async function answerApi(call, method, args, auth, body, res) {
     const fault = takeFault(method, body) ?? chaosFault();
     if (fault) {
       call.result = fault.status ? `http_${fault.status}` : fault.error ?? (fault.late ? "late" : fault.lost ? "lost" : "delay");
       if (fault.late) {
         // Slack did the work at once; its answer arrives after the client has given up.
-        const answer = auth === `Bearer ${token}` ? api(method, args) : { ok: false, error: "invalid_auth" };
+        const answer = tokenScopes(auth) ? webApi.call(method, args, tokenScopes(auth)) : { ok: false, error: "invalid_auth" };
         await new Promise((r) => setTimeout(r, fault.delayMs));
         return send(res, 200, answer);
       }
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.lost) {
         // Slack did the work, but the answer never arrives (a timeout or a dropped connection).
-        if (auth === `Bearer ${token}`) api(method, args);
+        if (tokenScopes(auth)) webApi.call(method, args, tokenScopes(auth));
         return res.socket?.destroy();
       }
       if (fault.status) {
@@ -112,14 +130,21 @@ export async function startFakeSlack(options = {}) {
     if (!auth) return fail(call, res, "not_authed");
     if (method === "apps.connections.open") {
       // Needs the app-level token (xapp-), never the bot token.
-      if (auth === `Bearer ${token}`) return fail(call, res, "not_allowed_token_type");
+      if (tokenScopes(auth)) return fail(call, res, "not_allowed_token_type");
       if (auth !== `Bearer ${appToken}`) return fail(call, res, "invalid_auth");
       return send(res, 200, { ok: true, url: socket.ticketUrl(base) });
     }
-    if (auth !== `Bearer ${token}`) return fail(call, res, "invalid_auth");
-    const answer = api(method, args);
+    const scopes = tokenScopes(auth);
+    if (!scopes) return fail(call, res, "invalid_auth");
+    const answer = webApi.call(method, args, scopes);
     if (answer.ok === false) call.result = answer.error;
     return send(res, 200, answer);
+  }
+
+  /** The scopes of a bot token the stand-in knows (undefined for any other token). */
+  function tokenScopes(auth) {
+    const m = /^Bearer (.+)$/.exec(auth ?? "");
+    return m ? state.tokens[m[1]] : undefined;
   }
 
   function fail(call, res, error) {
@@ -148,120 +173,6 @@ export async function startFakeSlack(options = {}) {
     return fault;
   }
 
-  function api(method, args) {
-    switch (method) {
-      case "auth.test":
-        return { ok: true, url: "https://local.slack.test/", team: "Local", user: "approvals", team_id: "T0LOCAL", user_id: "U0BOT", bot_id: "B0BOT" };
-      case "conversations.open": {
-        const users = String(args.users ?? "").split(",").filter(Boolean);
-        if (users.length !== 1 || !/^[UW][A-Z0-9]+$/.test(users[0])) return { ok: false, error: users.length ? "user_not_found" : "users_list_not_supplied" };
-        return { ok: true, channel: { id: dmChannel(users[0]) } };
-      }
-      case "chat.postMessage": {
-        if (!args.channel) return { ok: false, error: "channel_not_found" };
-        if (!args.text && !args.blocks) return { ok: false, error: "no_text" };
-        const channel = /^[UW]/.test(args.channel) ? dmChannel(args.channel) : args.channel;
-        const ts = nextTs();
-        const message = { ts, channel, text: args.text ?? "", blocks: args.blocks ?? [], thread_ts: args.thread_ts, metadata: args.metadata, updated: 0, bot_id: APP.botId, user: APP.botUser };
-        state.messages.push(message);
-        return { ok: true, channel, ts, message: { type: "message", text: message.text, ts, bot_id: "B0BOT" } };
-      }
-      case "conversations.history": {
-        // Newest first, top-level messages only; metadata only with include_all_metadata.
-        if (!args.channel) return { ok: false, error: "channel_not_found" };
-        const limit = Math.min(Number(args.limit ?? 100), 1000);
-        const withMeta = args.include_all_metadata === true || args.include_all_metadata === "true";
-        const messages = state.messages
-          .filter((x) => x.channel === args.channel && !x.thread_ts)
-          .slice(-limit)
-          .reverse()
-          .map((x) => ({ type: "message", ts: x.ts, text: x.text, bot_id: x.bot_id, ...(withMeta && x.metadata ? { metadata: x.metadata } : {}) }));
-        return { ok: true, messages, has_more: false };
-      }
-      case "chat.update": {
-        const message = state.messages.find((x) => x.channel === args.channel && x.ts === args.ts);
-        if (!message) return { ok: false, error: "message_not_found" };
-        if (args.text !== undefined) message.text = args.text;
-        if (args.blocks !== undefined) message.blocks = args.blocks;
-        message.updated++;
-        return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
-      }
-      case "chat.postEphemeral":
-        if (!args.channel || !args.user) return { ok: false, error: "channel_not_found" };
-      {
-        const ts = nextTs();
-        const channel = /^[UW]/.test(args.channel) ? dmChannel(args.channel) : args.channel;
-        state.ephemerals.push({ ts, channel, user: args.user, text: args.text ?? "", blocks: args.blocks ?? [], source: APP.botUser, at: Date.now() });
-        return { ok: true, message_ts: ts };
-      }
-      case "users.info": {
-        const id = String(args.user ?? "");
-        if (!/^[UW][A-Z0-9]+$/.test(id)) return { ok: false, error: "user_not_found" };
-        return { ok: true, user: userInfo(id) };
-      }
-      case "views.open":
-      case "views.push":
-        return openView(method, args);
-      case "views.update":
-        return updateView(args);
-      case "views.publish": {
-        const view = parseView(args.view);
-        const user = String(args.user_id ?? "");
-        if (!/^[UW][A-Z0-9]+$/.test(user)) return { ok: false, error: user ? "user_not_found" : "invalid_arguments" };
-        if (!view || view.type !== "home") return { ok: false, error: "invalid_arguments" };
-        state.homes[user] = completeView(view, state.homes[user]?.id, user);
-        return { ok: true, view: publicView(state.homes[user]) };
-      }
-      default:
-        return { ok: false, error: "unknown_method" };
-    }
-  }
-
-  function parseView(view) {
-    const v = typeof view === "string" ? parseJson(view) : view;
-    return v && typeof v === "object" && Array.isArray(v.blocks ?? []) ? v : undefined;
-  }
-
-  function publicView(v) {
-    const { user: _owner, ...rest } = v;
-    return rest;
-  }
-
-  /**
-   * views.open / views.push need a trigger_id less than 3 s old, used once. Trigger ids the
-   * stand-in issued (with a page action) are checked; others (the tests' fixed ones) are taken.
-   */
-  function openView(method, args) {
-    const view = parseView(args.view);
-    if (!args.trigger_id || !view) return { ok: false, error: "invalid_arguments" };
-    if (view.type !== "modal") return { ok: false, error: "invalid_arguments" };
-    const trigger = state.triggers[args.trigger_id];
-    if (trigger) {
-      if (trigger.used) return { ok: false, error: "exchanged_trigger_id" };
-      if (Date.now() - trigger.at > TRIGGER_TTL_MS) return { ok: false, error: "expired_trigger_id" };
-      trigger.used = true;
-    }
-    const opened = completeView(view, undefined, trigger?.user);
-    state.views[opened.id] = opened;
-    if (trigger) {
-      const stack = (state.modalStacks[trigger.user] ??= []);
-      if (method === "views.open") stack.length = 0;
-      stack.push(opened.id);
-    }
-    return { ok: true, view: publicView(opened) };
-  }
-
-  function updateView(args) {
-    const view = parseView(args.view);
-    if (!view || (!args.view_id && !args.external_id)) return { ok: false, error: "invalid_arguments" };
-    const current = args.view_id ? state.views[args.view_id] : Object.values(state.views).find((v) => v.external_id && v.external_id === args.external_id);
-    if (!current) return { ok: false, error: "not_found" };
-    if (args.hash && args.hash !== current.hash) return { ok: false, error: "hash_conflict" };
-    const updated = completeView(view, current.id, current.user);
-    state.views[current.id] = updated;
-    return { ok: true, view: publicView(updated) };
-  }
-
   // ---- the page
 
   function serveUi(url, req, res) {
@@ -270,7 +181,7 @@ export async function startFakeSlack(options = {}) {
     if (url.pathname === "/_ui/page.css") return send(res, 200, page.css, { "content-type": "text/css; charset=utf-8", ...PAGE_HEADERS });
     if (url.pathname === "/_ui/state") {
       const user = url.searchParams.get("user") ?? "";
-      if (!/^[UW][A-Z0-9]+$/.test(user)) return send(res, 400, { ok: false, error: "user_not_found" });
+      if (!USER_ID.test(user)) return send(res, 400, { ok: false, error: "user_not_found" });
       return send(res, 200, ui.snapshot(user), { "cache-control": "no-store" });
     }
     if (url.pathname === "/_ui/events") {
@@ -292,7 +203,7 @@ export async function startFakeSlack(options = {}) {
     }
     const input = parseJson(body) ?? {};
     const user = String(input.user ?? "");
-    if (!/^[UW][A-Z0-9]+$/.test(user)) return send(res, 400, { ok: false, error: "user_not_found" });
+    if (!state.members.has(user)) return send(res, 400, { ok: false, error: "user_not_found" });
     const handlers = {
       "/_ui/command": ui.command,
       "/_ui/action": ui.action,
@@ -307,9 +218,45 @@ export async function startFakeSlack(options = {}) {
     return send(res, out.status, out.body);
   }
 
-  function control(url, body, res) {
+  async function control(url, body, res) {
     const since = Number(url.searchParams.get("since") ?? "0");
+    const input = parseJson(body) ?? {};
     switch (url.pathname) {
+      case "/_control/users": {
+        // { id: "U…", name?, real_name?, tz? }: a new member of the workspace (the tests' newUser()).
+        if (typeof input.id !== "string" || !USER_ID.test(input.id)) return send(res, 400, { ok: false, error: "expected {id: a Slack user id}" });
+        return send(res, 200, { ok: true, user: addMember(state.members, input) });
+      }
+      case "/_control/trigger_ids":
+        // { user }: a trigger_id as if `user` had just acted (valid 3 s, once).
+        if (typeof input.user !== "string") return send(res, 400, { ok: false, error: "expected {user}" });
+        return send(res, 200, { ok: true, trigger_id: issuer.triggerId(input.user) });
+      case "/_control/response_urls": {
+        // { user, channel, kind?: "commands" | "actions", message_ts? }: a response_url for a command or a click.
+        if (typeof input.user !== "string" || typeof input.channel !== "string") return send(res, 400, { ok: false, error: "expected {user, channel}" });
+        const path = issuer.responsePath({ kind: input.kind, user: input.user, channel: input.channel, messageTs: input.message_ts });
+        return send(res, 200, { ok: true, response_url: `${base}${path}` });
+      }
+      case "/_control/tokens":
+        // { token, scopes: [...] }: another bot token, e.g. one lacking a scope the manifest has.
+        if (typeof input.token !== "string" || !Array.isArray(input.scopes)) return send(res, 400, { ok: false, error: "expected {token, scopes}" });
+        state.tokens[input.token] = input.scopes.map(String);
+        return send(res, 200, { ok: true });
+      case "/_control/events": {
+        // { event: {...} } (wrapped in an event_callback) or { body: {...} } (sent as it is): any Events
+        // API body, delivered signed like Slack's and retried like Slack's. Answers with the first attempt.
+        const payload = input.body ?? (input.event ? eventCallback(input.event) : undefined);
+        if (!payload || typeof payload !== "object") return send(res, 400, { ok: false, error: "expected {event} or {body}" });
+        const result = await delivery.deliver("event", payload, payload.event?.user);
+        return send(res, 200, { ok: true, event_id: payload.event_id, delivered: result.ok, status: result.status, error: result.error });
+      }
+      case "/_control/ssl_check":
+        return send(res, 200, { ok: true, delivery: await delivery.sslCheck() });
+      case "/_control/settings":
+        // { eventRetryDelaysMs: [ms, ms, ms] }: Slack's retry schedule, shortened for a test.
+        if (!Array.isArray(input.eventRetryDelaysMs) || !input.eventRetryDelaysMs.every((n) => Number.isFinite(n) && n >= 0)) return send(res, 400, { ok: false, error: "expected {eventRetryDelaysMs: [...]}" });
+        state.settings.eventRetryDelaysMs = input.eventRetryDelaysMs;
+        return send(res, 200, { ok: true });
       case "/_control/calls": {
         const method = url.searchParams.get("method");
         return send(res, 200, state.calls.filter((c) => c.seq > since && (!method || c.method === method)));
@@ -347,7 +294,9 @@ export async function startFakeSlack(options = {}) {
       case "/_control/chaos-counts":
         return send(res, 200, state.chaos?.counts ?? {});
       case "/_control/reset":
-        Object.assign(state, { ...newState(), version: state.version });
+        // Back to the workspace it started with (members, tokens), with nothing sent or issued.
+        delivery.stop();
+        Object.assign(state, { ...initial(), version: state.version });
         socket.reset();
         changed();
         return send(res, 200, { ok: true });
@@ -380,9 +329,16 @@ export async function startFakeSlack(options = {}) {
     appToken,
     state,
     /** Where the page's actions go right now ({ via: "socket" | "http" | "none", target }). */
-    route: () => ui.route(),
+    route: () => delivery.route(),
+    /** In-process versions of the control endpoints (the benchmarks run the stand-in in their process). */
+    addMember: (member) => addMember(state.members, member),
+    issueTriggerId: (user) => issuer.triggerId(user),
+    issueResponseUrl: (context) => `${base}${issuer.responsePath(context)}`,
+    /** Slack's ssl_check to the service's command URL; resolves to the recorded delivery. */
+    sslCheck: () => delivery.sslCheck(),
     close: () =>
       new Promise((resolve) => {
+        delivery.stop();
         for (const w of watchers) w.end();
         socket.close();
         server.closeAllConnections?.();
@@ -397,15 +353,30 @@ const PAGE_HEADERS = {
   "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };
 
-function newState() {
+/** @param {{ members: Map<string, any>, tokens: Record<string, string[]> }} workspace */
+function newState(workspace) {
   return {
     seq: 0, version: 0, chaos: undefined, calls: [], messages: [], responses: [], ephemerals: [], faults: [], lastSecond: 0, tsCounter: 0,
-    // the page's workspace: deliveries to the app, issued trigger ids and response_urls, modals, Home tabs
+    // the workspace: its members, bot tokens (token → scopes) and settings
+    ...workspace, settings: {},
+    // deliveries to the app, issued trigger ids and response_urls, modals, Home tabs
     deliveries: [], triggers: {}, hooks: {}, views: {}, modalStacks: {}, homes: {},
   };
 }
 
-const dmChannel = (user) => `D${user.slice(1)}`;
+/**
+ * What an incoming webhook refuses in a message: a body that is not a JSON object
+ * (invalid_payload), no text and no blocks (no_text, unless it only deletes the original), blocks
+ * over Block Kit's limits (400 invalid_blocks).
+ * @see https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks (error codes)
+ */
+function hookBodyRefusal(body) {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return { status: 400, error: "invalid_payload" };
+  const deletes = body.delete_original === true || body.delete_original === "true";
+  if (!body.text && !body.blocks && !body.attachments && !deletes) return { status: 400, error: "no_text" };
+  if (messageBlocksRefusal(body.blocks)) return { status: 400, error: "invalid_blocks" };
+  return undefined;
+}
 
 function parseJson(text) {
   try {
@@ -438,7 +409,7 @@ function send(res, status, body, headers = {}) {
   res.end(text);
 }
 
-// `node test/fake-slack.js [port]` runs it on its own.
+// `node standin/server.js [port]` runs it on its own.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const port = Number(process.argv[2] ?? process.env.FAKE_SLACK_PORT ?? 8790);
   const fake = await startFakeSlack({

@@ -348,9 +348,11 @@ function author(item) {
   return [userName(item.user) ?? item.user, null];
 }
 
+/** A click in a message names the message (channel + ts); one in the Home tab names the view. */
 function sendAction(button, action) {
-  const item = button.closest("[data-ts]");
   if (button.tagName === "BUTTON") button.classList.add("pressed");
+  if (button.closest("#home")) return post("/_ui/action", { view_id: ui.state.home?.id, ...action }).then(refresh);
+  const item = button.closest("[data-ts]");
   post("/_ui/action", { channel: item?.dataset.channel ?? ui.channel, ts: item?.dataset.ts, ...action }).then(refresh);
 }
 
@@ -417,7 +419,7 @@ function renderActivity() {
         el(
           "li",
           { class: d.ok ? "ok" : "bad" },
-          el("span", { class: "what", text: d.type }),
+          el("span", { class: "what", text: d.retry_num ? `${d.type} (retry ${d.retry_num}, ${d.retry_reason})` : d.type }),
           el("span", { class: "how", text: `${d.via === "socket" ? "Socket Mode" : "HTTP"} · ${d.ok ? (d.via === "socket" ? `acked in ${d.ackMs} ms` : `${d.status} in ${d.ms} ms`) : d.error ?? "failed"}` }),
         ),
       ),
