@@ -1,11 +1,10 @@
 import { Hono } from "hono";
+import { createOnce } from "./core/instances";
 import { log } from "./core/log";
-import type { Env } from "./env";
+import type { AppEnv, Env } from "./env";
 import { apiRoutes } from "./routes/api";
-import type { AppEnv } from "./routes/app-env";
 import { dashboardRoutes } from "./routes/dashboard";
 import { slackRoutes } from "./routes/slack";
-import { createOnce } from "./workflows/steps";
 
 export { ActionWorkflow } from "./workflows/action";
 export { ApprovalWorkflow } from "./workflows/approval";

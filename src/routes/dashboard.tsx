@@ -5,9 +5,10 @@ import type { Child, FC } from "hono/jsx";
 import { z } from "zod";
 import { ConfigError, loadConfig } from "../config";
 import { checkToken, clientAddress, sameSecret, type TokenCheck } from "../core/api-token";
+import { requestId as requestIdSchema, userId } from "../core/ids";
+import { instanceStatus } from "../core/instances";
 import { getAudit, getRequest, listMessages, type AuditEntry, type MessageRow, type RequestStatus } from "../core/store";
-import { requestId as requestIdSchema, userId } from "../slack/payloads";
-import type { AppEnv } from "./app-env";
+import type { AppEnv } from "../env";
 
 /**
  * The audit dashboard: requests with filters, one request's full timeline, and a CSV export.
@@ -302,7 +303,7 @@ dashboardRoutes.get("/export.csv", async (c) => {
 dashboardRoutes.get("/requests/:id", async (c) => {
   const id = requestIdSchema.safeParse(c.req.param("id"));
   if (!id.success) return c.html(<Message title="Not a request id" text="Request ids look like req- and 12 letters or digits." />, 400);
-  const [row, audit, messages, workflow] = await Promise.all([getRequest(c.env.DB, id.data), getAudit(c.env.DB, id.data), listMessages(c.env.DB, id.data), workflowStatus(c.env.APPROVAL, id.data)]);
+  const [row, audit, messages, workflow] = await Promise.all([getRequest(c.env.DB, id.data), getAudit(c.env.DB, id.data), listMessages(c.env.DB, id.data), instanceStatus(c.env.APPROVAL, id.data)]);
   if (!row) return c.html(<Message title="Request not found" text={`No request ${id.data} is recorded.`} />, 404);
   return c.html(
     <Layout title={`Request ${row.id}`}>
@@ -352,15 +353,6 @@ dashboardRoutes.get("/requests/:id", async (c) => {
     </Layout>,
   );
 });
-
-async function workflowStatus(binding: Workflow, id: string): Promise<{ status: string; error?: string } | null> {
-  try {
-    const s = await (await binding.get(id)).status();
-    return { status: s.status, ...(s.error ? { error: s.error.message } : {}) };
-  } catch {
-    return null;
-  }
-}
 
 // ---- helpers and components
 

@@ -1,8 +1,8 @@
 import { Hono, type Context } from "hono";
 import { loadConfig } from "../config";
+import { derivedRequestId, requestId as requestIdSchema, SLACK_USER_ID, userId as userIdSchema } from "../core/ids";
 import { log } from "../core/log";
-import { derivedRequestId } from "../core/ids";
-import { requestTypes, startRequest } from "../core/requests";
+import { requestTypes } from "../core/policy";
 import { castVote, claimCancel, decisionBlocker, getRequest, releaseClaim, requestsBy, waitingFor, type VoteResult } from "../core/store";
 import {
   alreadyDecidedReply,
@@ -29,19 +29,17 @@ import {
   interactionSchema,
   parseRequestText,
   parseSubcommand,
-  requestId as requestIdSchema,
   slashCommandSchema,
-  userId as userIdSchema,
-  SLACK_USER_ID,
   viewValue,
   VIEWS,
   type BlockActions,
   type ViewSubmission,
 } from "../slack/payloads";
+import type { AppEnv } from "../env";
 import { respondEphemeral } from "../slack/respond";
 import { slackSignature } from "../slack/verify";
 import { DECISION_EVENT, type DecisionEvent } from "../workflows/approval-params";
-import type { AppEnv } from "./app-env";
+import { startRequest } from "../workflows/start-request";
 
 /**
  * Slack's routes. Each one is thin: verify the signature (middleware), parse with zod, authorise

@@ -1,13 +1,5 @@
 import { z } from "zod";
-
-/** Slack user ids: U…, or W… on Enterprise Grid (channels are C/D/G, teams T/E). */
-export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
-
-/** Slack ids: users (U/W), channels (C/D/G), teams (T/E). */
-export const userId = z.string().regex(SLACK_USER_ID, "not a Slack user id");
-const channelId = z.string().regex(/^[CDG][A-Z0-9]{2,}$/, "not a Slack channel id");
-/** Request ids are our workflow instance ids. */
-export const requestId = z.string().regex(/^req-[a-z0-9]{12}$/, "not a request id");
+import { channelId, userId } from "../core/ids";
 
 /** A slash command, as Slack posts it (application/x-www-form-urlencoded). */
 export const slashCommandSchema = z.object({

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { ConfigError, loadConfig } from "../config";
-import type { AppEnv } from "../routes/app-env";
+import type { AppEnv } from "../env";
 
 /** Slack sends a few KB at most; anything far larger is not Slack. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { duration } from "../core/duration";
-import { requestId, userId } from "../slack/payloads";
+import { requestId, userId } from "../core/ids";
 
 const level = z.object({
   approvers: z.array(userId).min(1),

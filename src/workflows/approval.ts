@@ -3,6 +3,7 @@ import { NonRetryableError } from "cloudflare:workflows";
 import { loadConfig } from "../config";
 import { cachedDisplayName } from "../core/display-names";
 import { durationMs, type DurationLabel } from "../core/duration";
+import { createOnce } from "../core/instances";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import { channelPacer } from "../core/pacer";
@@ -34,7 +35,7 @@ import {
   type ApprovalParams,
   type DecisionEvent,
 } from "./approval-params";
-import { createOnce, D1_STEP, OPTIONAL_SLACK_STEP, optionalSlackStep, postOnce, REQUIRED_SLACK_STEP, slackStep } from "./steps";
+import { D1_STEP, OPTIONAL_SLACK_STEP, optionalSlackStep, postOnce, REQUIRED_SLACK_STEP, slackStep } from "./steps";
 
 /** The id of a request's action child: derived, so a replayed "start action" step finds it. */
 export const actionInstanceId = (requestId: string) => `${requestId}-action`;

@@ -78,27 +78,6 @@ export async function optionalSlackStep<T extends Rpc.Serializable<T>>(
 }
 
 /**
- * Creates a workflow instance unless one with that id exists already: a replayed step or a
- * repeated cron tick then finds the first instance instead of starting a second run. (Production
- * refuses a duplicate id; the local engine does not, so we look first.)
- */
-export async function createOnce<P>(binding: Workflow<P>, id: string, params: P): Promise<"created" | "existed"> {
-  try {
-    await binding.get(id);
-    return "existed";
-  } catch {
-    // instance.not_found: create it below
-  }
-  try {
-    await binding.create({ id, params });
-    return "created";
-  } catch (err) {
-    if (/already exists|already_exists/i.test((err as Error).message)) return "existed";
-    throw err;
-  }
-}
-
-/**
  * Posts once, even across retries: a retry first looks for the message by its key (Slack message
  * metadata), because a timed-out or dropped answer does not mean Slack did not post it. `to` is a
  * channel or a user id (the app's DM with them); only a retry pays for opening that DM.
