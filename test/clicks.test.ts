@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { castVote, getRequest, setLevel } from "../src/core/store";
 import {
   approverDm,
   callsTo,
@@ -84,21 +85,21 @@ describe("who may click, and what a click does", () => {
     await approverDm(approver);
     // Make a second approver by escalating in D1 the way the workflow does, then race them.
     const other = newUser();
-    await env.DB.prepare(`UPDATE requests SET approvers = ?2, level_groups = ?3 WHERE id = ?1`)
-      .bind(id, JSON.stringify([approver, other]), JSON.stringify([{ approvers: [approver, other], quorum: 1 }]))
-      .run();
+    const row = (await getRequest(env.DB, id))!;
+    const both = [approver, other];
+    await setLevel(env.DB, id, { approvers: both, groups: [{ approvers: both, quorum: 1 }], level: 1, quorum: 1, expiresAt: row.expires_at!, at: new Date().toISOString() });
     const [a, b] = await Promise.all([click(approver, id, "approve"), click(other, id, "approve")]);
-    const row = await eventually(async () => {
+    const decided = await eventually(async () => {
       const r = await requestJson(id);
       return r.status !== "pending" && r.workflow.status === "complete" ? r : undefined;
     }, "a decision");
-    const winner = row.decided_by as string;
+    const winner = decided.decided_by as string;
     expect([approver, other]).toContain(winner);
-    expect(row.status).toBe("approved");
+    expect(decided.status).toBe("approved");
     const loserHook = winner === approver ? b.hook : a.hook;
     expect((await replyTo(loserHook)).text).toMatch(new RegExp(`already been decided by <@${winner}>`));
     expect((await responsesTo(winner === approver ? a.hook : b.hook))).toHaveLength(0);
-    expect(row.audit.filter((x: { event: string }) => ["approved", "rejected"].includes(x.event))).toHaveLength(1);
+    expect(decided.audit.filter((x: { event: string }) => ["approved", "rejected"].includes(x.event))).toHaveLength(1);
     // The one message shows the one outcome.
     const updates = (await callsTo(approver)).filter((c) => c.method === "chat.update");
     expect(updates).toHaveLength(1);
@@ -113,12 +114,8 @@ describe("who may click, and what a click does", () => {
     await injectFaults("chat.postMessage", postTo(requester), [{ delayMs: 3000 }]);
     const id = await startRequest(requester, approver);
     await approverDm(approver);
-    // As if the route had claimed and voted, then lost its sendEvent (and could not release).
-    const at = new Date().toISOString();
-    await env.DB.batch([
-      env.DB.prepare(`INSERT INTO votes (request_id, user_id, decision, level, at) VALUES (?1, ?2, 'approve', 1, ?3)`).bind(id, approver, at),
-      env.DB.prepare(`UPDATE requests SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1`).bind(id, approver, at),
-    ]);
+    // As if the route had voted and claimed (its store call), then lost its sendEvent (and could not release).
+    expect(await castVote(env.DB, id, approver, "approve", new Date().toISOString())).toEqual({ ok: true, decisive: true });
     const done = await waitForStatus(id, "approved");
     expect(done.decided_by).toBe(approver);
     // Not escalated: the claim was honoured before the escalation.

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { requestsBy } from "../src/core/store";
 import { capBlocks, escapeText, homeView } from "../src/slack/blocks";
 import {
   approverDm,
@@ -60,8 +61,7 @@ describe("the new-request modal", () => {
     expect(text(dm.blocks)).toContain("Deploy billing-api\\n>Amount: 120\\n>Needed by: 2099-12-31");
     await new Promise((r) => setTimeout(r, 300));
     expect((await messagesIn(dmOf(approver))).length).toBe(1);
-    const { n } = (await env.DB.prepare(`SELECT count(*) AS n FROM requests WHERE requester = ?1`).bind(requester).first<{ n: number }>())!;
-    expect(n).toBe(1);
+    expect(await requestsBy(env.DB, requester)).toHaveLength(1);
   });
 });
 
@@ -202,14 +202,14 @@ describe("Slack limits", () => {
   });
 
   it("App Home button rows have unique block ids (Slack refuses duplicates)", () => {
-    const two = ["req-aaaaaaaaaaaa", "req-bbbbbbbbbbbb"].map((id) => ({ id, type: "default", requester: "U0A1", description: "x", status: "pending", created_at: "2026-01-01T00:00:00Z" }));
+    const two = ["req-aaaaaaaaaaaa", "req-bbbbbbbbbbbb"].map((id) => ({ id, type: "default", requester: "U0A1", description: "x", status: "pending" as const, created_at: "2026-01-01T00:00:00Z" }));
     const ids = (homeView(two, []).blocks as { block_id?: string }[]).map((b) => b.block_id).filter(Boolean);
     expect(ids).toEqual(["decision:req-aaaaaaaaaaaa", "decision:req-bbbbbbbbbbbb"]);
   });
 
   it("views and messages stay within 50 blocks", () => {
     expect(capBlocks(Array.from({ length: 80 }, () => ({ type: "divider" })))).toHaveLength(50);
-    const many = Array.from({ length: 40 }, (_, i) => ({ id: `req-${String(i).padStart(12, "0")}`, type: "default", requester: "U0A1", description: "x", status: "pending", created_at: "2026-01-01T00:00:00Z" }));
+    const many = Array.from({ length: 40 }, (_, i) => ({ id: `req-${String(i).padStart(12, "0")}`, type: "default", requester: "U0A1", description: "x", status: "pending" as const, created_at: "2026-01-01T00:00:00Z" }));
     expect((homeView(many, many).blocks as unknown[]).length).toBeLessThanOrEqual(50);
   });
 

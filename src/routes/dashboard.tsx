@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from "../config";
 import { checkToken, clientAddress, sameSecret, type TokenCheck } from "../core/api-token";
 import { requestId as requestIdSchema, userId } from "../core/ids";
 import { instanceStatus } from "../core/instances";
-import { getAudit, getRequest, listMessages, type AuditEntry, type MessageRow, type RequestStatus } from "../core/store";
+import { countByStatus, getAudit, getRequest, listMessages, listRequests, REQUEST_STATUSES, type AuditEntry, type StoredMessage } from "../core/store";
 import type { AppEnv } from "../env";
 
 /**
@@ -19,7 +19,7 @@ import type { AppEnv } from "../env";
 export const dashboardRoutes = new Hono<AppEnv>();
 
 const COOKIE = "approvals_dashboard";
-const STATUSES = ["pending", "approved", "rejected", "expired", "cancelled", "failed"] as const satisfies readonly RequestStatus[];
+const STATUSES = REQUEST_STATUSES;
 const PAGE_SIZE = 50;
 const EXPORT_MAX = 10_000;
 
@@ -139,67 +139,6 @@ function parseFilters(c: Context<AppEnv>): { ok: true; filters: Filters } | { ok
   return { ok: false, problem: `${issue.path.join(".")}: ${issue.message}`, raw };
 }
 
-/** WHERE clause and bindings for the filters (created_at is an ISO timestamp in UTC). */
-function where(f: Filters, options: { withStatus: boolean } = { withStatus: true }): { sql: string; binds: unknown[] } {
-  const clauses: string[] = [];
-  const binds: unknown[] = [];
-  const add = (sql: string, ...values: unknown[]) => {
-    clauses.push(
-      sql.replace(/\?/g, () => {
-        binds.push(values.shift());
-        return `?${binds.length}`;
-      }),
-    );
-  };
-  if (options.withStatus && f.status) add("status = ?", f.status);
-  if (f.type) add("type = ?", f.type);
-  if (f.requester) add("requester = ?", f.requester);
-  if (f.approver) add("(decided_by = ? OR EXISTS (SELECT 1 FROM json_each(requests.approvers) WHERE value = ?))", f.approver, f.approver);
-  if (f.from) add("created_at >= ?", `${f.from}T00:00:00.000Z`);
-  if (f.to) add("created_at < ?", new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000).toISOString());
-  return { sql: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", binds };
-}
-
-interface ListedRequest {
-  id: string;
-  type: string;
-  requester: string;
-  description: string;
-  approvers: string;
-  level: number;
-  status: RequestStatus;
-  decided_by: string | null;
-  decided_at: string | null;
-  error: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-const COLUMNS = "id, type, requester, description, approvers, level, status, decided_by, decided_at, error, created_at, updated_at";
-
-async function listRequests(db: D1Database, f: Filters, limit: number): Promise<ListedRequest[]> {
-  const w = where(f);
-  const { results } = await db
-    .prepare(`SELECT ${COLUMNS} FROM requests ${w.sql} ORDER BY created_at DESC, id DESC LIMIT ${limit}`)
-    .bind(...w.binds)
-    .all<ListedRequest>();
-  return results;
-}
-
-async function countByStatus(db: D1Database, f: Filters): Promise<Record<string, number>> {
-  const w = where(f, { withStatus: false });
-  const { results } = await db.prepare(`SELECT status, COUNT(*) AS n FROM requests ${w.sql} GROUP BY status`).bind(...w.binds).all<{ status: string; n: number }>();
-  return Object.fromEntries(results.map((r) => [r.status, r.n]));
-}
-
-const approversOf = (r: { approvers: string }): string[] => {
-  try {
-    return JSON.parse(r.approvers) as string[];
-  } catch {
-    return [];
-  }
-};
-
 // ---- pages
 
 dashboardRoutes.get("/", async (c) => {
@@ -266,7 +205,7 @@ dashboardRoutes.get("/", async (c) => {
                   <code>{r.requester}</code>
                 </td>
                 <td>
-                  {approversOf(r).map((a, i) => (
+                  {r.approvers.map((a, i) => (
                     <>
                       {i > 0 && ", "}
                       <code>{a}</code>
@@ -293,7 +232,7 @@ dashboardRoutes.get("/export.csv", async (c) => {
   const header = ["id", "type", "status", "requester", "approvers", "level", "decided_by", "decided_at", "created_at", "updated_at", "error", "description"];
   const lines = [header.join(",")];
   for (const r of rows) {
-    lines.push([r.id, r.type, r.status, r.requester, approversOf(r).join(" "), String(r.level), r.decided_by, r.decided_at, r.created_at, r.updated_at, r.error, r.description].map(csvCell).join(","));
+    lines.push([r.id, r.type, r.status, r.requester, r.approvers.join(" "), String(r.level), r.decided_by, r.decided_at, r.created_at, r.updated_at, r.error, r.description].map(csvCell).join(","));
   }
   c.header("Content-Type", "text/csv; charset=utf-8");
   c.header("Content-Disposition", `attachment; filename="approvals-${new Date().toISOString().slice(0, 10)}.csv"`);
@@ -389,7 +328,7 @@ const Timeline: FC<{ audit: AuditEntry[] }> = ({ audit }) =>
     </ol>
   );
 
-const Messages: FC<{ messages: MessageRow[] }> = ({ messages }) =>
+const Messages: FC<{ messages: StoredMessage[] }> = ({ messages }) =>
   messages.length === 0 ? (
     <p>None recorded.</p>
   ) : (

@@ -1,3 +1,4 @@
+import type { ListedRequest, RequestRow, RequestStatus } from "../core/store";
 import type { MessageContent } from "./client";
 import { ACTIONS, DESCRIPTION_MAX, VIEWS } from "./payloads";
 
@@ -300,16 +301,7 @@ export function rejectReasonModal(requestId: string): Record<string, unknown> {
 
 // ---- Status, lists and App Home
 
-export interface ListedRequestView {
-  id: string;
-  type: string;
-  requester: string;
-  description: string;
-  status: string;
-  created_at: string;
-}
-
-const STATUS_EMOJI: Record<string, string> = {
+const STATUS_EMOJI: Record<RequestStatus, string> = {
   pending: ":hourglass:",
   approved: ":white_check_mark:",
   rejected: ":x:",
@@ -318,25 +310,16 @@ const STATUS_EMOJI: Record<string, string> = {
   failed: ":warning:",
 };
 
-function listLine(r: ListedRequestView, withRequester: boolean): string {
+function listLine(r: ListedRequest, withRequester: boolean): string {
   const who = withRequester ? ` from ${mention(r.requester)}` : "";
-  return `${STATUS_EMOJI[r.status] ?? ""} \`${r.id}\` ${r.status}${who}: ${truncate(escapeText(r.description), 150)}`;
+  return `${STATUS_EMOJI[r.status]} \`${r.id}\` ${r.status}${who}: ${truncate(escapeText(r.description), 150)}`;
 }
 
-export function statusReply(r: {
-  id: string;
-  type: string;
-  status: string;
-  requester: string;
-  approvers: string[];
-  description: string;
-  decided_by: string | null;
-  created_at: string;
-  action_status: string | null;
-  action_progress: number | null;
-}) {
+export function statusReply(
+  r: Pick<RequestRow, "id" | "type" | "status" | "requester" | "approvers" | "description" | "decided_by" | "created_at" | "action_status" | "action_progress">,
+) {
   const lines = [
-    `${STATUS_EMOJI[r.status] ?? ""} *\`${r.id}\`* (${escapeText(r.type)}) is *${r.status}*${r.decided_by ? ` (${mention(r.decided_by)})` : ""}`,
+    `${STATUS_EMOJI[r.status]} *\`${r.id}\`* (${escapeText(r.type)}) is *${r.status}*${r.decided_by ? ` (${mention(r.decided_by)})` : ""}`,
     `>${truncate(escapeText(r.description), 500)}`,
     `Requested by ${mention(r.requester)} ${slackTime(r.created_at)}; approvers: ${r.approvers.map(mention).join(", ")}`,
   ];
@@ -344,7 +327,7 @@ export function statusReply(r: {
   return ephemeral(lines.join("\n"));
 }
 
-export function listReply(waiting: ListedRequestView[], mine: ListedRequestView[]) {
+export function listReply(waiting: ListedRequest[], mine: ListedRequest[]) {
   const parts = [
     `*Waiting for your decision* (${waiting.length}):`,
     ...(waiting.length ? waiting.map((r) => listLine(r, true)) : ["nothing"]),
@@ -356,7 +339,7 @@ export function listReply(waiting: ListedRequestView[], mine: ListedRequestView[
 }
 
 /** The App Home tab: requests waiting for this user (with buttons) and the user's own requests. */
-export function homeView(waiting: ListedRequestView[], mine: ListedRequestView[]): Record<string, unknown> {
+export function homeView(waiting: ListedRequest[], mine: ListedRequest[]): Record<string, unknown> {
   const blocks: unknown[] = [{ type: "header", text: plain(`Waiting for you (${waiting.length})`) }];
   if (waiting.length === 0) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "Nothing waits for your decision." }] });
   for (const r of waiting) {

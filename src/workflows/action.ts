@@ -65,10 +65,10 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
       const first = await step.do("call webhook", WEBHOOK_STEP, async (): Promise<CallResult> => {
         // Idempotency: a retried or replayed step reuses the recorded result instead of calling again.
         const recorded = await store.findActionCall(this.env.DB, idempotencyKey);
-        if (recorded) return JSON.parse(recorded.result) as CallResult;
+        if (recorded) return recorded;
         const started = Date.now();
         const r = await breaker.run(host, () => callWebhook({ url: p.action.url, method: p.action.method, secret, idempotencyKey, body }), countsAgainstHost);
-        await store.recordActionCall(this.env.DB, idempotencyKey, p.requestId, { status: r.status, result: JSON.stringify(r) }, new Date().toISOString());
+        await store.recordActionCall(this.env.DB, idempotencyKey, p.requestId, r, new Date().toISOString());
         log("info", "action webhook called", { ...logFields, step: "call webhook", host, status: r.status, durationMs: Date.now() - started });
         return r;
       });
