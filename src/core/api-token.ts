@@ -48,6 +48,15 @@ export const clientAddress = (headers: Headers) => headers.get("cf-connecting-ip
 
 export type TokenCheck = { ok: boolean; locked: false } | { ok: false; locked: true; retryAfter: number; message: string };
 
+/** The token of an `Authorization: Bearer …` header, if it has one. */
+export const bearerToken = (authorization: string | null | undefined): string | undefined => /^Bearer (.+)$/.exec(authorization ?? "")?.[1];
+
+/** Checks the request's bearer token against the secret, throttled per client; null when it presents none. */
+export async function checkBearer(kv: KVNamespace, headers: Headers, secret: string): Promise<TokenCheck | null> {
+  const given = bearerToken(headers.get("authorization"));
+  return given ? checkToken(kv, clientAddress(headers), given, secret) : null;
+}
+
 /** Checks a presented token against the secret, throttled per client. */
 export async function checkToken(kv: KVNamespace, client: string | null, given: string, secret: string): Promise<TokenCheck> {
   const wait = await lockedFor(kv, client);

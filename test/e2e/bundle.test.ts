@@ -23,7 +23,7 @@ it("the deployed bundle holds the service and the dashboard, and nothing of the 
       expect(bundle, absent).not.toContain(absent);
     }
     expect(map.sources.filter((s) => /(^|\/)(test|scripts|bench)\//.test(s))).toEqual([]);
-    expect(map.sources.some((s) => s.endsWith("src/routes/dashboard.tsx"))).toBe(true);
+    expect(map.sources.some((s) => s.endsWith("src/routes/dashboard/index.tsx"))).toBe(true);
   } finally {
     await rm(out, { recursive: true, force: true });
   }
