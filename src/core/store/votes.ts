@@ -82,23 +82,28 @@ async function explainRefusal(db: D1Database, row: RequestRow, user: string): Pr
   return { ok: false, reason: "not_approver" };
 }
 
+/** A decision as the claim in D1 records it (the same shape as the decision event). */
+export type ClaimedDecision =
+  | { decision: "approve"; user: string; at: string }
+  | { decision: "reject"; user: string; at: string; reason: string }
+  | { decision: "cancel"; user: string; at: string };
+
 /**
  * The decision a claim stands for, rebuilt from D1 (the claimant's vote, or a cancellation by
  * the requester): used when the click's event did not reach the workflow.
  */
-export async function claimedDecision(
-  db: D1Database,
-  id: string,
-): Promise<{ decision: "approve" | "reject" | "cancel"; user: string; at: string; reason?: string } | null> {
+export async function claimedDecision(db: D1Database, id: string): Promise<ClaimedDecision | null> {
   const row = await getRequest(db, id);
   if (!row || row.status !== "pending" || !row.claimed_by) return null;
+  const user = row.claimed_by;
   const vote = await db
     .prepare(`SELECT decision, reason FROM votes WHERE request_id = ?1 AND user_id = ?2`)
-    .bind(id, row.claimed_by)
+    .bind(id, user)
     .first<Pick<VoteRow, "decision" | "reason">>();
   const at = row.claimed_at ?? row.updated_at;
-  if (vote) return { decision: vote.decision, user: row.claimed_by, at, ...(vote.reason ? { reason: vote.reason } : {}) };
-  if (row.claimed_by === row.requester) return { decision: "cancel", user: row.claimed_by, at };
+  if (vote?.decision === "reject") return { decision: "reject", user, at, reason: vote.reason ?? "" };
+  if (vote) return { decision: "approve", user, at };
+  if (user === row.requester) return { decision: "cancel", user, at };
   return null;
 }
 
