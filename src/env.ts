@@ -19,8 +19,7 @@ export interface Secrets {
  */
 export interface Env extends Cloudflare.Env, Secrets {}
 
-/** Hono's typing for this app: the Worker's bindings, and the raw body the Slack middleware keeps. */
+/** Hono's typing for this app: the Worker's bindings. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { rawBody: string };
 }

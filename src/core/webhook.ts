@@ -26,7 +26,9 @@ async function receiverMessage(res: Response): Promise<string> {
     const json = JSON.parse(text) as { error?: unknown; message?: unknown };
     const m = json.error ?? json.message;
     if (typeof m === "string") return m.slice(0, 300);
-  } catch {}
+  } catch {
+    // Not JSON: the text itself, below.
+  }
   return text.trim().slice(0, 300) || res.statusText || `HTTP ${res.status}`;
 }
 

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { ConfigError, loadConfig } from "../config";
-import { checkToken, clientAddress } from "../core/api-token";
+import { loadConfig } from "../config";
+import { checkBearer } from "../core/api-token";
 import { requestId as requestIdSchema } from "../core/ids";
 import { instanceStatus } from "../core/instances";
 import { getAudit, getRequest, listMessages, stats } from "../core/store";
@@ -10,16 +10,9 @@ import type { AppEnv } from "../env";
 export const apiRoutes = new Hono<AppEnv>();
 
 apiRoutes.use("*", async (c, next) => {
-  let token: string | undefined;
-  try {
-    token = loadConfig(c.env).API_TOKEN;
-  } catch (err) {
-    if (err instanceof ConfigError) return c.json({ error: err.message }, 503);
-    throw err;
-  }
+  const token = loadConfig(c.env).API_TOKEN;
   if (!token) return c.json({ error: "the API is disabled: set the API_TOKEN secret" }, 503);
-  const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
-  const check = given ? await checkToken(c.env.KV, clientAddress(c.req.raw.headers), given, token) : null;
+  const check = await checkBearer(c.env.KV, c.req.raw.headers, token);
   if (check?.ok) return next();
   if (check?.locked) {
     c.header("Retry-After", String(check.retryAfter));
