@@ -36,7 +36,7 @@ async function approveDeploy(script: Parameters<typeof scriptReceiver>[1], type 
 const actionDone = (id: string) =>
   eventually(async () => {
     const r = await requestJson(id);
-    return ["succeeded", "failed", "unconfirmed"].includes(r.action_status) && r.workflow.status !== "running" ? r : undefined;
+    return ["succeeded", "failed", "unconfirmed"].includes(r.action_status ?? "") && r.workflow.status !== "running" ? r : undefined;
   }, `the action of ${id}`, 20_000);
 
 describe("an approved request runs its action (ActionWorkflow child)", () => {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { castVote, getRequest, setLevel } from "../src/core/store";
+import { derivedRequestId } from "../src/core/ids";
+import { castVote, getRequest, setLevel, upsertRequest } from "../src/core/store";
 import {
   approverDm,
   callsTo,
@@ -8,13 +9,12 @@ import {
   clickBody,
   dmOf,
   eventually,
-  injectFaults,
   newUser,
   postSigned,
-  postTo,
   requestJson,
   responsesTo,
   startRequest,
+  submitView,
   waitForStatus,
   forceTimeouts,
   levelWaits,
@@ -110,16 +110,25 @@ describe("who may click, and what a click does", () => {
     await using _timeouts = await forceTimeouts(...levelWaits(1), "decision level 1 claimed");
     const approver = newUser();
     const requester = newUser();
-    // The receipt is slow, so the claim below is in D1 before the (forced) wait times out.
-    await injectFaults("chat.postMessage", postTo(requester), [{ delayMs: 3000 }]);
-    const id = await startRequest(requester, approver);
-    await approverDm(approver);
-    // As if the route had voted and claimed (its store call), then lost its sendEvent (and could not release).
-    expect(await castVote(env.DB, id, approver, "approve", new Date().toISOString())).toEqual({ ok: true, decisive: true });
+    // A request sent from the modal has an id known before it starts (derived from the view), so
+    // the claim can be in D1 before the instance exists, and so before its first wait runs out.
+    const view = { id: `V${crypto.randomUUID().slice(0, 10).toUpperCase()}`, callback_id: "approval_new" };
+    const id = await derivedRequestId(`view:${view.id}`);
+    const at = new Date().toISOString();
+    // The request's record as the workflow writes it, then the route's vote and claim (its store
+    // calls), with no event sent: as if the route had lost its sendEvent and could not release.
+    await upsertRequest(env.DB, { id, type: "default", requester, description: "Deploy", approvers: [approver], quorum: 1, allowSelf: false, createdAt: at, expiresAt: at });
+    expect(await castVote(env.DB, id, approver, "approve", at)).toEqual({ ok: true, decisive: true });
+    const values = {
+      type: { type: "static_select", selected_option: { value: "default" } },
+      approver: { type: "users_select", selected_user: approver },
+      description: { type: "plain_text_input", value: "Deploy" },
+    };
+    expect(await submitView(requester, view, values)).toEqual({ status: 200, body: null });
     const done = await waitForStatus(id, "approved");
     expect(done.decided_by).toBe(approver);
     // Not escalated: the claim was honoured before the escalation.
-    expect(done.audit.map((a: { event: string }) => a.event)).not.toContain("escalated");
+    expect(done.audit.map((a) => a.event)).not.toContain("escalated");
   });
 
   it("a click for an unknown request id gets an ephemeral reply, not an error", async () => {

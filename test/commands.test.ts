@@ -44,7 +44,7 @@ describe("POST /slack/commands", () => {
     expect(await res.text()).toBe("");
     const [opened] = await slackCalls((c) => c.method === "views.open" && c.args.trigger_id === `trigger-${requester}`);
     expect(opened!.args.view).toMatchObject({ type: "modal", callback_id: "approval_new" });
-    const blocks = opened!.args.view.blocks.map((b: { block_id: string }) => b.block_id);
+    const blocks = opened!.args.view!.blocks.map((b) => b.block_id);
     expect(blocks).toEqual(["type", "approver", "description", "amount", "due"]);
   });
 

@@ -41,12 +41,12 @@ describe("the new-request modal", () => {
     const requester = newUser();
     const { status, body } = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", amount: "lots", due: "2001-01-01" }));
     expect(status).toBe(200);
-    expect(body.response_action).toBe("errors");
-    expect(Object.keys(body.errors).sort()).toEqual(["amount", "description", "due"]);
+    expect(body!.response_action).toBe("errors");
+    expect(Object.keys(body!.errors!).sort()).toEqual(["amount", "description", "due"]);
     const needsApprover = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", description: "Deploy" }));
     expect(needsApprover.body).toEqual({ response_action: "errors", errors: { approver: "Name the approver as a mention, like `@maria`." } });
     const self = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", approver: requester, description: "Mine" }));
-    expect(self.body.errors.approver).toMatch(/own request/);
+    expect(self.body!.errors!.approver).toMatch(/own request/);
     expect(await callsTo(requester)).toEqual([]);
   });
 
@@ -183,7 +183,7 @@ describe("Slack limits", () => {
     const approver = newUser();
     await startRequest(newUser(), approver, `<!here> ${"x".repeat(1990)}`);
     const dm = await approverDm(approver);
-    for (const b of dm.blocks) if (b.type === "section") expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    for (const b of dm.blocks) if (b.type === "section") expect(b.text!.text.length).toBeLessThanOrEqual(3000);
     expect(text(dm.blocks)).not.toContain("<!here>");
     expect(escapeText("<@U1> & <#C1>")).toBe("&lt;@U1&gt; &amp; &lt;#C1&gt;");
   });
