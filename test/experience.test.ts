@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { requestsBy } from "../src/core/store";
-import { capBlocks, escapeText, homeView } from "../src/slack/blocks";
+import { capBlocks, escapeText } from "../src/slack/mrkdwn";
+import { homeView } from "../src/slack/views";
 import {
   approverDm,
   callsTo,

@@ -81,9 +81,10 @@ async function recordFailure(kv: KVNamespace, client: string | null): Promise<vo
     const now = Math.floor(Date.now() / 1000);
     const w = await kv.get<Window>(key(client), "json");
     const next: Window = w && w.until > now ? { count: w.count + 1, until: w.until } : { count: 1, until: now + WINDOW_SECONDS };
-    // KV expirations must be at least 60 s ahead.
+    // KV expirations must be at least 60 s ahead (@see https://developers.cloudflare.com/kv/api/write-key-value-pairs/).
     await kv.put(key(client), JSON.stringify(next), { expiration: Math.max(next.until, now + 60) });
   } catch {
-    // KV allows one write per second per key: a burst of failures counts at that pace.
+    // KV allows one write per second per key (@see https://developers.cloudflare.com/kv/platform/limits/):
+    // a burst of failures counts at that pace.
   }
 }

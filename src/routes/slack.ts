@@ -6,34 +6,34 @@ import { log } from "../core/log";
 import { requestTypes } from "../core/policy";
 import { castVote, claimCancel, decisionBlocker, getRequest, releaseClaim, requestsBy, waitingFor, type VoteResult } from "../core/store";
 import type { AppEnv } from "../env";
+import { SlackClient } from "../slack/client";
+import { parseRequestText, parseSubcommand } from "../slack/commands";
+import { homeKey, publishHome } from "../slack/home";
+import type { ClassifiedInteraction, FieldErrors } from "../slack/interactions";
 import {
   alreadyDecidedReply,
   alreadyVotedReply,
   ephemeral,
   listReply,
-  newRequestModal,
   notYourDecisionReply,
   ownRequestReply,
-  rejectReasonModal,
   requestCreatedReply,
   statusReply,
   tryAgainReply,
   unknownRequestReply,
   usage,
   voteRecordedReply,
-} from "../slack/blocks";
-import { SlackClient } from "../slack/client";
-import { parseRequestText, parseSubcommand } from "../slack/commands";
-import { homeKey, publishHome } from "../slack/home";
-import type { ClassifiedInteraction, FieldErrors } from "../slack/interactions";
+} from "../slack/replies";
 import { respondEphemeral } from "../slack/respond";
 import { interaction, slackEvent, slashCommand } from "../slack/validators";
 import { slackSignature } from "../slack/verify";
+import { newRequestModal, rejectReasonModal } from "../slack/views";
 import { DECISION_EVENT, type PersonDecision } from "../workflows/approval-params";
 import { startRequest } from "../workflows/start-request";
 
 /**
- * Slack's routes. Each one is thin: verify the signature (middleware), parse and classify at the
+ * Slack's routes (Slack wants an answer within 3 s: https://docs.slack.dev/interactivity/handling-user-interaction).
+ * Each one is thin: verify the signature (middleware), parse and classify at the
  * edge (one validator per route), authorise against D1, then create a workflow instance, send it
  * an event or open a modal, and answer within 3 s.
  */
@@ -49,6 +49,7 @@ const slackClient = (c: Ctx) => {
 /**
  * Opens a modal after the route has answered Slack (the trigger_id stays valid for 3 s from the
  * user's action); if Slack refuses, the user gets `fallback` ephemerally instead.
+ * @see https://docs.slack.dev/surfaces/modals
  */
 function openModalAfterAck(c: Ctx, triggerId: string, view: Record<string, unknown>, responseUrl: string | undefined, fallback: { text: string }) {
   c.executionCtx.waitUntil(

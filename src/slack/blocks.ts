@@ -1,42 +1,8 @@
-import type { ListedRequest, RequestRow, RequestStatus } from "../core/store";
 import type { MessageContent } from "./client";
-import { ACTIONS, DESCRIPTION_MAX, VIEWS } from "./payloads";
+import { escapeText, mention, slackTime, truncate } from "./mrkdwn";
+import { ACTIONS } from "./payloads";
 
-/** Slack's Block Kit limits: section text 3000 chars (we keep a margin), 50 blocks per message or view. */
-const SECTION_TEXT_MAX = 2900;
-const MAX_BLOCKS = 50;
-
-/** Keeps a block list within Slack's 50, saying how many were left out. */
-export function capBlocks(blocks: unknown[]): unknown[] {
-  if (blocks.length <= MAX_BLOCKS) return blocks;
-  const kept = blocks.slice(0, MAX_BLOCKS - 1);
-  return [...kept, { type: "context", elements: [{ type: "mrkdwn", text: `…and ${blocks.length - kept.length} more` }] }];
-}
-
-/**
- * Escapes user text for mrkdwn: Slack treats <...> as links and mentions, so a description such
- * as "<!channel>" must not notify anyone. Slack's own rule: escape &, < and >.
- */
-export function escapeText(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-/** Shortens mrkdwn to `max` characters without cutting an escape (&amp; &lt; &gt;) in half. */
-function truncate(text: string, max = SECTION_TEXT_MAX): string {
-  if (text.length <= max) return text;
-  let cut = text.slice(0, max - 1);
-  const amp = cut.lastIndexOf("&");
-  if (amp > cut.length - 5 && !cut.slice(amp).includes(";")) cut = cut.slice(0, amp);
-  return `${cut}…`;
-}
-
-const mention = (user: string) => `<@${user}>`;
-
-/** A time shown in each reader's own time zone, with a UTC fallback for old clients. */
-export function slackTime(iso: string): string {
-  const unix = Math.floor(Date.parse(iso) / 1000);
-  return `<!date^${unix}^{date_short_pretty} at {time}|${iso.replace("T", " ").slice(0, 16)} UTC>`;
-}
+/** The messages the workflows post and update: the approver's DM, its thread, the requester's DMs. */
 
 export interface RequestSummary {
   id: string;
@@ -63,8 +29,7 @@ function requestSection(req: RequestSummary): unknown[] {
   ];
 }
 
-
-function decisionButtons(requestId: string): unknown {
+export function decisionButtons(requestId: string): unknown {
   return {
     type: "actions",
     // Unique per request: a view (the App Home) may hold several of these, and Slack refuses
@@ -205,148 +170,4 @@ export function requesterReceiptMessage(req: RequestSummary, approvers: string[]
 export function requesterFailureMessage(req: RequestSummary, error: string): MessageContent {
   const line = `:warning: Your request \`${req.id}\` could not be processed: ${escapeText(error)}`;
   return { text: line, blocks: [{ type: "section", text: { type: "mrkdwn", text: truncate(line) } }] };
-}
-
-// ---- Ephemeral answers of the routes (the body of a slash command response or a response_url post)
-
-export function ephemeral(text: string): { response_type: "ephemeral"; text: string } {
-  return { response_type: "ephemeral", text };
-}
-
-export const USAGE =
-  "Ask for an approval with `/approval @approver what needs approving`, for example:\n" +
-  "`/approval @maria Deploy billing-api v2.3 to production`";
-
-/** The usage, listing the policy's request types when there are any. */
-export function usage(types: { name: string; title: string }[]): string {
-  if (types.length === 0) return USAGE;
-  const list = types.map((t) => `\`${t.name}\` (${escapeText(t.title)})`).join(", ");
-  return `${USAGE}\nOr with a request type: \`/approval <type> [@approver] what needs approving\`. Types: ${list}.`;
-}
-
-export function requestCreatedReply(id: string, approvers: string[], quorum = 1) {
-  const who = approvers.map(mention).join(", ");
-  const need = quorum > 1 ? ` (${quorum} approvals needed)` : "";
-  return ephemeral(`:inbox_tray: Request \`${id}\` sent to ${who}${need}. You'll get a DM when it is decided.`);
-}
-
-export function notYourDecisionReply() {
-  return ephemeral(":no_entry: You can't decide this request: you are not one of its approvers.");
-}
-
-export function voteRecordedReply(approvals: number, quorum: number) {
-  return ephemeral(`:ballot_box_with_ballot: Your approval is recorded: ${approvals} of ${quorum} needed.`);
-}
-
-export function alreadyVotedReply(decision: string) {
-  return ephemeral(`You already ${decision === "approve" ? "approved" : "rejected"} this request.`);
-}
-
-export function ownRequestReply() {
-  return ephemeral(":no_entry: You can't decide your own request.");
-}
-
-export function alreadyDecidedReply(status: string, by: string | null) {
-  if (status === "expired") return ephemeral(":hourglass_flowing_sand: This request has already expired.");
-  if (status === "failed") return ephemeral(":warning: This request failed and can no longer be decided.");
-  return ephemeral(`This request has already been decided${by ? ` by ${mention(by)}` : ""}.`);
-}
-
-export function unknownRequestReply() {
-  return ephemeral(":grey_question: This request no longer exists.");
-}
-
-export function tryAgainReply() {
-  return ephemeral(":warning: Your click could not be recorded just now. Please try again.");
-}
-
-// ---- Modals
-
-const plain = (text: string) => ({ type: "plain_text", text });
-
-/** The new-request modal opened by `/approval` with no text. */
-export function newRequestModal(types: { name: string; title: string }[]): Record<string, unknown> {
-  const options = [{ name: "default", title: "General approval" }, ...types].map((t) => ({ text: plain(t.title.slice(0, 75)), value: t.name }));
-  return {
-    type: "modal",
-    callback_id: VIEWS.newRequest,
-    title: plain("Ask for approval"),
-    submit: plain("Send"),
-    close: plain("Cancel"),
-    blocks: [
-      { type: "input", block_id: "type", label: plain("Type"), element: { type: "static_select", action_id: "type", options, initial_option: options[0] } },
-      { type: "input", block_id: "approver", optional: true, label: plain("Approver"), hint: plain("Needed unless the type names its approvers"), element: { type: "users_select", action_id: "approver" } },
-      { type: "input", block_id: "description", label: plain("What needs approving?"), element: { type: "plain_text_input", action_id: "description", multiline: true, max_length: DESCRIPTION_MAX } },
-      { type: "input", block_id: "amount", optional: true, label: plain("Amount"), element: { type: "plain_text_input", action_id: "amount", max_length: 20 } },
-      { type: "input", block_id: "due", optional: true, label: plain("Needed by"), element: { type: "datepicker", action_id: "due" } },
-    ],
-  };
-}
-
-/** The modal a Reject click opens: the reason is required. */
-export function rejectReasonModal(requestId: string): Record<string, unknown> {
-  return {
-    type: "modal",
-    callback_id: VIEWS.rejectReason,
-    private_metadata: requestId,
-    title: plain("Reject request"),
-    submit: plain("Reject"),
-    close: plain("Back"),
-    blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `Why are you rejecting \`${requestId}\`? The requester will see your reason.` } },
-      { type: "input", block_id: "reason", label: plain("Reason"), element: { type: "plain_text_input", action_id: "reason", multiline: true, min_length: 3, max_length: 1000 } },
-    ],
-  };
-}
-
-// ---- Status, lists and App Home
-
-const STATUS_EMOJI: Record<RequestStatus, string> = {
-  pending: ":hourglass:",
-  approved: ":white_check_mark:",
-  rejected: ":x:",
-  expired: ":hourglass_flowing_sand:",
-  cancelled: ":leftwards_arrow_with_hook:",
-  failed: ":warning:",
-};
-
-function listLine(r: ListedRequest, withRequester: boolean): string {
-  const who = withRequester ? ` from ${mention(r.requester)}` : "";
-  return `${STATUS_EMOJI[r.status]} \`${r.id}\` ${r.status}${who}: ${truncate(escapeText(r.description), 150)}`;
-}
-
-export function statusReply(
-  r: Pick<RequestRow, "id" | "type" | "status" | "requester" | "approvers" | "description" | "decided_by" | "created_at" | "action_status" | "action_progress">,
-) {
-  const lines = [
-    `${STATUS_EMOJI[r.status]} *\`${r.id}\`* (${escapeText(r.type)}) is *${r.status}*${r.decided_by ? ` (${mention(r.decided_by)})` : ""}`,
-    `>${truncate(escapeText(r.description), 500)}`,
-    `Requested by ${mention(r.requester)} ${slackTime(r.created_at)}; approvers: ${r.approvers.map(mention).join(", ")}`,
-  ];
-  if (r.action_status) lines.push(`Action: ${r.action_status}${r.action_progress !== null ? ` (${r.action_progress}%)` : ""}`);
-  return ephemeral(lines.join("\n"));
-}
-
-export function listReply(waiting: ListedRequest[], mine: ListedRequest[]) {
-  const parts = [
-    `*Waiting for your decision* (${waiting.length}):`,
-    ...(waiting.length ? waiting.map((r) => listLine(r, true)) : ["nothing"]),
-    "",
-    `*Your open requests* (${mine.length}):`,
-    ...(mine.length ? mine.map((r) => listLine(r, false)) : ["nothing"]),
-  ];
-  return ephemeral(truncate(parts.join("\n"), 3900));
-}
-
-/** The App Home tab: requests waiting for this user (with buttons) and the user's own requests. */
-export function homeView(waiting: ListedRequest[], mine: ListedRequest[]): Record<string, unknown> {
-  const blocks: unknown[] = [{ type: "header", text: plain(`Waiting for you (${waiting.length})`) }];
-  if (waiting.length === 0) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "Nothing waits for your decision." }] });
-  for (const r of waiting) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: listLine(r, true) } }, decisionButtons(r.id));
-  }
-  blocks.push({ type: "divider" }, { type: "header", text: plain("Your requests") });
-  if (mine.length === 0) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "You have not asked for anything yet. Try `/approval`." }] });
-  for (const r of mine) blocks.push({ type: "section", text: { type: "mrkdwn", text: listLine(r, false) } });
-  return { type: "home", blocks: capBlocks(blocks) };
 }

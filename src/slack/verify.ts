@@ -5,7 +5,10 @@ import type { AppEnv } from "../env";
 
 /** Slack sends a few KB at most; anything far larger is not Slack. */
 export const MAX_BODY_BYTES = 64 * 1024;
-/** Slack's own guidance: refuse requests whose timestamp is more than 5 minutes off. */
+/**
+ * Slack's own guidance: refuse requests whose timestamp is more than 5 minutes off.
+ * @see https://docs.slack.dev/authentication/verifying-requests-from-slack
+ */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 
 const encoder = new TextEncoder();
