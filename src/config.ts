@@ -1,9 +1,7 @@
 import { z } from "zod";
 import { duration } from "./core/duration";
+import { configuredUserId } from "./core/ids";
 import type { Env } from "./env";
-import { SLACK_USER_ID } from "./slack/payloads";
-
-const slackUserId = z.string().regex(SLACK_USER_ID, "expected a Slack user id such as U0123ABCD");
 
 const schema = z.object({
   SLACK_SIGNING_SECRET: z.string({ error: "is missing" }).min(8, "is too short"),
@@ -17,7 +15,7 @@ const schema = z.object({
   ESCALATION_TIMEOUT: duration.default("24 hours"),
   // Empty means "no escalation": the request expires after APPROVAL_TIMEOUT.
   ESCALATION_USER: z
-    .union([z.literal(""), slackUserId])
+    .union([z.literal(""), configuredUserId])
     .default("")
     .transform((v) => v || undefined),
   // Circuit breaker per action host: consecutive failures that open it, and how long it stays open.

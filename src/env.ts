@@ -18,3 +18,8 @@ export interface Secrets {
  * worker-configuration.d.ts by `npm run types`, checked by `npm run typecheck`), plus the secrets.
  */
 export interface Env extends Cloudflare.Env, Secrets {}
+
+/** Hono's typing for this app: the Worker's bindings. */
+export interface AppEnv {
+  Bindings: Env;
+}

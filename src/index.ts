@@ -1,11 +1,12 @@
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ConfigError } from "./config";
+import { createOnce } from "./core/instances";
 import { log } from "./core/log";
-import type { Env } from "./env";
+import type { AppEnv, Env } from "./env";
 import { apiRoutes } from "./routes/api";
-import type { AppEnv } from "./routes/app-env";
 import { dashboardRoutes } from "./routes/dashboard";
 import { slackRoutes } from "./routes/slack";
-import { createOnce } from "./workflows/steps";
 
 export { ActionWorkflow } from "./workflows/action";
 export { ApprovalWorkflow } from "./workflows/approval";
@@ -20,6 +21,10 @@ app.route("/dashboard", dashboardRoutes);
 
 app.notFound((c) => c.json({ error: "not found" }, 404));
 app.onError((err, c) => {
+  // Settings that do not validate: 503 naming the bad setting (never its value).
+  if (err instanceof ConfigError) return c.json({ error: err.message }, 503);
+  // A request Hono's own parsing refused (e.g. malformed JSON): its status, with a short reason.
+  if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
   // Never echo internals (or anything secret) to the caller; the log has the details.
   log("error", "unhandled error", { path: c.req.path, error: err.message, name: err.name });
   return c.json({ error: "internal error" }, 500);

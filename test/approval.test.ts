@@ -74,12 +74,12 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
       // D1: the row and the audit trail, in order, with actors (and the reason).
       expect(done).toMatchObject({ status, decided_by: approver, requester, workflow: { status: "complete" } });
       expect(done.decided_at).toBeTruthy();
-      expect(done.audit.map((a: { event: string; actor: string }) => [a.event, a.actor])).toEqual([
+      expect(done.audit.map((a) => [a.event, a.actor])).toEqual([
         ["created", requester],
         ["notified", approver],
         [status, approver],
       ]);
-      if (action === "reject") expect(done.audit.at(-1).detail).toBe(reason);
+      if (action === "reject") expect(done.audit.at(-1)!.detail).toBe(reason);
 
       // The workflow finished with the same outcome.
       const output = await (await env.APPROVAL.get(id)).status();

@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { derivedRequestId } from "../src/core/ids";
+import { castVote, getRequest, setLevel, upsertRequest } from "../src/core/store";
 import {
   approverDm,
   callsTo,
@@ -7,13 +9,12 @@ import {
   clickBody,
   dmOf,
   eventually,
-  injectFaults,
   newUser,
   postSigned,
-  postTo,
   requestJson,
   responsesTo,
   startRequest,
+  submitView,
   waitForStatus,
   forceTimeouts,
   levelWaits,
@@ -84,21 +85,21 @@ describe("who may click, and what a click does", () => {
     await approverDm(approver);
     // Make a second approver by escalating in D1 the way the workflow does, then race them.
     const other = await newUser();
-    await env.DB.prepare(`UPDATE requests SET approvers = ?2, level_groups = ?3 WHERE id = ?1`)
-      .bind(id, JSON.stringify([approver, other]), JSON.stringify([{ approvers: [approver, other], quorum: 1 }]))
-      .run();
+    const row = (await getRequest(env.DB, id))!;
+    const both = [approver, other];
+    await setLevel(env.DB, id, { approvers: both, groups: [{ approvers: both, quorum: 1 }], level: 1, quorum: 1, expiresAt: row.expires_at!, at: new Date().toISOString() });
     const [a, b] = await Promise.all([click(approver, id, "approve"), click(other, id, "approve")]);
-    const row = await eventually(async () => {
+    const decided = await eventually(async () => {
       const r = await requestJson(id);
       return r.status !== "pending" && r.workflow.status === "complete" ? r : undefined;
     }, "a decision");
-    const winner = row.decided_by as string;
+    const winner = decided.decided_by as string;
     expect([approver, other]).toContain(winner);
-    expect(row.status).toBe("approved");
+    expect(decided.status).toBe("approved");
     const loserHook = winner === approver ? b.hook : a.hook;
     expect((await replyTo(loserHook)).text).toMatch(new RegExp(`already been decided by <@${winner}>`));
     expect((await responsesTo(winner === approver ? a.hook : b.hook))).toHaveLength(0);
-    expect(row.audit.filter((x: { event: string }) => ["approved", "rejected"].includes(x.event))).toHaveLength(1);
+    expect(decided.audit.filter((x: { event: string }) => ["approved", "rejected"].includes(x.event))).toHaveLength(1);
     // The one message shows the one outcome.
     const updates = (await callsTo(approver)).filter((c) => c.method === "chat.update");
     expect(updates).toHaveLength(1);
@@ -109,20 +110,25 @@ describe("who may click, and what a click does", () => {
     await using _timeouts = await forceTimeouts(...levelWaits(1), "decision level 1 claimed");
     const approver = await newUser();
     const requester = await newUser();
-    // The receipt is slow, so the claim below is in D1 before the (forced) wait times out.
-    await injectFaults("chat.postMessage", postTo(requester), [{ delayMs: 3000 }]);
-    const id = await startRequest(requester, approver);
-    await approverDm(approver);
-    // As if the route had claimed and voted, then lost its sendEvent (and could not release).
+    // A request sent from the modal has an id known before it starts (derived from the view), so
+    // the claim can be in D1 before the instance exists, and so before its first wait runs out.
+    const view = { id: `V${crypto.randomUUID().slice(0, 10).toUpperCase()}`, callback_id: "approval_new" };
+    const id = await derivedRequestId(`view:${view.id}`);
     const at = new Date().toISOString();
-    await env.DB.batch([
-      env.DB.prepare(`INSERT INTO votes (request_id, user_id, decision, level, at) VALUES (?1, ?2, 'approve', 1, ?3)`).bind(id, approver, at),
-      env.DB.prepare(`UPDATE requests SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1`).bind(id, approver, at),
-    ]);
+    // The request's record as the workflow writes it, then the route's vote and claim (its store
+    // calls), with no event sent: as if the route had lost its sendEvent and could not release.
+    await upsertRequest(env.DB, { id, type: "default", requester, description: "Deploy", approvers: [approver], quorum: 1, allowSelf: false, createdAt: at, expiresAt: at });
+    expect(await castVote(env.DB, id, approver, "approve", at)).toEqual({ ok: true, decisive: true });
+    const values = {
+      type: { type: "static_select", selected_option: { value: "default" } },
+      approver: { type: "users_select", selected_user: approver },
+      description: { type: "plain_text_input", value: "Deploy" },
+    };
+    expect(await submitView(requester, view, values)).toEqual({ status: 200, body: null });
     const done = await waitForStatus(id, "approved");
     expect(done.decided_by).toBe(approver);
     // Not escalated: the claim was honoured before the escalation.
-    expect(done.audit.map((a: { event: string }) => a.event)).not.toContain("escalated");
+    expect(done.audit.map((a) => a.event)).not.toContain("escalated");
   });
 
   it("a click for an unknown request id gets an ephemeral reply, not an error", async () => {

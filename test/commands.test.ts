@@ -48,7 +48,7 @@ describe("POST /slack/commands", () => {
     const opened = await eventually(async () => (await slackCalls((c) => c.method === "views.open" && c.args.trigger_id === triggerId))[0], "views.open");
     expect(opened.result).toBe("ok");
     expect(opened.args.view).toMatchObject({ type: "modal", callback_id: "approval_new" });
-    const blocks = opened.args.view.blocks.map((b: { block_id: string }) => b.block_id);
+    const blocks = opened.args.view!.blocks.map((b) => b.block_id);
     expect(blocks).toEqual(["type", "approver", "description", "amount", "due"]);
   });
 

@@ -1,6 +1,9 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config";
 import type { Env } from "../src/env";
+import worker from "../src/index";
 
 const base = { SLACK_SIGNING_SECRET: "a-signing-secret", SLACK_BOT_TOKEN: "xoxb-a-token" };
 const load = (extra: Record<string, unknown>) => loadConfig({ ...base, ...extra } as unknown as Env);
@@ -47,5 +50,26 @@ describe("configuration", () => {
     } catch (err) {
       expect((err as Error).message).not.toContain("xoxb");
     }
+  });
+});
+
+describe("a setting that does not validate, seen from outside", () => {
+  it("answers 503 naming the setting on every surface: JSON for Slack and the API, a page for the dashboard", async () => {
+    // The real Worker, given an env whose timeout is not a duration (a fresh object: config is cached per env).
+    const broken = { ...env, APPROVAL_TIMEOUT: "tomorrow" } as Env;
+    const call = (path: string, init: RequestInit = {}) => worker.fetch(new Request(`https://approvals.test${path}`, init), broken, createExecutionContext());
+    for (const path of ["/slack/commands", "/slack/interactions", "/slack/events"]) {
+      const res = await call(path, { method: "POST", body: "x" });
+      expect(res.status, path).toBe(503);
+      expect(await res.json(), path).toEqual({ error: expect.stringMatching(/^Invalid configuration: APPROVAL_TIMEOUT expected a duration/) });
+    }
+    const api = await call("/api/stats", { headers: { authorization: `Bearer ${env.API_TOKEN}` } });
+    expect(api.status).toBe(503);
+    expect(((await api.json()) as { error: string }).error).toMatch(/APPROVAL_TIMEOUT/);
+    const dashboard = await call("/dashboard");
+    expect(dashboard.status).toBe(503);
+    expect(dashboard.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(dashboard.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(await dashboard.text()).toContain("Dashboard unavailable");
   });
 });

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { capBlocks, escapeText, homeView } from "../src/slack/blocks";
+import { requestsBy } from "../src/core/store";
+import { capBlocks, escapeText } from "../src/slack/mrkdwn";
+import { homeView } from "../src/slack/views";
 import {
   approverDm,
   callsTo,
@@ -40,12 +42,12 @@ describe("the new-request modal", () => {
     const requester = await newUser();
     const { status, body } = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", amount: "lots", due: "2001-01-01" }));
     expect(status).toBe(200);
-    expect(body.response_action).toBe("errors");
-    expect(Object.keys(body.errors).sort()).toEqual(["amount", "description", "due"]);
+    expect(body!.response_action).toBe("errors");
+    expect(Object.keys(body!.errors!).sort()).toEqual(["amount", "description", "due"]);
     const needsApprover = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", description: "Deploy" }));
     expect(needsApprover.body).toEqual({ response_action: "errors", errors: { approver: "Name the approver as a mention, like `@maria`." } });
     const self = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", approver: requester, description: "Mine" }));
-    expect(self.body.errors.approver).toMatch(/own request/);
+    expect(self.body!.errors!.approver).toMatch(/own request/);
     expect(await callsTo(requester)).toEqual([]);
   });
 
@@ -60,8 +62,7 @@ describe("the new-request modal", () => {
     expect(text(dm.blocks)).toContain("Deploy billing-api\\n>Amount: 120\\n>Needed by: 2099-12-31");
     await new Promise((r) => setTimeout(r, 300));
     expect((await messagesIn(dmOf(approver))).length).toBe(1);
-    const { n } = (await env.DB.prepare(`SELECT count(*) AS n FROM requests WHERE requester = ?1`).bind(requester).first<{ n: number }>())!;
-    expect(n).toBe(1);
+    expect(await requestsBy(env.DB, requester)).toHaveLength(1);
   });
 });
 
@@ -183,7 +184,7 @@ describe("Slack limits", () => {
     const approver = await newUser();
     await startRequest(await newUser(), approver, `<!here> ${"x".repeat(1990)}`);
     const dm = await approverDm(approver);
-    for (const b of dm.blocks) if (b.type === "section") expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    for (const b of dm.blocks) if (b.type === "section") expect(b.text!.text.length).toBeLessThanOrEqual(3000);
     expect(text(dm.blocks)).not.toContain("<!here>");
     expect(escapeText("<@U1> & <#C1>")).toBe("&lt;@U1&gt; &amp; &lt;#C1&gt;");
   });
@@ -202,14 +203,14 @@ describe("Slack limits", () => {
   });
 
   it("App Home button rows have unique block ids (Slack refuses duplicates)", () => {
-    const two = ["req-aaaaaaaaaaaa", "req-bbbbbbbbbbbb"].map((id) => ({ id, type: "default", requester: "U0A1", description: "x", status: "pending", created_at: "2026-01-01T00:00:00Z" }));
+    const two = ["req-aaaaaaaaaaaa", "req-bbbbbbbbbbbb"].map((id) => ({ id, type: "default", requester: "U0A1", description: "x", status: "pending" as const, created_at: "2026-01-01T00:00:00Z" }));
     const ids = (homeView(two, []).blocks as { block_id?: string }[]).map((b) => b.block_id).filter(Boolean);
     expect(ids).toEqual(["decision:req-aaaaaaaaaaaa", "decision:req-bbbbbbbbbbbb"]);
   });
 
   it("views and messages stay within 50 blocks", () => {
     expect(capBlocks(Array.from({ length: 80 }, () => ({ type: "divider" })))).toHaveLength(50);
-    const many = Array.from({ length: 40 }, (_, i) => ({ id: `req-${String(i).padStart(12, "0")}`, type: "default", requester: "U0A1", description: "x", status: "pending", created_at: "2026-01-01T00:00:00Z" }));
+    const many = Array.from({ length: 40 }, (_, i) => ({ id: `req-${String(i).padStart(12, "0")}`, type: "default", requester: "U0A1", description: "x", status: "pending" as const, created_at: "2026-01-01T00:00:00Z" }));
     expect((homeView(many, many).blocks as unknown[]).length).toBeLessThanOrEqual(50);
   });
 

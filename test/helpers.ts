@@ -4,6 +4,8 @@ import { expect } from "vitest";
 import { standinControl } from "../standin/control.js";
 import { CLICKED_TS, clickForm, commandForm, viewSubmissionForm } from "../standin/payloads.js";
 import { slackSignature } from "../standin/signing.js";
+import type { InstanceView } from "../src/core/instances";
+import type { AuditEntry, RequestRow, StoredMessage } from "../src/core/store";
 
 export const SIGNING_SECRET = env.SLACK_SIGNING_SECRET!;
 const SLACK = env.FAKE_SLACK_URL;
@@ -79,30 +81,33 @@ export async function clickBody(user: string, requestId: string, action: "approv
   return { body: clickForm(user, requestId, action, { triggerId, responseUrl }), hook: new URL(responseUrl).pathname };
 }
 
+/** What the interaction route answers a modal submission: nothing (closes it), field errors, or a 400. */
+export type SubmitAnswer = { response_action?: "errors"; errors?: Record<string, string>; error?: string } | null;
+
 /** Submits a modal, signed; returns the status and the JSON body (response_action errors) if any. */
 export async function submitView(
   user: string,
   view: { id?: string; callback_id: string; private_metadata?: string },
   values: Parameters<typeof viewSubmissionForm>[2],
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: SubmitAnswer }> {
   const form = viewSubmissionForm(user, { id: view.id ?? `V${crypto.randomUUID().slice(0, 8).toUpperCase()}`, ...view }, values, await standin.triggerId(user));
   const res = await postSigned("/slack/interactions", form);
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  return { status: res.status, body: text ? (JSON.parse(text) as SubmitAnswer) : null };
 }
 
 /**
  * Reject as Slack users do: click Reject (which opens the reason modal via views.open), then
  * submit the modal with the reason.
  */
-export async function reject(user: string, requestId: string, reason = "Not during the release freeze"): Promise<{ status: number; body: any }> {
+export async function reject(user: string, requestId: string, reason = "Not during the release freeze"): Promise<{ status: number; body: SubmitAnswer }> {
   const clicked = await click(user, requestId, "reject");
   expect(clicked.status).toBe(200);
   const opened = await eventually(
     async () => (await slackCalls((c) => c.method === "views.open" && c.args.view?.private_metadata === requestId)).at(-1),
     "the reject-reason modal",
   );
-  expect(opened.args.view.callback_id).toBe("approval_reject_reason");
+  expect(opened.args.view?.callback_id).toBe("approval_reject_reason");
   return submitView(user, { callback_id: "approval_reject_reason", private_metadata: requestId }, { reason: { type: "plain_text_input", value: reason } });
 }
 
@@ -116,10 +121,43 @@ export async function click(user: string, requestId: string, action: "approve" |
 
 // ---- the fake Slack API's records
 
+/** A Block Kit block as the stand-in stores it; the fields the tests read are named. */
+export interface Block {
+  type: string;
+  block_id?: string;
+  text?: { type: string; text: string };
+  elements?: { type: string; action_id?: string; text?: string | { type: string; text: string }; value?: string }[];
+  [field: string]: unknown;
+}
+
+/** A view (modal or App Home) as a Web API call carries it. */
+export interface View {
+  type: string;
+  callback_id?: string;
+  private_metadata?: string;
+  blocks: Block[];
+  [field: string]: unknown;
+}
+
+/** A Web API call's arguments as the stand-in records them: form fields, with blocks and views decoded. */
+export interface SlackCallArgs {
+  channel?: string;
+  users?: string;
+  user?: string;
+  user_id?: string;
+  text?: string;
+  ts?: string;
+  thread_ts?: string;
+  trigger_id?: string;
+  blocks?: Block[];
+  view?: View;
+  [field: string]: unknown;
+}
+
 export interface SlackCall {
   seq: number;
   method: string;
-  args: Record<string, any>;
+  args: SlackCallArgs;
   at: number;
   result: string;
 }
@@ -143,10 +181,17 @@ export async function callsFor(...users: string[]): Promise<SlackCall[]> {
   return slackCalls((c) => needles.some((n) => JSON.stringify(c.args).includes(n)));
 }
 
-/** What the service posted to one response_url (by its path), refused posts included (`refused`). */
-export async function responsesTo(hook: string): Promise<{ body: { text?: string; response_type?: string }; refused?: string }[]> {
+/** A post to a response_url, as the stand-in records it; `refused` when the stand-in refused it. */
+export interface HookResponse {
+  path: string;
+  body: { text?: string; response_type?: string; replace_original?: boolean };
+  refused?: string;
+}
+
+/** What the service posted to one response_url (by its path), refused posts included. */
+export async function responsesTo(hook: string): Promise<HookResponse[]> {
   const res = await fetch(`${SLACK}/_control/responses`);
-  return ((await res.json()) as { path: string; body: any; refused?: string }[]).filter((r) => r.path.endsWith(hook));
+  return ((await res.json()) as HookResponse[]).filter((r) => r.path.endsWith(hook));
 }
 
 export interface Fault {
@@ -167,7 +212,7 @@ export async function injectFaults(method: string, match: string, faults: Fault[
 export interface FakeMessage {
   ts: string;
   text: string;
-  blocks: any[];
+  blocks: Block[];
   updated: number;
   thread_ts?: string;
 }
@@ -205,17 +250,20 @@ export async function apiGet(path: string, token: string | null = env.API_TOKEN!
   return exports.default.fetch(new Request(`https://approvals.test${path}`, { headers }));
 }
 
-export async function requestJson(id: string): Promise<any> {
+/** GET /api/requests/:id of a recorded request: the row (without the claim), its messages, trail and instance. */
+export type RequestJson = Omit<RequestRow, "claimed_by"> & { messages: StoredMessage[]; audit: AuditEntry[]; workflow: InstanceView };
+
+export async function requestJson(id: string): Promise<RequestJson> {
   const res = await apiGet(`/api/requests/${id}`);
   expect(res.status).toBe(200);
   return res.json();
 }
 
-export async function waitForStatus(id: string, status: string): Promise<any> {
+export async function waitForStatus(id: string, status: string): Promise<RequestJson> {
   return eventually(async () => {
     const res = await apiGet(`/api/requests/${id}`);
     if (res.status !== 200) return undefined;
-    const body: any = await res.json();
+    const body = (await res.json()) as RequestJson;
     return body.status === status && body.workflow?.status !== "running" ? body : undefined;
   }, `request ${id} to be ${status}`);
 }

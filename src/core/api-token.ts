@@ -48,6 +48,15 @@ export const clientAddress = (headers: Headers) => headers.get("cf-connecting-ip
 
 export type TokenCheck = { ok: boolean; locked: false } | { ok: false; locked: true; retryAfter: number; message: string };
 
+/** The token of an `Authorization: Bearer …` header, if it has one. */
+export const bearerToken = (authorization: string | null | undefined): string | undefined => /^Bearer (.+)$/.exec(authorization ?? "")?.[1];
+
+/** Checks the request's bearer token against the secret, throttled per client; null when it presents none. */
+export async function checkBearer(kv: KVNamespace, headers: Headers, secret: string): Promise<TokenCheck | null> {
+  const given = bearerToken(headers.get("authorization"));
+  return given ? checkToken(kv, clientAddress(headers), given, secret) : null;
+}
+
 /** Checks a presented token against the secret, throttled per client. */
 export async function checkToken(kv: KVNamespace, client: string | null, given: string, secret: string): Promise<TokenCheck> {
   const wait = await lockedFor(kv, client);
@@ -72,9 +81,10 @@ async function recordFailure(kv: KVNamespace, client: string | null): Promise<vo
     const now = Math.floor(Date.now() / 1000);
     const w = await kv.get<Window>(key(client), "json");
     const next: Window = w && w.until > now ? { count: w.count + 1, until: w.until } : { count: 1, until: now + WINDOW_SECONDS };
-    // KV expirations must be at least 60 s ahead.
+    // KV expirations must be at least 60 s ahead (@see https://developers.cloudflare.com/kv/api/write-key-value-pairs/).
     await kv.put(key(client), JSON.stringify(next), { expiration: Math.max(next.until, now + 60) });
   } catch {
-    // KV allows one write per second per key: a burst of failures counts at that pace.
+    // KV allows one write per second per key (@see https://developers.cloudflare.com/kv/platform/limits/):
+    // a burst of failures counts at that pace.
   }
 }

@@ -1,3 +1,24 @@
+import { z } from "zod";
+
+/**
+ * The id kernel: the forms of every id the service reads or makes, in one place, so config,
+ * policy, Slack payloads and routes check them the same way.
+ */
+
+/** Slack user ids: U…, or W… on Enterprise Grid (channels are C/D/G, teams T/E). */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const SLACK_CHANNEL_ID = /^[CDG][A-Z0-9]{2,}$/;
+/** "req-" and 12 base-36 characters: every request id, which is also its workflow instance id. */
+const REQUEST_ID = /^req-[a-z0-9]{12}$/;
+
+/** A Slack user id in a payload. */
+export const userId = z.string().regex(SLACK_USER_ID, "not a Slack user id");
+/** A Slack user id an operator wrote (settings, policy): the message says what is expected. */
+export const configuredUserId = z.string().regex(SLACK_USER_ID, "expected a Slack user id such as U0123ABCD");
+export const channelId = z.string().regex(SLACK_CHANNEL_ID, "not a Slack channel id");
+/** Request ids are our workflow instance ids. */
+export const requestId = z.string().regex(REQUEST_ID, "not a request id");
+
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /** "req-" and 12 base-36 characters from 12 bytes: the form every request id (and instance id) has. */

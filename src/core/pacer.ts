@@ -1,6 +1,6 @@
 /**
  * Per-channel pacing for chat.postMessage: Slack allows about one message per second per
- * channel. The last post time lives in KV so every workflow instance sees it; a post within the
+ * channel (@see https://docs.slack.dev/apis/web-api/rate-limits). The last post time lives in KV so every workflow instance sees it; a post within the
  * gap waits out the rest (at most one gap). KV is eventually consistent across locations, so this
  * smooths bursts rather than guaranteeing a gap; a 429 is still handled by the step (Retry-After).
  */

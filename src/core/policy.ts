@@ -1,16 +1,14 @@
 import { z } from "zod";
 import type { Config } from "../config";
 import { duration, durationMs, type DurationLabel } from "./duration";
+import { configuredUserId } from "./ids";
 import policyFile from "../../approvals.config.json";
-import { SLACK_USER_ID } from "../slack/payloads";
-
-const slackUser = z.string().regex(SLACK_USER_ID, "expected a Slack user id such as U0123ABCD");
 
 const level = z
   .object({
     /** Who is asked at this level. May be empty for level 1 when the requester names the approver. */
     approvers: z
-      .array(slackUser)
+      .array(configuredUserId)
       .default([])
       .refine((a) => new Set(a).size === a.length, "lists an approver twice"),
     /** How long this level has before the request moves to the next level (or expires after the last). */
@@ -128,6 +126,13 @@ export function defaultType(config: Config): RequestTypePolicy {
 export function findType(policy: Policy, config: Config, name: string): RequestTypePolicy | undefined {
   if (name === DEFAULT_TYPE) return policy.types[DEFAULT_TYPE] ?? defaultType(config);
   return policy.types[name];
+}
+
+/** The request types a requester can pick by name (the built-in default is picked by leaving the type out). */
+export function requestTypes(env: { POLICY_JSON?: string }): { name: string; title: string }[] {
+  return Object.entries(loadPolicy(env).types)
+    .filter(([name]) => name !== DEFAULT_TYPE)
+    .map(([name, t]) => ({ name, title: t.title }));
 }
 
 /** Half the wait, rounded down to whole seconds: the default reminder time. */

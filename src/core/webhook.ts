@@ -26,7 +26,9 @@ async function receiverMessage(res: Response): Promise<string> {
     const json = JSON.parse(text) as { error?: unknown; message?: unknown };
     const m = json.error ?? json.message;
     if (typeof m === "string") return m.slice(0, 300);
-  } catch {}
+  } catch {
+    // Not JSON: the text itself, below.
+  }
   return text.trim().slice(0, 300) || res.statusText || `HTTP ${res.status}`;
 }
 
@@ -45,7 +47,12 @@ async function send(url: string, init: RequestInit): Promise<Response> {
   throw new NonRetryableError(`receiver answered ${res.status}: ${message}`);
 }
 
-export type CallResult = { kind: "done"; status: number; message: string } | { kind: "accepted"; status: number; statusUrl: string };
+/** What one call of the webhook came to (recorded in D1 by its idempotency key). */
+export const callResultSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("done"), status: z.number().int(), message: z.string() }),
+  z.object({ kind: z.literal("accepted"), status: z.number().int(), statusUrl: z.string() }),
+]);
+export type CallResult = z.infer<typeof callResultSchema>;
 
 /**
  * Calls the action webhook once, signed, with the Idempotency-Key. A 202 with a status URL (body

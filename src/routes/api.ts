@@ -1,24 +1,18 @@
 import { Hono } from "hono";
-import { ConfigError, loadConfig } from "../config";
-import { checkToken, clientAddress } from "../core/api-token";
+import { loadConfig } from "../config";
+import { checkBearer } from "../core/api-token";
+import { requestId as requestIdSchema } from "../core/ids";
+import { instanceStatus } from "../core/instances";
 import { getAudit, getRequest, listMessages, stats } from "../core/store";
-import { requestId as requestIdSchema } from "../slack/payloads";
-import type { AppEnv } from "./app-env";
+import type { AppEnv } from "../env";
 
 /** JSON API for tools and dashboards, behind a bearer token (secret API_TOKEN). */
 export const apiRoutes = new Hono<AppEnv>();
 
 apiRoutes.use("*", async (c, next) => {
-  let token: string | undefined;
-  try {
-    token = loadConfig(c.env).API_TOKEN;
-  } catch (err) {
-    if (err instanceof ConfigError) return c.json({ error: err.message }, 503);
-    throw err;
-  }
+  const token = loadConfig(c.env).API_TOKEN;
   if (!token) return c.json({ error: "the API is disabled: set the API_TOKEN secret" }, 503);
-  const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
-  const check = given ? await checkToken(c.env.KV, clientAddress(c.req.raw.headers), given, token) : null;
+  const check = await checkBearer(c.env.KV, c.req.raw.headers, token);
   if (check?.ok) return next();
   if (check?.locked) {
     c.header("Retry-After", String(check.retryAfter));
@@ -35,7 +29,7 @@ apiRoutes.get("/requests/:id", async (c) => {
     getRequest(c.env.DB, id.data),
     getAudit(c.env.DB, id.data),
     listMessages(c.env.DB, id.data),
-    workflowStatus(c.env.APPROVAL, id.data),
+    instanceStatus(c.env.APPROVAL, id.data),
   ]);
   if (!row && !workflow) return c.json({ error: "request not found" }, 404);
   if (!row) {
@@ -48,12 +42,3 @@ apiRoutes.get("/requests/:id", async (c) => {
 
 /** Counts by status and type, escalations, decision latency and action outcomes, from D1. */
 apiRoutes.get("/stats", async (c) => c.json(await stats(c.env.DB)));
-
-async function workflowStatus(binding: Workflow, id: string): Promise<{ status: string; error?: string; output?: unknown } | null> {
-  try {
-    const status = await (await binding.get(id)).status();
-    return { status: status.status, ...(status.error ? { error: status.error.message } : {}), ...(status.output ? { output: status.output } : {}) };
-  } catch {
-    return null; // instance.not_found (or already cleaned up)
-  }
-}

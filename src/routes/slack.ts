@@ -1,58 +1,46 @@
 import { Hono, type Context } from "hono";
 import { loadConfig } from "../config";
+import { derivedRequestId, requestId } from "../core/ids";
+import { isInstanceNotFound } from "../core/instances";
 import { log } from "../core/log";
-import { derivedRequestId } from "../core/ids";
-import { requestTypes, startRequest } from "../core/requests";
+import { requestTypes } from "../core/policy";
 import { castVote, claimCancel, decisionBlocker, getRequest, releaseClaim, requestsBy, waitingFor, type VoteResult } from "../core/store";
+import type { AppEnv } from "../env";
+import { SlackClient } from "../slack/client";
+import { parseRequestText, parseSubcommand } from "../slack/commands";
+import { homeKey, publishHome } from "../slack/home";
+import type { ClassifiedInteraction, FieldErrors } from "../slack/interactions";
 import {
   alreadyDecidedReply,
   alreadyVotedReply,
   ephemeral,
   listReply,
-  newRequestModal,
   notYourDecisionReply,
   ownRequestReply,
-  rejectReasonModal,
   requestCreatedReply,
   statusReply,
   tryAgainReply,
   unknownRequestReply,
   usage,
   voteRecordedReply,
-} from "../slack/blocks";
-import { SlackClient } from "../slack/client";
-import { homeKey, publishHome } from "../slack/home";
-import {
-  ACTIONS,
-  describeZodError,
-  eventsSchema,
-  interactionSchema,
-  parseRequestText,
-  parseSubcommand,
-  requestId as requestIdSchema,
-  slashCommandSchema,
-  userId as userIdSchema,
-  SLACK_USER_ID,
-  viewValue,
-  VIEWS,
-  type BlockActions,
-  type ViewSubmission,
-} from "../slack/payloads";
+} from "../slack/replies";
 import { respondEphemeral } from "../slack/respond";
+import { interaction, slackEvent, slashCommand } from "../slack/validators";
 import { slackSignature } from "../slack/verify";
-import { DECISION_EVENT, type DecisionEvent } from "../workflows/approval-params";
-import type { AppEnv } from "./app-env";
+import { newRequestModal, rejectReasonModal } from "../slack/views";
+import { DECISION_EVENT, type PersonDecision } from "../workflows/approval-params";
+import { startRequest } from "../workflows/start-request";
 
 /**
- * Slack's routes. Each one is thin: verify the signature (middleware), parse with zod, authorise
- * against D1, then create a workflow instance, send it an event or open a modal, and answer
- * within 3 s.
+ * Slack's routes (Slack wants an answer within 3 s: https://docs.slack.dev/interactivity/handling-user-interaction).
+ * Each one is thin: verify the signature (middleware), parse and classify at the
+ * edge (one validator per route), authorise against D1, then create a workflow instance, send it
+ * an event or open a modal, and answer within 3 s.
  */
 export const slackRoutes = new Hono<AppEnv>();
-slackRoutes.use("*", slackSignature());
+slackRoutes.use("*", ...slackSignature());
 
 type Ctx = Context<AppEnv>;
-const badRequest = (c: Ctx, error: string) => c.json({ error }, 400);
 const slackClient = (c: Ctx) => {
   const config = loadConfig(c.env);
   return new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL, timeoutMs: 2500 });
@@ -61,6 +49,7 @@ const slackClient = (c: Ctx) => {
 /**
  * Opens a modal after the route has answered Slack (the trigger_id stays valid for 3 s from the
  * user's action); if Slack refuses, the user gets `fallback` ephemerally instead.
+ * @see https://docs.slack.dev/surfaces/modals
  */
 function openModalAfterAck(c: Ctx, triggerId: string, view: Record<string, unknown>, responseUrl: string | undefined, fallback: { text: string }) {
   c.executionCtx.waitUntil(
@@ -75,10 +64,8 @@ function openModalAfterAck(c: Ctx, triggerId: string, view: Record<string, unkno
 
 // ---- /approval
 
-slackRoutes.post("/commands", async (c) => {
-  const parsed = slashCommandSchema.safeParse(Object.fromEntries(new URLSearchParams(c.get("rawBody"))));
-  if (!parsed.success) return badRequest(c, `invalid slash command: ${describeZodError(parsed.error)}`);
-  const cmd = parsed.data;
+slackRoutes.post("/commands", slashCommand, async (c) => {
+  const cmd = c.req.valid("form");
   const types = requestTypes(c.env);
   const help = usage(types);
   const text = cmd.text.trim();
@@ -97,7 +84,7 @@ slackRoutes.post("/commands", async (c) => {
     return c.json(listReply(waiting, mine));
   }
   if (sub?.kind === "status") {
-    const id = requestIdSchema.safeParse(sub.id);
+    const id = requestId.safeParse(sub.id);
     if (!id.success) return c.json(ephemeral("Use `/approval status req-…` with a request id."));
     const row = await getRequest(c.env.DB, id.data);
     // Only the requester and the approvers may see a request: descriptions can be sensitive.
@@ -116,62 +103,56 @@ slackRoutes.post("/commands", async (c) => {
 
 // ---- buttons and modals
 
-slackRoutes.post("/interactions", async (c) => {
-  const raw = new URLSearchParams(c.get("rawBody")).get("payload");
-  if (!raw) return badRequest(c, "missing payload");
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return badRequest(c, "payload is not JSON");
+slackRoutes.post("/interactions", interaction, async (c) => {
+  const payload = c.req.valid("form");
+  switch (payload.kind) {
+    case "click":
+      return onClick(c, payload);
+    case "reject_reason":
+      return onRejectReason(c, payload);
+    case "new_request":
+      return onNewRequest(c, payload);
+    case "view_closed":
+      return c.body(null, 200); // nothing to do
   }
-  const parsed = interactionSchema.safeParse(json);
-  if (!parsed.success) return badRequest(c, `invalid interaction: ${describeZodError(parsed.error)}`);
-  const payload = parsed.data;
-  if (payload.type === "block_actions") return onButton(c, payload);
-  if (payload.type === "view_submission") return onSubmit(c, payload);
-  return c.body(null, 200); // view_closed: nothing to do
 });
 
-async function onButton(c: Ctx, payload: BlockActions) {
-  const action = payload.actions[0]!;
-  if (!Object.values(ACTIONS).includes(action.action_id as never)) return badRequest(c, `unknown action ${action.action_id}`);
-  // The button's value names the request; nothing else in it is trusted. D1 says who may act.
-  const id = requestIdSchema.safeParse(action.value);
-  if (!id.success) return badRequest(c, "invalid request id in action value");
-  const user = payload.user.id;
-  const reply = (body: { text: string }) => c.executionCtx.waitUntil(respondEphemeral(payload.response_url, loadConfig(c.env).SLACK_API_URL, body));
+type Click = Extract<ClassifiedInteraction, { kind: "click" }>;
+
+async function onClick(c: Ctx, click: Click) {
+  const { requestId: id, user } = click;
+  const reply = (body: { text: string }) => c.executionCtx.waitUntil(respondEphemeral(click.responseUrl, loadConfig(c.env).SLACK_API_URL, body));
   const at = new Date().toISOString();
 
-  if (action.action_id === ACTIONS.cancel) {
-    const claim = await claimCancel(c.env.DB, id.data, user, at);
+  if (click.action === "cancel") {
+    const claim = await claimCancel(c.env.DB, id, user, at);
     if (!claim.ok) {
       if (claim.reason === "closed") reply(alreadyDecidedReply(claim.status, claim.by));
       else if (claim.reason === "not_requester") reply(ephemeral(":no_entry: Only the requester can cancel a request."));
       else reply(unknownRequestReply());
       return c.body(null, 200);
     }
-    const problem = await forward(c, id.data, { decision: "cancel", user, at });
+    const problem = await forward(c, id, { decision: "cancel", user, at });
     if (problem) reply(problem);
     return c.body(null, 200);
   }
 
-  if (action.action_id === ACTIONS.reject) {
+  if (click.action === "reject") {
     // Reject asks for a reason first: check now (no write), decide on submit.
-    const blocker = await decisionBlocker(c.env.DB, id.data, user);
+    const blocker = await decisionBlocker(c.env.DB, id, user);
     if (blocker) {
       reply(refusal(blocker));
       return c.body(null, 200);
     }
-    if (!payload.trigger_id) return badRequest(c, "missing trigger_id");
-    openModalAfterAck(c, payload.trigger_id, rejectReasonModal(id.data), payload.response_url, tryAgainReply());
+    if (!click.triggerId) return c.json({ error: "missing trigger_id" }, 400);
+    openModalAfterAck(c, click.triggerId, rejectReasonModal(id), click.responseUrl, tryAgainReply());
     return c.body(null, 200);
   }
 
-  const vote = await castVote(c.env.DB, id.data, user, "approve", at);
+  const vote = await castVote(c.env.DB, id, user, "approve", at);
   if (!vote.ok) {
     reply(refusal(vote));
-    log("info", "click refused", { requestId: id.data, user, reason: vote.reason });
+    log("info", "click refused", { requestId: id, user, reason: vote.reason });
     return c.body(null, 200);
   }
   if (!vote.decisive) {
@@ -179,56 +160,40 @@ async function onButton(c: Ctx, payload: BlockActions) {
     reply(voteRecordedReply(vote.approvals, vote.quorum));
     return c.body(null, 200);
   }
-  const problem = await forward(c, id.data, { decision: "approve", user, at });
+  const problem = await forward(c, id, { decision: "approve", user, at });
   if (problem) reply(problem);
   return c.body(null, 200);
 }
 
-async function onSubmit(c: Ctx, payload: ViewSubmission) {
-  const user = payload.user.id;
-  const v = payload.view;
-  const errors = (fields: Record<string, string>) => c.json({ response_action: "errors", errors: fields });
+/** Problems shown next to the modal's inputs (the modal stays open). */
+const fieldErrors = (c: Ctx, errors: FieldErrors) => c.json({ response_action: "errors", errors });
 
-  if (v.callback_id === VIEWS.rejectReason) {
-    const id = requestIdSchema.safeParse(v.private_metadata);
-    if (!id.success) return badRequest(c, "invalid request id in private_metadata");
-    const reason = viewValue(v, "reason");
-    if (!reason || reason.length < 3) return errors({ reason: "Please say why (at least 3 characters)." });
-    if (reason.length > 1000) return errors({ reason: "At most 1000 characters." });
-    const at = new Date().toISOString();
-    const vote = await castVote(c.env.DB, id.data, user, "reject", at, reason);
-    if (!vote.ok) return errors({ reason: refusal(vote).text });
-    const problem = await forward(c, id.data, { decision: "reject", user, at, reason });
-    if (problem) return errors({ reason: problem.text });
-    return c.body(null, 200);
-  }
+async function onRejectReason(c: Ctx, submitted: Extract<ClassifiedInteraction, { kind: "reject_reason" }>) {
+  if (!submitted.reason.ok) return fieldErrors(c, submitted.reason.errors);
+  const { requestId: id, user } = submitted;
+  const { reason } = submitted.reason.value;
+  const at = new Date().toISOString();
+  const vote = await castVote(c.env.DB, id, user, "reject", at, reason);
+  if (!vote.ok) return fieldErrors(c, { reason: refusal(vote).text });
+  const problem = await forward(c, id, { decision: "reject", user, at, reason });
+  if (problem) return fieldErrors(c, { reason: problem.text });
+  return c.body(null, 200);
+}
 
-  if (v.callback_id === VIEWS.newRequest) {
-    const type = viewValue(v, "type");
-    const approver = viewValue(v, "approver");
-    const description = viewValue(v, "description");
-    const amount = viewValue(v, "amount");
-    const due = viewValue(v, "due");
-    const problems: Record<string, string> = {};
-    if (!description) problems.description = "Say what needs approving.";
-    else if (description.length > 2000) problems.description = "At most 2000 characters.";
-    if (approver && !userIdSchema.safeParse(approver).success) problems.approver = "Pick a person.";
-    if (amount && !/^\d{1,12}(\.\d{1,2})?$/.test(amount.replace(/[\s,]/g, ""))) problems.amount = "A number, like 120 or 99.50.";
-    if (due && (!/^\d{4}-\d{2}-\d{2}$/.test(due) || due < new Date().toISOString().slice(0, 10))) problems.due = "Pick today or a later date.";
-    if (Object.keys(problems).length) return errors(problems);
-    const text = [description, amount ? `Amount: ${amount}` : "", due ? `Needed by: ${due}` : ""].filter(Boolean).join("\n");
-    // The id comes from the view: submitting the same view twice finds the first request.
-    const started = await startRequest(c.env, {
-      requester: user,
-      type: type === "default" ? undefined : type,
-      approver,
-      description: text,
-      id: await derivedRequestId(`view:${v.id}`),
-    });
-    if (!started.ok) return errors({ [started.field]: started.problem });
-    return c.body(null, 200);
-  }
-  return badRequest(c, `unknown view ${v.callback_id}`);
+async function onNewRequest(c: Ctx, submitted: Extract<ClassifiedInteraction, { kind: "new_request" }>) {
+  if (!submitted.request.ok) return fieldErrors(c, submitted.request.errors);
+  const { type, approver, description, amount, due } = submitted.request.value;
+  const text = [description, amount ? `Amount: ${amount}` : "", due ? `Needed by: ${due}` : ""].filter(Boolean).join("\n");
+  // The id comes from the view: submitting the same view twice finds the first request.
+  const started = await startRequest(c.env, {
+    requester: submitted.user,
+    type: type === "default" ? undefined : type,
+    approver,
+    description: text,
+    id: await derivedRequestId(`view:${submitted.viewId}`),
+  });
+  if (!started.ok) return fieldErrors(c, { [started.field]: started.problem });
+  return c.body(null, 200);
 }
 
 function refusal(r: Exclude<VoteResult, { ok: true }>): { text: string } {
@@ -251,7 +216,7 @@ function refusal(r: Exclude<VoteResult, { ok: true }>): { text: string } {
  * can be tried again; if even that fails, the claim stays and the workflow decides from D1 when
  * its wait ends (a claim is never lost, only late). Returns null, or what to tell the user.
  */
-async function forward(c: Ctx, id: string, event: DecisionEvent & { user: string }): Promise<{ text: string } | null> {
+async function forward(c: Ctx, id: string, event: PersonDecision): Promise<{ text: string } | null> {
   try {
     const instance = await c.env.APPROVAL.get(id);
     await instance.sendEvent({ type: DECISION_EVENT, payload: event });
@@ -264,26 +229,16 @@ async function forward(c: Ctx, id: string, event: DecisionEvent & { user: string
     } catch (releaseErr) {
       log("error", "claim not released; the workflow will decide from it", { requestId: id, user: event.user, error: (releaseErr as Error).message });
     }
-    return /not[._ ]?found/i.test((err as Error).message) ? unknownRequestReply() : tryAgainReply();
+    return isInstanceNotFound(err) ? unknownRequestReply() : tryAgainReply();
   }
 }
 
 // ---- Events API (App Home)
 
-slackRoutes.post("/events", async (c) => {
-  let json: unknown;
-  try {
-    json = JSON.parse(c.get("rawBody"));
-  } catch {
-    return badRequest(c, "body is not JSON");
-  }
-  const parsed = eventsSchema.safeParse(json);
-  if (!parsed.success) return badRequest(c, `invalid event: ${describeZodError(parsed.error)}`);
-  const body = parsed.data;
-  if (body.type === "url_verification") return c.json({ challenge: body.challenge });
-
-  const event = body.event;
-  if (event.type === "app_home_opened" && event.tab === "home" && event.user && SLACK_USER_ID.test(event.user)) {
+slackRoutes.post("/events", slackEvent, async (c) => {
+  const event = c.req.valid("json");
+  if (event.kind === "url_verification") return c.json({ challenge: event.challenge });
+  if (event.kind === "home_opened") {
     const user = event.user;
     // Remember who uses the App Home, so workflows refresh it for them (and nobody else).
     c.executionCtx.waitUntil(

@@ -1,6 +1,6 @@
 import { NonRetryableError } from "cloudflare:workflows";
+import { SLACK_USER_ID } from "../core/ids";
 import type { Pacer } from "../core/pacer";
-import { SLACK_USER_ID } from "./payloads";
 
 /**
  * Slack errors that no retry can fix: a bad or revoked token, a missing scope, an unknown user or

@@ -1,5 +1,5 @@
 import { requestsBy, waitingFor } from "../core/store";
-import { homeView } from "./blocks";
+import { homeView } from "./views";
 import type { SlackClient } from "./client";
 
 /** KV key marking that a user has opened the App Home, so changes are worth republishing. */

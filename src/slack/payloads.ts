@@ -1,13 +1,5 @@
 import { z } from "zod";
-
-/** Slack user ids: U…, or W… on Enterprise Grid (channels are C/D/G, teams T/E). */
-export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
-
-/** Slack ids: users (U/W), channels (C/D/G), teams (T/E). */
-export const userId = z.string().regex(SLACK_USER_ID, "not a Slack user id");
-const channelId = z.string().regex(/^[CDG][A-Z0-9]{2,}$/, "not a Slack channel id");
-/** Request ids are our workflow instance ids. */
-export const requestId = z.string().regex(/^req-[a-z0-9]{12}$/, "not a request id");
+import { channelId, userId } from "../core/ids";
 
 /** A slash command, as Slack posts it (application/x-www-form-urlencoded). */
 export const slashCommandSchema = z.object({
@@ -24,55 +16,11 @@ export type SlashCommand = z.infer<typeof slashCommandSchema>;
 
 export const DESCRIPTION_MAX = 2000;
 
-export type ParsedRequestText =
-  | { ok: true; type: string | undefined; approver: string | undefined; description: string }
-  | { ok: false; problem: string };
-
-/**
- * `/approval [type] [<@U123|maria>] what needs approving`. Slack escapes user mentions as
- * <@U123|name> (or <@U123>) when the command has should_escape. The first word is a type only
- * when it is one of `types`.
- */
-export function parseRequestText(text: string, types: string[]): ParsedRequestText {
-  let rest = text.trim();
-  let type: string | undefined;
-  const firstWord = /^([a-z][a-z0-9-]*)(?:\s+|$)/i.exec(rest);
-  if (firstWord && types.includes(firstWord[1]!.toLowerCase())) {
-    type = firstWord[1]!.toLowerCase();
-    rest = rest.slice(firstWord[0].length);
-  }
-  let approver: string | undefined;
-  const m = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*/.exec(rest);
-  if (m) {
-    approver = m[1];
-    rest = rest.slice(m[0].length);
-  } else if (!type) {
-    return { ok: false, problem: "Start with the approver as a mention, like `@maria`." };
-  }
-  const description = unescapeCommandText(rest.trim());
-  if (!description) return { ok: false, problem: "Say what needs approving after the approver." };
-  if (description.length > DESCRIPTION_MAX) {
-    return { ok: false, problem: `The description is too long (${description.length} characters, at most ${DESCRIPTION_MAX}).` };
-  }
-  return { ok: true, type, approver, description };
-}
-
-/**
- * Slack sends command text escaped (should_escape): the person's own `&`, `<`, `>` arrive as
- * `&amp;`, `&lt;`, `&gt;` next to Slack's tokens (`<@U…|name>`, `<https://…>`, `<!here>`). The
- * three entities are decoded outside the tokens, so the description is kept as typed (as the
- * modal's is) and escaped once when shown, not shown as `R&amp;D`.
- * @see https://docs.slack.dev/messaging/formatting-message-text#escaping
- */
-export function unescapeCommandText(text: string): string {
-  return text
-    .split(/(<[^<>]*>)/)
-    .map((part, i) => (i % 2 ? part : part.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&")))
-    .join("");
-}
-
 /** Action ids of our buttons (Block Kit action_id): approve and reject (approvers), cancel (requester). */
 export const ACTIONS = { approve: "approval_approve", reject: "approval_reject", cancel: "approval_cancel" } as const;
+/** Our action ids, and what each asks for. */
+export const ACTION_OF = { [ACTIONS.approve]: "approve", [ACTIONS.reject]: "reject", [ACTIONS.cancel]: "cancel" } as const;
+export const actionIdSchema = z.enum([ACTIONS.approve, ACTIONS.reject, ACTIONS.cancel]);
 /** Callback ids of our modals. */
 export const VIEWS = { newRequest: "approval_new", rejectReason: "approval_reject_reason" } as const;
 
@@ -141,15 +89,8 @@ export const eventsSchema = z.discriminatedUnion("type", [
     event_id: z.string().optional(),
     event: z.object({ type: z.string(), user: z.string().optional(), tab: z.string().optional() }).loose(),
   }),
-]);
+]);export type SlackEvents = z.infer<typeof eventsSchema>;
 
-/** `/approval status <id>` and `/approval list`: read-only subcommands. */
-export function parseSubcommand(text: string): { kind: "status"; id: string | undefined } | { kind: "list" } | null {
-  const m = /^(status|list)\b\s*(\S*)\s*$/i.exec(text.trim());
-  if (!m) return null;
-  if (m[1]!.toLowerCase() === "list") return { kind: "list" };
-  return { kind: "status", id: m[2] || undefined };
-}
 
 /** Turns a zod error into one short line for a 400 answer. */
 export function describeZodError(error: z.ZodError): string {

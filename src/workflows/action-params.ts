@@ -1,19 +1,22 @@
-import type { ActionSpec } from "./approval-params";
+import { z } from "zod";
+import { requestId, userId } from "../core/ids";
+import { actionSpec } from "./approval-params";
 
-/** What ApprovalWorkflow hands its ActionWorkflow child. */
-export interface ActionParams {
-  requestId: string;
+/** What ApprovalWorkflow hands its ActionWorkflow child; checked when the child starts. */
+export const actionParamsSchema = z.object({
+  requestId,
   /** The parent ApprovalWorkflow instance, told the result by event. */
-  parentId: string;
-  action: ActionSpec;
+  parentId: z.string().min(1),
+  action: actionSpec,
   /** The JSON body sent to the receiver (signed). */
-  body: {
-    requestId: string;
-    type: string;
-    title: string;
-    description: string;
-    requester: string;
-    approvedBy: string[];
-    approvedAt: string;
-  };
-}
+  body: z.object({
+    requestId,
+    type: z.string(),
+    title: z.string(),
+    description: z.string(),
+    requester: userId,
+    approvedBy: z.array(userId).min(1),
+    approvedAt: z.iso.datetime(),
+  }),
+});
+export type ActionParams = z.infer<typeof actionParamsSchema>;

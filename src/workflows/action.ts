@@ -11,9 +11,10 @@ import { callWebhook, pollStatus, WebhookRetryableError, type CallResult } from 
 import type { Env } from "../env";
 import { actionHistoryLine, decidedMessage, historyReply, type ActionView, type Outcome, type RequestSummary } from "../slack/blocks";
 import { SlackClient } from "../slack/client";
-import type { ActionParams } from "./action-params";
+import { actionParamsSchema, type ActionParams } from "./action-params";
 import { ACTION_RESULT_EVENT, type ActionResult } from "./approval-params";
-import { D1_STEP, optionalSlackStep } from "./steps";
+import { ACTION_STEPS as STEP } from "./step-names";
+import { D1_STEP, optionalSlackStep, WORKFLOW_CALL_STEP } from "./steps";
 
 /** Webhook calls: 6 retries, 2 s doubling (2 … 64 s), each attempt at most a minute. */
 const WEBHOOK_STEP: WorkflowStepConfig = { retries: { limit: 6, delay: "2 seconds", backoff: "exponential" }, timeout: "1 minute" };
@@ -31,7 +32,9 @@ const countsAgainstHost = (err: unknown) => err instanceof WebhookRetryableError
  */
 export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
   override async run(event: Readonly<WorkflowEvent<ActionParams>>, step: WorkflowStep): Promise<ActionResult> {
-    const p = event.payload;
+    const parsed = actionParamsSchema.safeParse(event.payload);
+    if (!parsed.success) throw new NonRetryableError(`invalid action params: ${parsed.error.issues[0]?.message}`);
+    const p = parsed.data;
     const config = loadConfig(this.env);
     const breaker = new CircuitBreaker(this.env.KV, { threshold: config.BREAKER_THRESHOLD, resetMs: durationMs(config.BREAKER_RESET) });
     const slack = new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL, pace: channelPacer(this.env.KV) });
@@ -42,16 +45,16 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
     const outcome: Outcome = { status: "approved", by: p.body.approvedBy.at(-1)!, approvedBy: p.body.approvedBy, at: p.body.approvedAt };
 
     // The approvers' DMs (roles L<level>-<user>; the requester's receipt is not one of them).
-    const messages = (await step.do("list messages", D1_STEP, () => store.listMessages(this.env.DB, p.requestId))).filter((m) => m.role.startsWith("L"));
+    const messages = (await step.do(STEP.listMessages, D1_STEP, () => store.listMessages(this.env.DB, p.requestId))).filter((m) => m.role.startsWith("L"));
     // Graceful degradation: progress shown in Slack is a courtesy; D1 has the truth.
     const skipped = (name: string) => (error: string) => log("warn", `${name} failed, continuing without it`, { ...logFields, step: name, error });
     /** The action's state in each approver DM, and as a history reply in its thread. */
     const showInSlack = async (name: string, view: ActionView) => {
       for (const m of messages) {
-        const update = `${name} ${m.role}`;
+        const update = STEP.showUpdate(name, m.role);
         const updated = await optionalSlackStep(step, update, async () => (await slack.updateMessage(m, decidedMessage(summary, outcome, view)), true), skipped(update));
         if (!updated) continue; // the message is gone or Slack is down: no reply in its thread either
-        const reply = `${name} history ${m.role}`;
+        const reply = STEP.showHistory(name, m.role);
         await optionalSlackStep(step, reply, async () => (await slack.postReply(m, historyReply(actionHistoryLine(view))), true), skipped(reply));
       }
     };
@@ -62,14 +65,14 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
       if (!secret) throw new NonRetryableError(`the secret ${p.action.secret} is not set`);
       const body = JSON.stringify(p.body);
 
-      const first = await step.do("call webhook", WEBHOOK_STEP, async (): Promise<CallResult> => {
+      const first = await step.do(STEP.callWebhook, WEBHOOK_STEP, async (): Promise<CallResult> => {
         // Idempotency: a retried or replayed step reuses the recorded result instead of calling again.
         const recorded = await store.findActionCall(this.env.DB, idempotencyKey);
-        if (recorded) return JSON.parse(recorded.result) as CallResult;
+        if (recorded) return recorded;
         const started = Date.now();
         const r = await breaker.run(host, () => callWebhook({ url: p.action.url, method: p.action.method, secret, idempotencyKey, body }), countsAgainstHost);
-        await store.recordActionCall(this.env.DB, idempotencyKey, p.requestId, { status: r.status, result: JSON.stringify(r) }, new Date().toISOString());
-        log("info", "action webhook called", { ...logFields, step: "call webhook", host, status: r.status, durationMs: Date.now() - started });
+        await store.recordActionCall(this.env.DB, idempotencyKey, p.requestId, r, new Date().toISOString());
+        log("info", "action webhook called", { ...logFields, step: STEP.callWebhook, host, status: r.status, durationMs: Date.now() - started });
         return r;
       });
 
@@ -80,8 +83,8 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
         result = { state: "unconfirmed", detail: `no final state after ${MAX_POLLS} status checks` };
         let lastProgress: number | undefined;
         for (let i = 1; i <= MAX_POLLS; i++) {
-          await step.sleep(`poll wait ${i}`, `${Math.min(POLL_BASE_SECONDS * 2 ** (i - 1), POLL_CAP_SECONDS)} seconds`);
-          const s = await step.do(`poll ${i}`, WEBHOOK_STEP, () =>
+          await step.sleep(STEP.pollWait(i), `${Math.min(POLL_BASE_SECONDS * 2 ** (i - 1), POLL_CAP_SECONDS)} seconds`);
+          const s = await step.do(STEP.poll(i), WEBHOOK_STEP, () =>
             breaker.run(host, () => pollStatus({ url: first.statusUrl, secret, idempotencyKey }), countsAgainstHost),
           );
           if (s.state === "complete") {
@@ -95,12 +98,12 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
           if (s.progress !== undefined && s.progress !== lastProgress) {
             lastProgress = s.progress;
             const progress = s.progress;
-            await step.do(`record progress ${i}`, D1_STEP, async () => {
+            await step.do(STEP.recordProgress(i), D1_STEP, async () => {
               await store.setActionState(this.env.DB, p.requestId, { status: "running", progress, at: new Date().toISOString() });
-              log("info", "action progress", { ...logFields, step: `record progress ${i}`, progress });
+              log("info", "action progress", { ...logFields, step: STEP.recordProgress(i), progress });
               return null;
             });
-            await showInSlack(`show progress ${i}`, { state: "running", progress });
+            await showInSlack(STEP.showProgress(i), { state: "running", progress });
           }
         }
       }
@@ -108,23 +111,23 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
       result = { state: "failed", detail: (err instanceof Error ? err.message : String(err)).replace(/^Error: /, "").slice(0, 300) };
     }
 
-    await step.do("record outcome", D1_STEP, async () => {
+    await step.do(STEP.recordOutcome, D1_STEP, async () => {
       const at = new Date().toISOString();
       await store.setActionState(this.env.DB, p.requestId, { status: result.state, progress: result.state === "succeeded" ? 100 : null, detail: result.detail, at });
       await store.audit(this.env.DB, { requestId: p.requestId, key: `action-${result.state}`, event: `action-${result.state}`, actor: null, detail: result.detail, at });
       metric(this.env.METRICS, result.state === "succeeded" ? "action_succeeded" : "action_failed", { type: p.body.type, detail: host });
-      log(result.state === "succeeded" ? "info" : "warn", `action ${result.state}`, { ...logFields, step: "record outcome", host, detail: result.detail });
+      log(result.state === "succeeded" ? "info" : "warn", `action ${result.state}`, { ...logFields, step: STEP.recordOutcome, host, detail: result.detail });
       return null;
     });
-    await showInSlack("show outcome", result);
+    await showInSlack(STEP.showOutcome, result);
 
     // Parent/child: the parent is waiting for this event (no polling on its side).
-    await step.do("report to parent", D1_STEP, async () => {
+    await step.do(STEP.reportToParent, WORKFLOW_CALL_STEP, async () => {
       try {
         await (await this.env.APPROVAL.get(p.parentId)).sendEvent({ type: ACTION_RESULT_EVENT, payload: result });
       } catch (err) {
         // The parent stopped waiting (its timeout) and checks our status instead.
-        log("warn", "parent not told", { ...logFields, step: "report to parent", error: (err as Error).message });
+        log("warn", "parent not told", { ...logFields, step: STEP.reportToParent, error: (err as Error).message });
       }
       return null;
     });

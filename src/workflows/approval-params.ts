@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { duration } from "../core/duration";
-import { requestId, userId } from "../slack/payloads";
+import { requestId, userId } from "../core/ids";
 
 const level = z.object({
   approvers: z.array(userId).min(1),
@@ -34,19 +34,22 @@ export const approvalParamsSchema = z.object({
 });
 export type ApprovalParams = z.infer<typeof approvalParamsSchema>;
 
-/** The event the click route sends to the instance once a click decides the request. */
+/**
+ * The event that ends a wait: approve / reject by an approver and cancel by the requester (each
+ * sent by the click route after its D1 claim), expire by the maintenance workflow (no user).
+ */
 export const DECISION_EVENT = "decision";
-export const decisionEventSchema = z
-  .object({
-    /** approve / reject by an approver, cancel by the requester, expire by the maintenance workflow. */
-    decision: z.enum(["approve", "reject", "cancel", "expire"]),
-    user: userId.optional(),
-    at: z.iso.datetime(),
-    /** Why it was rejected (required by the reject modal). */
-    reason: z.string().max(1000).optional(),
-  })
-  .refine((e) => e.decision === "expire" || e.user, { message: "user is required", path: ["user"] });
+const at = z.iso.datetime();
+export const decisionEventSchema = z.discriminatedUnion("decision", [
+  z.object({ decision: z.literal("approve"), user: userId, at }),
+  /** The reason the reject modal required. */
+  z.object({ decision: z.literal("reject"), user: userId, at, reason: z.string().max(1000) }),
+  z.object({ decision: z.literal("cancel"), user: userId, at }),
+  z.object({ decision: z.literal("expire"), at }),
+]);
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;
+/** A decision someone made (not an expiry). */
+export type PersonDecision = Exclude<DecisionEvent, { decision: "expire" }>;
 
 /** The event the ActionWorkflow child sends its parent when the action has ended. */
 export const ACTION_RESULT_EVENT = "action-result";

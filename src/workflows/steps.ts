@@ -1,5 +1,6 @@
 import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
 import { SlackRetryableError, type MessageContent, type PostedMessage, type SlackClient } from "../slack/client";
+import { failedStep } from "./step-names";
 
 /**
  * Retry policy for steps that call Slack: 8 retries, 1 s doubling (1, 2, 4 … 128 s: a Slack
@@ -25,8 +26,20 @@ export const OPTIONAL_SLACK_STEP: WorkflowStepConfig = {
   timeout: "30 seconds",
 };
 
-/** D1 writes: quick retries (0.5, 1, 2, 4, 8 s) for a transient storage error. */
+/** D1 reads and writes: quick retries (0.5, 1, 2, 4, 8 s) for a transient storage error. */
 export const D1_STEP: WorkflowStepConfig = { retries: { limit: 5, delay: 500, backoff: "exponential" }, timeout: "30 seconds" };
+
+/**
+ * Calls to another workflow instance through its binding (create, status, sendEvent), with the D1
+ * writes that record them: the same quick retries, for a transient error of the Workflows API.
+ */
+export const WORKFLOW_CALL_STEP: WorkflowStepConfig = { retries: { limit: 5, delay: 500, backoff: "exponential" }, timeout: "30 seconds" };
+
+/**
+ * A waitForEvent that ran out of time. The engine throws a WorkflowTimeoutError ("Execution timed
+ * out after … ms"); anything else thrown by a wait is a real failure and is not a timeout.
+ */
+export const isWaitTimeout = (err: unknown): boolean => err instanceof Error && (err.name === "WorkflowTimeoutError" || /timed out/i.test(err.message));
 
 /** Longest Retry-After we wait for inside one attempt; the step's own backoff adds to it. */
 const MAX_RETRY_AFTER_SECONDS = 20;
@@ -69,32 +82,11 @@ export async function optionalSlackStep<T extends Rpc.Serializable<T>>(
   try {
     return await slackStep(step, name, fn, config);
   } catch (err) {
-    await step.do(`${name} failed`, async () => {
+    await step.do(failedStep(name), async () => {
       onFailure((err as Error).message);
       return null;
     });
     return null;
-  }
-}
-
-/**
- * Creates a workflow instance unless one with that id exists already: a replayed step or a
- * repeated cron tick then finds the first instance instead of starting a second run. (Production
- * refuses a duplicate id; the local engine does not, so we look first.)
- */
-export async function createOnce<P>(binding: Workflow<P>, id: string, params: P): Promise<"created" | "existed"> {
-  try {
-    await binding.get(id);
-    return "existed";
-  } catch {
-    // instance.not_found: create it below
-  }
-  try {
-    await binding.create({ id, params });
-    return "created";
-  } catch (err) {
-    if (/already exists|already_exists/i.test((err as Error).message)) return "existed";
-    throw err;
   }
 }
 

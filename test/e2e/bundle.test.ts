@@ -25,7 +25,7 @@ it("the deployed bundle holds the service and the dashboard, and nothing of the 
     // Sources are relative to the output folder: judge them by their path inside the repository.
     const inRepo = map.sources.map((s) => relative(process.cwd(), resolve(out, s)));
     expect(inRepo.filter((s) => /^(test|scripts|bench|standin)\//.test(s))).toEqual([]);
-    expect(inRepo).toContain("src/routes/dashboard.tsx");
+    expect(inRepo).toContain("src/routes/dashboard/index.tsx");
   } finally {
     await rm(out, { recursive: true, force: true });
   }

@@ -1,10 +1,11 @@
 import { loadConfig } from "../config";
+import { newRequestId } from "../core/ids";
+import { createOnce } from "../core/instances";
+import { log } from "../core/log";
+import { DEFAULT_TYPE, findType, loadPolicy, resolveLevels } from "../core/policy";
+import { claimKey, releaseKey } from "../core/store";
 import type { Env } from "../env";
-import { createOnce } from "../workflows/steps";
-import { newRequestId } from "./ids";
-import { log } from "./log";
-import { DEFAULT_TYPE, findType, loadPolicy, resolveLevels } from "./policy";
-import { claimKey, releaseKey } from "./store";
+import type { ApprovalParams } from "./approval-params";
 
 export interface NewRequest {
   requester: string;
@@ -20,14 +21,6 @@ export interface NewRequest {
 export type StartResult =
   | { ok: true; id: string; approvers: string[]; quorum: number; existed: boolean }
   | { ok: false; problem: string; field: "type" | "approver" };
-
-/** The request types a requester can pick (the policy's, plus the built-in default). */
-export function requestTypes(env: Env): { name: string; title: string }[] {
-  const policy = loadPolicy(env);
-  return Object.entries(policy.types)
-    .filter(([name]) => name !== DEFAULT_TYPE)
-    .map(([name, t]) => ({ name, title: t.title }));
-}
 
 /**
  * Resolves the approver chain from the policy and starts the ApprovalWorkflow instance. Shared
@@ -49,7 +42,7 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
   }
   let created: "created" | "existed";
   try {
-    created = await createOnce(env.APPROVAL, id, {
+    created = await createOnce<ApprovalParams>(env.APPROVAL, id, {
       requestId: id,
       type: typeName,
       title: type.title,

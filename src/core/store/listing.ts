@@ -1,0 +1,86 @@
+import { parseApprovers, type FilteredRequest, type ListedRequest, type RequestStatus } from "./rows";
+
+/** Lists of requests: what waits for a user, a requester's own, and the dashboard's filtered list. */
+
+/** Pending requests `user` can still decide (an approver who has not voted), oldest first. */
+export async function waitingFor(db: D1Database, user: string, limit = 10): Promise<ListedRequest[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT r.id, r.type, r.requester, r.description, r.status, r.created_at FROM requests r
+       WHERE r.status = 'pending' AND r.claimed_by IS NULL
+         AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?1)
+         AND (r.allow_self = 1 OR r.requester != ?1)
+         AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.request_id = r.id AND v.user_id = ?1)
+       ORDER BY r.created_at LIMIT ?2`,
+    )
+    .bind(user, limit)
+    .all<ListedRequest>();
+  return results;
+}
+
+/** A requester's requests: open ones first, then the latest closed ones. */
+export async function requestsBy(db: D1Database, user: string, limit = 10, onlyOpen = false): Promise<ListedRequest[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, type, requester, description, status, created_at FROM requests
+       WHERE requester = ?1 ${onlyOpen ? "AND status = 'pending'" : ""}
+       ORDER BY status = 'pending' DESC, created_at DESC LIMIT ?2`,
+    )
+    .bind(user, limit)
+    .all<ListedRequest>();
+  return results;
+}
+
+/** The dashboard's filters, already validated; dates are UTC days (YYYY-MM-DD), both ends included. */
+export interface RequestFilters {
+  status?: RequestStatus | undefined;
+  type?: string | undefined;
+  requester?: string | undefined;
+  /** Someone who could decide the request, or did. */
+  approver?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** WHERE clause and bindings for the filters (created_at is an ISO timestamp in UTC). */
+function where(f: RequestFilters, options: { withStatus: boolean } = { withStatus: true }): { sql: string; binds: unknown[] } {
+  const clauses: string[] = [];
+  const binds: unknown[] = [];
+  const add = (sql: string, ...values: unknown[]) => {
+    clauses.push(
+      sql.replace(/\?/g, () => {
+        binds.push(values.shift());
+        return `?${binds.length}`;
+      }),
+    );
+  };
+  if (options.withStatus && f.status) add("status = ?", f.status);
+  if (f.type) add("type = ?", f.type);
+  if (f.requester) add("requester = ?", f.requester);
+  if (f.approver) add("(decided_by = ? OR EXISTS (SELECT 1 FROM json_each(requests.approvers) WHERE value = ?))", f.approver, f.approver);
+  if (f.from) add("created_at >= ?", `${f.from}T00:00:00.000Z`);
+  if (f.to) add("created_at < ?", new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000).toISOString());
+  return { sql: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", binds };
+}
+
+const LISTED_COLUMNS = "id, type, requester, description, approvers, level, status, decided_by, decided_at, error, created_at, updated_at";
+
+/** The newest `limit` requests matching the filters (the dashboard's page, and its CSV export). */
+export async function listRequests(db: D1Database, f: RequestFilters, limit: number): Promise<FilteredRequest[]> {
+  const w = where(f);
+  const { results } = await db
+    .prepare(`SELECT ${LISTED_COLUMNS} FROM requests ${w.sql} ORDER BY created_at DESC, id DESC LIMIT ?${w.binds.length + 1}`)
+    .bind(...w.binds, limit)
+    .all<Omit<FilteredRequest, "approvers"> & { approvers: string }>();
+  return results.map((r) => ({ ...r, approvers: parseApprovers(r.approvers) }));
+}
+
+/** How many requests match the filters, by status (the status filter itself left out). */
+export async function countByStatus(db: D1Database, f: RequestFilters): Promise<Partial<Record<RequestStatus, number>>> {
+  const w = where(f, { withStatus: false });
+  const { results } = await db
+    .prepare(`SELECT status, COUNT(*) AS n FROM requests ${w.sql} GROUP BY status`)
+    .bind(...w.binds)
+    .all<{ status: RequestStatus; n: number }>();
+  return Object.fromEntries(results.map((r) => [r.status, r.n]));
+}

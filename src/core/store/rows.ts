@@ -1,0 +1,108 @@
+import { z } from "zod";
+
+/**
+ * One row type per D1 table (migrations/), and the views the service reads, derived from them.
+ * The JSON columns of `requests` are parsed and checked here, once, for every read.
+ */
+
+export const REQUEST_STATUSES = ["pending", "approved", "rejected", "expired", "cancelled", "failed"] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+export type ActionState = "running" | "succeeded" | "failed" | "unconfirmed";
+
+const levelGroup = z.object({ approvers: z.array(z.string()), quorum: z.number().int().min(1) });
+/** One level reached so far, with its own quorum (requests.level_groups). */
+export type LevelGroup = z.infer<typeof levelGroup>;
+
+/** The requests table: one row per ApprovalWorkflow instance (id = instance id). */
+export interface RequestRow {
+  id: string;
+  type: string;
+  requester: string;
+  description: string;
+  /** Everyone who may decide now (all levels reached so far). JSON in D1. */
+  approvers: string[];
+  /** The levels reached so far, each with its own quorum. JSON in D1. */
+  level_groups: LevelGroup[];
+  level: number;
+  quorum: number;
+  allow_self: number;
+  status: RequestStatus;
+  /** Set by the deciding click (or the cancel): the D1 claim that decides who acted. */
+  claimed_by: string | null;
+  claimed_at: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  error: string | null;
+  expires_at: string | null;
+  action_status: ActionState | null;
+  action_progress: number | null;
+  action_detail: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A requests row as D1 returns it: the JSON columns as text. */
+export type RawRequestRow = Omit<RequestRow, "approvers" | "level_groups"> & { approvers: string; level_groups: string };
+
+const approversColumn = z.array(z.string());
+const levelGroupsColumn = z.array(levelGroup);
+
+/** The approvers column, parsed and checked. */
+export const parseApprovers = (json: string): string[] => approversColumn.parse(JSON.parse(json));
+
+export function parseRequestRow(raw: RawRequestRow): RequestRow {
+  return { ...raw, approvers: parseApprovers(raw.approvers), level_groups: levelGroupsColumn.parse(JSON.parse(raw.level_groups)) };
+}
+
+/** A request in a Slack list: the App Home and `/approval list`. */
+export type ListedRequest = Pick<RequestRow, "id" | "type" | "requester" | "description" | "status" | "created_at">;
+
+/** A request in the dashboard's list and its CSV export. */
+export type FilteredRequest = Pick<
+  RequestRow,
+  "id" | "type" | "requester" | "description" | "approvers" | "level" | "status" | "decided_by" | "decided_at" | "error" | "created_at" | "updated_at"
+>;
+
+/** The votes table: one vote per approver and request. */
+export interface VoteRow {
+  request_id: string;
+  user_id: string;
+  decision: "approve" | "reject";
+  level: number;
+  /** A rejection's reason. */
+  reason: string | null;
+  at: string;
+}
+
+/** The messages table: the Slack messages a workflow posted for a request. */
+export interface MessageRow {
+  request_id: string;
+  /** L<level>-<user> for an approver's DM, `requester` for the receipt. */
+  role: string;
+  user_id: string;
+  channel: string;
+  ts: string;
+}
+/** One of a request's Slack messages. */
+export type StoredMessage = Omit<MessageRow, "request_id">;
+
+/** The audit table: the append-only trail; event_key makes a replayed write a no-op. */
+export interface AuditRow {
+  request_id: string;
+  event_key: string;
+  event: string;
+  actor: string | null;
+  detail: string | null;
+  at: string;
+}
+/** One entry of a request's trail. */
+export type AuditEntry = Pick<AuditRow, "event" | "actor" | "detail" | "at">;
+
+/** The action_calls table: webhook results by idempotency key (result: a CallResult as JSON). */
+export interface ActionCallRow {
+  idempotency_key: string;
+  request_id: string;
+  status: number;
+  result: string;
+  at: string;
+}

@@ -1,0 +1,151 @@
+import { approvalSettles } from "../quorum";
+import { auditStatement } from "./audit";
+import { getRequest } from "./requests";
+import { parseRequestRow, type RawRequestRow, type RequestRow, type RequestStatus, type VoteRow } from "./rows";
+
+/**
+ * Votes and claims: who may decide a request, and the one conditional update (the claim) that
+ * decides who acted. Everything the click route writes goes through here.
+ */
+
+export type VoteResult =
+  | { ok: true; decisive: true }
+  | { ok: true; decisive: false; approvals: number; quorum: number }
+  | { ok: false; reason: "unknown" | "not_approver" | "own_request" }
+  | { ok: false; reason: "already_voted"; decision: VoteRow["decision"] }
+  | { ok: false; reason: "closed"; status: RequestStatus; by: string | null };
+
+/**
+ * The click route's decision, in two round trips to D1:
+ * 1. one batch (a transaction): record the vote, if the clicker is a current approver of the
+ *    pending, unclaimed request (and not its requester, unless the type allows self-approval),
+ *    and read the request and its approvals;
+ * 2. decide in code whether it settles the request: any rejection does, and an approval does
+ *    when the clicker's own level has its quorum (approvals counted within that level); if so,
+ *    claim the request (only one claim can succeed: D1 runs statements one at a time).
+ * Two concurrent approvals that together reach a quorum cannot both miss it: each reads after
+ * its own insert, so the second read sees both votes.
+ */
+export async function castVote(
+  db: D1Database,
+  id: string,
+  user: string,
+  decision: "approve" | "reject",
+  at: string,
+  reason?: string,
+): Promise<VoteResult> {
+  // One round trip: the vote, then (in the same transaction) the row and the approvals so far.
+  const [vote, rowResult, approvalsResult] = await db.batch<Record<string, unknown>>([
+    db
+      .prepare(
+        `INSERT INTO votes (request_id, user_id, decision, level, reason, at)
+         SELECT r.id, ?2, ?3, r.level, ?5, ?4 FROM requests r
+         WHERE r.id = ?1 AND r.status = 'pending' AND r.claimed_by IS NULL
+           AND (r.allow_self = 1 OR r.requester != ?2)
+           AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?2)
+         ON CONFLICT (request_id, user_id) DO NOTHING
+         RETURNING 1 AS n`,
+      )
+      .bind(id, user, decision, at, reason ?? null),
+    db.prepare(`SELECT * FROM requests WHERE id = ?1`).bind(id),
+    approvalsStatement(db, id),
+  ]);
+  const inserted = (vote?.results.length ?? 0) > 0;
+  const raw = rowResult?.results[0] as RawRequestRow | undefined;
+  const row = raw ? parseRequestRow(raw) : null;
+  if (!row) return { ok: false, reason: "unknown" };
+  if (!inserted) return explainRefusal(db, row, user);
+
+  if (decision === "approve") {
+    const approved = ((approvalsResult?.results ?? []) as Pick<VoteRow, "user_id">[]).map((r) => r.user_id);
+    const count = approvalSettles(row.level_groups, approved, user);
+    if (!count.settled) {
+      await auditStatement(db, { requestId: id, key: `vote-${user}`, event: "voted", actor: user, detail: decision, at }).run();
+      return { ok: true, decisive: false, approvals: count.approvals, quorum: count.quorum };
+    }
+  }
+  const claimed = await db
+    .prepare(`UPDATE requests SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1 AND status = 'pending' AND claimed_by IS NULL RETURNING id`)
+    .bind(id, user, at)
+    .first();
+  if (claimed) return { ok: true, decisive: true };
+  const now = await getRequest(db, id);
+  return { ok: false, reason: "closed", status: now?.status ?? row.status, by: now?.claimed_by ?? now?.decided_by ?? null };
+}
+
+async function explainRefusal(db: D1Database, row: RequestRow, user: string): Promise<Exclude<VoteResult, { ok: true }>> {
+  if (row.status !== "pending") return { ok: false, reason: "closed", status: row.status, by: row.decided_by };
+  if (row.claimed_by) return { ok: false, reason: "closed", status: row.status, by: row.claimed_by };
+  const mine = await db.prepare(`SELECT decision FROM votes WHERE request_id = ?1 AND user_id = ?2`).bind(row.id, user).first<Pick<VoteRow, "decision">>();
+  if (mine) return { ok: false, reason: "already_voted", decision: mine.decision };
+  if (!row.allow_self && row.requester === user) return { ok: false, reason: "own_request" };
+  return { ok: false, reason: "not_approver" };
+}
+
+/** A decision as the claim in D1 records it (the same shape as the decision event). */
+export type ClaimedDecision =
+  | { decision: "approve"; user: string; at: string }
+  | { decision: "reject"; user: string; at: string; reason: string }
+  | { decision: "cancel"; user: string; at: string };
+
+/**
+ * The decision a claim stands for, rebuilt from D1 (the claimant's vote, or a cancellation by
+ * the requester): used when the click's event did not reach the workflow.
+ */
+export async function claimedDecision(db: D1Database, id: string): Promise<ClaimedDecision | null> {
+  const row = await getRequest(db, id);
+  if (!row || row.status !== "pending" || !row.claimed_by) return null;
+  const user = row.claimed_by;
+  const vote = await db
+    .prepare(`SELECT decision, reason FROM votes WHERE request_id = ?1 AND user_id = ?2`)
+    .bind(id, user)
+    .first<Pick<VoteRow, "decision" | "reason">>();
+  const at = row.claimed_at ?? row.updated_at;
+  if (vote?.decision === "reject") return { decision: "reject", user, at, reason: vote.reason ?? "" };
+  if (vote) return { decision: "approve", user, at };
+  if (user === row.requester) return { decision: "cancel", user, at };
+  return null;
+}
+
+/** Who approved a request (in vote order): shown in the outcome of a quorum decision. */
+export async function approvalsOf(db: D1Database, id: string): Promise<string[]> {
+  const { results } = await approvalsStatement(db, id).all<{ user_id: string }>();
+  return results.map((r) => r.user_id);
+}
+
+const approvalsStatement = (db: D1Database, id: string) =>
+  db.prepare(`SELECT user_id FROM votes WHERE request_id = ?1 AND decision = 'approve' ORDER BY at, rowid`).bind(id);
+
+/** Gives a claim (and the vote) back when the click could not be delivered to the workflow. */
+export async function releaseClaim(db: D1Database, id: string, user: string): Promise<void> {
+  await db.batch([
+    db.prepare(`UPDATE requests SET claimed_by = NULL, claimed_at = NULL WHERE id = ?1 AND claimed_by = ?2 AND status = 'pending'`).bind(id, user),
+    db.prepare(`DELETE FROM votes WHERE request_id = ?1 AND user_id = ?2 AND EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND status = 'pending')`).bind(id, user),
+    db.prepare(`DELETE FROM audit WHERE request_id = ?1 AND event_key = ?2`).bind(id, `vote-${user}`),
+  ]);
+}
+
+/** The click route's check before opening the reject-reason modal (no write). */
+export async function decisionBlocker(db: D1Database, id: string, user: string): Promise<Exclude<VoteResult, { ok: true }> | null> {
+  const row = await getRequest(db, id);
+  if (!row) return { ok: false, reason: "unknown" };
+  const allowed = row.status === "pending" && !row.claimed_by && row.approvers.includes(user) && (row.allow_self || row.requester !== user);
+  if (allowed) {
+    const mine = await db.prepare(`SELECT 1 FROM votes WHERE request_id = ?1 AND user_id = ?2`).bind(id, user).first();
+    if (!mine) return null;
+  }
+  return explainRefusal(db, row, user);
+}
+
+/** The requester cancels: claims the pending request for the cancellation, atomically. */
+export async function claimCancel(db: D1Database, id: string, user: string, at: string): Promise<{ ok: true } | { ok: false; reason: "unknown" | "not_requester" } | { ok: false; reason: "closed"; status: RequestStatus; by: string | null }> {
+  const claimed = await db
+    .prepare(`UPDATE requests SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1 AND requester = ?2 AND status = 'pending' AND claimed_by IS NULL RETURNING id`)
+    .bind(id, user, at)
+    .first();
+  if (claimed) return { ok: true };
+  const row = await getRequest(db, id);
+  if (!row) return { ok: false, reason: "unknown" };
+  if (row.requester !== user) return { ok: false, reason: "not_requester" };
+  return { ok: false, reason: "closed", status: row.status, by: row.claimed_by ?? row.decided_by };
+}

@@ -1,0 +1,230 @@
+import type { WorkflowStepConfig } from "cloudflare:workers";
+import { cachedDisplayName } from "../../core/display-names";
+import * as store from "../../core/store";
+import {
+  approvalRequestMessage,
+  decidedMessage,
+  escalatedNoticeMessage,
+  historyReply,
+  reminderMessage,
+  requesterFailureMessage,
+  requesterOutcomeMessage,
+  requesterReceiptMessage,
+  type ActionView,
+  type Outcome,
+} from "../../slack/blocks";
+import type { MessageContent, PostedMessage, SlackClient } from "../../slack/client";
+import { refreshHomes } from "../../slack/home";
+import { APPROVAL_STEPS as STEP, approverRole } from "../step-names";
+import { D1_STEP, OPTIONAL_SLACK_STEP, optionalSlackStep, postOnce, REQUIRED_SLACK_STEP, slackStep } from "../steps";
+import type { ApprovalRun } from "./context";
+
+/** An approver's DM, as posted. */
+interface SentMessage {
+  role: string;
+  user: string;
+  level: number;
+  message: PostedMessage;
+}
+
+/**
+ * One request's Slack messages: the approvers' DMs and the requester's receipt, posted once each
+ * (recorded in D1 so a decision can update them), with their thread replies, reminders, updates
+ * and the App Home refreshes. The list is rebuilt identically on replay, from the steps' results.
+ * Only the approver's DM is required; every other call degrades (logged once, then skipped).
+ */
+export class ApprovalMessages {
+  /** The approvers' DMs in the order they were sent. */
+  private readonly sent: SentMessage[] = [];
+  /** The requester's receipt DM (with the Cancel button), once sent. */
+  private receipt: PostedMessage | null = null;
+
+  constructor(
+    private readonly ctx: ApprovalRun,
+    private readonly slack: SlackClient,
+  ) {}
+
+  /** Graceful degradation: the display name only improves notification text; a mention works too. */
+  async lookUpRequester(): Promise<void> {
+    const { env, params, summary } = this.ctx;
+    summary.requesterName = await this.optional(STEP.lookUpRequester, () => cachedDisplayName(env.KV, params.requester, (u) => this.slack.displayName(u)), OPTIONAL_SLACK_STEP);
+  }
+
+  /** Level 1: each approver's DM, then the requester's receipt. */
+  async notifyFirstLevel(): Promise<void> {
+    for (const user of this.ctx.params.levels[0]!.approvers) await this.notifyApprover(1, user, approvalRequestMessage(this.ctx.summary));
+    await this.sendReceipt();
+  }
+
+  /**
+   * Level `n`: DMs to the approvers it adds, saying who did not decide in time; the earlier DMs
+   * keep their buttons and say who else was asked (message update and a thread reply).
+   */
+  async escalate(n: number, added: string[]): Promise<void> {
+    const previous = [...this.sent];
+    const before = [...new Set(previous.map((m) => m.user))];
+    for (const user of added) {
+      try {
+        await this.notifyApprover(n, user, approvalRequestMessage(this.ctx.summary, before));
+      } catch (err) {
+        // One unreachable escalation approver (deactivated, not DM-able) must not fail the
+        // request: the others, and earlier approvers, can still decide.
+        const role = approverRole(n, user);
+        await this.ctx.step.do(STEP.recordUnreachable(role), D1_STEP, async () => {
+          const detail = `could not notify ${user}: ${(err as Error).message}`;
+          await store.audit(this.ctx.env.DB, { requestId: this.ctx.params.requestId, key: `unreachable-${role}`, event: "notify-failed", actor: user, detail, at: new Date().toISOString() });
+          this.ctx.log("approver unreachable", `notify ${role}`, { approver: user, error: (err as Error).message }, "warn");
+          return null;
+        });
+      }
+    }
+    for (const m of previous) {
+      await this.bestEffort(STEP.markEscalated(m.role, n), () => this.slack.updateMessage(m.message, escalatedNoticeMessage(this.ctx.summary, added)));
+    }
+    await this.history(`escalated ${n}`, `:rotating_light: Escalated to level ${n}: ${added.map((u) => `<@${u}>`).join(", ")}`, previous);
+  }
+
+  /** A reminder in the thread of each DM of level `n`. */
+  async remind(n: number): Promise<void> {
+    for (const m of this.sent.filter((x) => x.level === n)) {
+      await this.bestEffort(STEP.remind(m.role), async () => {
+        await this.slack.postReply(m.message, reminderMessage(this.ctx.summary));
+      });
+    }
+  }
+
+  /** The App Homes of everyone asked so far and of the requester (for those who use it). */
+  async refreshHomes(tag: Parameters<typeof STEP.refreshHomes>[0]): Promise<void> {
+    const users = [...new Set(this.sent.map((m) => m.user)), this.ctx.params.requester];
+    await this.bestEffort(STEP.refreshHomes(tag), async () => {
+      await refreshHomes(this.ctx.env.KV, this.ctx.env.DB, this.slack, users);
+    });
+  }
+
+  /**
+   * The outcome everywhere: approver DMs updated (buttons replaced) with a history reply in their
+   * threads, the receipt's Cancel button removed, the requester told, App Homes refreshed.
+   */
+  async finish(outcome: Outcome, action?: ActionView): Promise<void> {
+    const { params, summary } = this.ctx;
+    await this.showDecided(STEP.updateMessage, outcome, action);
+    await this.history("outcome", decidedMessage(summary, outcome).text);
+    if (this.receipt) {
+      const receipt = this.receipt;
+      await this.bestEffort(STEP.updateReceipt, () => this.slack.updateMessage(receipt, requesterReceiptMessage(summary, params.levels[0]!.approvers, outcome)));
+    }
+    // The requester cancelled it themselves: no DM about it.
+    if (outcome.status !== "cancelled") {
+      await this.bestEffort(STEP.notifyRequester, async (attempt) => {
+        await postOnce(this.slack, attempt, this.requesterDm(), requesterOutcomeMessage(summary, outcome), `${params.requestId}:outcome`);
+      });
+    }
+    await this.refreshHomes("outcome");
+  }
+
+  /** The approver DMs show the decision and the action's state; `name` names each update's step. */
+  async showDecided(name: (role: string) => string, outcome: Outcome, action?: ActionView): Promise<void> {
+    for (const { role, message } of this.sent) {
+      await this.bestEffort(name(role), () => this.slack.updateMessage(message, decidedMessage(this.ctx.summary, outcome, action)));
+    }
+  }
+
+  /** After a failure: no buttons left to click, and the requester knows (both best effort). */
+  async markFailed(error: string): Promise<void> {
+    const { params, summary } = this.ctx;
+    for (const { role, message } of this.sent) {
+      await this.bestEffort(STEP.markFailed(role), () => this.slack.updateMessage(message, requesterFailureMessage(summary, error)));
+    }
+    await this.bestEffort(STEP.notifyRequesterOfFailure, async (attempt) => {
+      await postOnce(this.slack, attempt, this.requesterDm(), requesterFailureMessage(summary, error), `${params.requestId}:failed`);
+    });
+  }
+
+  private async notifyApprover(level: number, user: string, content: MessageContent): Promise<void> {
+    const { env, params, step } = this.ctx;
+    const role = approverRole(level, user);
+    // Posted to the user id: Slack answers with the DM channel, no conversations.open needed.
+    // `at`: when Slack had the message, so the audit trail never puts "notified" after a click on it.
+    const { at, ...message } = await slackStep(
+      step,
+      STEP.postRequest(role),
+      async (attempt) => {
+        const m = await postOnce(this.slack, attempt, user, content, `${params.requestId}:${role}`);
+        return { channel: m.channel, ts: m.ts, at: attempt > 1 ? this.postedAt(m.ts) : new Date().toISOString() };
+      },
+      REQUIRED_SLACK_STEP,
+    );
+    await step.do(STEP.recordMessage(role), D1_STEP, async () => {
+      await store.saveMessage(env.DB, params.requestId, { role, user_id: user, channel: message.channel, ts: message.ts });
+      await store.audit(env.DB, { requestId: params.requestId, key: `notified-${role}`, event: "notified", actor: user, detail: `level ${level}`, at });
+      this.ctx.log("approver notified", STEP.recordMessage(role), { approver: user, level });
+      return null;
+    });
+    this.sent.push({ role, user, level, message });
+  }
+
+  /** The requester's receipt: who was asked, with a Cancel button while pending. Optional. */
+  private async sendReceipt(): Promise<void> {
+    const { env, params, summary, step } = this.ctx;
+    const sent = await this.optional<PostedMessage | string>(STEP.sendReceipt, async (attempt) => {
+      const m = await postOnce(this.slack, attempt, params.requester, requesterReceiptMessage(summary, params.levels[0]!.approvers), `${params.requestId}:receipt`);
+      return { channel: m.channel, ts: m.ts };
+    });
+    if (!sent) return;
+    const receipt = postedMessage(sent);
+    this.receipt = receipt;
+    await step.do(STEP.recordReceipt, D1_STEP, async () => {
+      await store.saveMessage(env.DB, params.requestId, { role: "requester", user_id: params.requester, channel: receipt.channel, ts: receipt.ts });
+      return null;
+    });
+  }
+
+  /** Where the requester's DMs go: the receipt's channel, or their user id (Slack finds the DM). */
+  private requesterDm(): string {
+    return this.receipt?.channel ?? this.ctx.params.requester;
+  }
+
+  /** Threaded history: one reply per change in the thread of every approver DM. */
+  private async history(tag: Parameters<typeof STEP.history>[0], line: string, only?: SentMessage[]): Promise<void> {
+    for (const m of only ?? this.sent) {
+      await this.bestEffort(STEP.history(tag, m.role), async () => {
+        await this.slack.postReply(m.message, historyReply(line));
+      });
+    }
+  }
+
+  /**
+   * When Slack took a message, from its ts (epoch seconds): a retry may have found the post of an
+   * earlier attempt. Never before the request itself was created (ts has whole-second precision).
+   */
+  private postedAt(ts: string): string {
+    const posted = Math.floor(Number(ts)) * 1000;
+    return new Date(Number.isFinite(posted) ? Math.max(posted, Date.parse(this.ctx.params.createdAt)) : Date.now()).toISOString();
+  }
+
+  /**
+   * A Slack call whose failure must not undo the outcome (the decision is already recorded):
+   * retried like any Slack step, then logged and skipped if it still fails.
+   */
+  private async bestEffort(name: string, fn: (attempt: number) => Promise<void>): Promise<void> {
+    await this.optional(name, async (attempt) => {
+      await fn(attempt);
+      return null;
+    });
+  }
+
+  /** Graceful degradation: a Slack step whose failure yields null instead of failing the request. */
+  private optional<T extends Rpc.Serializable<T>>(name: string, fn: (attempt: number) => Promise<T>, config?: WorkflowStepConfig): Promise<T | null> {
+    return optionalSlackStep(this.ctx.step, name, fn, (error) => this.ctx.log(`${name} failed, continuing without it`, name, { error }, "warn"), config);
+  }
+}
+
+/**
+ * A receipt's step result. Earlier versions recorded it as the string "<channel> <ts>"; an instance
+ * that was waiting when this version was deployed replays that result, so it is still read.
+ */
+function postedMessage(sent: PostedMessage | string): PostedMessage {
+  if (typeof sent !== "string") return sent;
+  const [channel = "", ts = ""] = sent.split(" ");
+  return { channel, ts };
+}

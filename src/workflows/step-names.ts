@@ -1,0 +1,72 @@
+/**
+ * The name of every step, wait and sleep of the three workflows, in one place. A name is a durable
+ * contract with running instances: an instance replays by name, so a renamed step runs again (a
+ * second DM, a second webhook call) and a renamed wait never gets its event. Names depend only on
+ * the request's own data (level, approver, poll number), never on time or chance.
+ * test/unit/step-names.test.ts lists every one: change none.
+ */
+
+/** An approver's DM, `L<level>-<user>`: part of the names of the steps that post, update or reply to it. */
+export const approverRole = (level: number, user: string) => `L${level}-${user}`;
+
+/** The step that reports an optional step's failure once (so a replay does not report it again). */
+export const failedStep = (name: string) => `${name} failed`;
+
+type LevelTag = `level ${number}`;
+
+export const APPROVAL_STEPS = {
+  recordRequest: "record request",
+  lookUpRequester: "look up requester",
+  postRequest: (role: string) => `post request ${role}`,
+  recordMessage: (role: string) => `record message ${role}`,
+  sendReceipt: "send receipt",
+  recordReceipt: "record receipt",
+  refreshHomes: (tag: LevelTag | "outcome") => `refresh homes ${tag}`,
+  /** Waits for the decision event: until the reminder, then for the rest of the level's time. */
+  decisionWait: (level: number) => `decision-${level}`,
+  decisionAfterReminderWait: (level: number) => `decision-${level}-after-reminder`,
+  remind: (role: string) => `remind ${role}`,
+  recordReminder: (level: number) => `record reminder level ${level}`,
+  checkClaim: (tag: LevelTag | "at expiry") => `check claim ${tag}`,
+  /** Waits a little for the event of a claim found in D1. */
+  claimedDecisionWait: (tag: LevelTag | "at expiry") => `decision ${tag} claimed`,
+  escalate: (level: number) => `escalate to level ${level}`,
+  recordUnreachable: (role: string) => `record unreachable ${role}`,
+  markEscalated: (role: string, level: number) => `mark escalated ${role} at level ${level}`,
+  history: (tag: `escalated ${number}` | "outcome", role: string) => `history ${tag} ${role}`,
+  recordDecision: "record decision",
+  recordExpiry: "record expiry",
+  updateMessage: (role: string) => `update message ${role}`,
+  updateMessageActionNotStarted: (role: string) => `update message ${role} action not started`,
+  updateReceipt: "update receipt",
+  notifyRequester: "notify requester",
+  startAction: "start action",
+  recordActionNotStarted: "record action not started",
+  /** Waits for the action child's result event. */
+  actionResultWait: "action result",
+  checkActionStatus: "check action status",
+  recordFailure: "record failure",
+  markFailed: (role: string) => `mark failed ${role}`,
+  notifyRequesterOfFailure: "notify requester of failure",
+} as const;
+
+export const ACTION_STEPS = {
+  listMessages: "list messages",
+  callWebhook: "call webhook",
+  pollWait: (poll: number) => `poll wait ${poll}`,
+  poll: (poll: number) => `poll ${poll}`,
+  recordProgress: (poll: number) => `record progress ${poll}`,
+  /** A display of the action's state: its message updates and thread replies are named after it. */
+  showProgress: (poll: number) => `show progress ${poll}`,
+  showOutcome: "show outcome",
+  showUpdate: (display: string, role: string) => `${display} ${role}`,
+  showHistory: (display: string, role: string) => `${display} history ${role}`,
+  recordOutcome: "record outcome",
+  reportToParent: "report to parent",
+} as const;
+
+export const MAINTENANCE_STEPS = {
+  findStale: "find stale requests",
+  end: (requestId: string) => `end ${requestId}`,
+  prune: "prune old records",
+} as const;

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { duration, durationMs } from "../../src/core/duration";
+import { configuredUserId, derivedRequestId, newRequestId, requestId, userId } from "../../src/core/ids";
+import { csvCell, requestsCsv } from "../../src/routes/dashboard/csv";
+
+describe("durations, as Workflows waits take them", () => {
+  it("accepts `<n> <unit>[s]` and converts to milliseconds", () => {
+    expect(duration.parse(" 30 minutes ")).toBe("30 minutes");
+    expect(["1 second", "30 seconds", "4 hours", "1 day", "2 weeks"].map((d) => durationMs(duration.parse(d)))).toEqual([1000, 30_000, 14_400_000, 86_400_000, 1_209_600_000]);
+  });
+
+  it("refuses anything else with the expected form in the message", () => {
+    for (const bad of ["soon", "4h", "1.5 hours", "-1 hour", "1 fortnight", "hours"]) {
+      expect(duration.safeParse(bad).error?.issues[0]?.message, bad).toBe('expected a duration like "30 minutes", "4 hours" or "2 days"');
+    }
+    expect(() => durationMs("soon" as never)).toThrow("not a duration: soon");
+  });
+});
+
+describe("the id kernel", () => {
+  it("new request ids have the request-id form and differ", () => {
+    const ids = Array.from({ length: 50 }, newRequestId);
+    for (const id of ids) expect(requestId.parse(id)).toBe(id);
+    expect(new Set(ids).size).toBe(50);
+  });
+
+  it("a derived id is the same for the same source, and a request id", async () => {
+    const a = await derivedRequestId("view:V0123");
+    expect(await derivedRequestId("view:V0123")).toBe(a);
+    expect(await derivedRequestId("view:V0124")).not.toBe(a);
+    expect(requestId.safeParse(a).success).toBe(true);
+  });
+
+  it("user ids: U… or W…, upper case; operators get a message saying what is expected", () => {
+    for (const ok of ["U0123ABCD", "W0GRID", "U0A"]) expect(userId.safeParse(ok).success, ok).toBe(true);
+    for (const bad of ["u0123", "C0123", "U0", "<!channel>", "U0123 ", "@maria"]) expect(userId.safeParse(bad).success, bad).toBe(false);
+    expect(configuredUserId.safeParse("maria").error?.issues[0]?.message).toBe("expected a Slack user id such as U0123ABCD");
+    for (const bad of ["req-ABC123def456", "req-abc123", "req-abc123def4567", "../../etc"]) expect(requestId.safeParse(bad).success, bad).toBe(false);
+  });
+});
+
+describe("CSV export cells", () => {
+  it("quotes what needs quoting and keeps spreadsheets from reading a formula", () => {
+    expect(csvCell("plain")).toBe("plain");
+    expect(csvCell(null)).toBe("");
+    expect(csvCell('say "hi", then\nleave')).toBe('"say ""hi"", then\nleave"');
+    for (const formula of ["=SUM(A1)", "+1", "-1", "@cmd", "\tx", "\rx"]) expect(csvCell(formula).startsWith("'") || csvCell(formula).startsWith(`"'`), formula).toBe(true);
+    expect(csvCell("=1,2")).toBe(`"'=1,2"`);
+  });
+
+  it("one header line, one line per request, CRLF line ends", () => {
+    const row = { id: "req-abc123def456", type: "default", requester: "U0A", description: "x", approvers: ["U0B", "U0C"], level: 2, status: "approved" as const, decided_by: "U0C", decided_at: "t2", error: null, created_at: "t0", updated_at: "t2" };
+    expect(requestsCsv([row])).toBe("id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description\r\nreq-abc123def456,default,approved,U0A,U0B U0C,2,U0C,t2,t0,t2,,x\r\n");
+  });
+});
