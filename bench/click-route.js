@@ -1,8 +1,9 @@
 // Click route throughput and latency under load (autocannon, every request correctly signed),
 // side by side with a minimal @slack/bolt app (HTTPReceiver, same signing secret) that verifies
 // and acks the same payloads; plus the cost of one signature verification, ours vs Bolt's.
-import autocannon from "autocannon";
+
 import bolt from "@slack/bolt";
+import autocannon from "autocannon";
 import { build } from "esbuild";
 import { signedHeaders } from "../standin/signing.js";
 import { createRequests, machine, startBenchStack, summary, until, writeSection } from "./lib.js";
@@ -30,7 +31,11 @@ const s = await startBenchStack();
 const rows = [];
 try {
   const ids = await createRequests(s, PENDING, { tag: "L" });
-  await until(() => s.fake.state.messages.filter((m) => m.blocks?.length && JSON.stringify(m.blocks).includes("approval_approve")).length >= PENDING, "all DMs", 300_000);
+  await until(
+    () => s.fake.state.messages.filter((m) => m.blocks?.length && JSON.stringify(m.blocks).includes("approval_approve")).length >= PENDING,
+    "all DMs",
+    300_000,
+  );
   // The same route stack without D1 or Workflows: a signed url_verification on /slack/events
   // (signature check, zod parse, JSON answer). Separates the runtime's cost from our work.
   for (const c of LEVELS) {
@@ -96,7 +101,15 @@ try {
 }
 
 // ---- one signature verification: ours (src/slack/verify.ts, WebCrypto) vs Bolt's (node:crypto)
-const bundled = await build({ entryPoints: ["src/slack/verify.ts"], bundle: true, format: "esm", platform: "neutral", write: false, external: ["cloudflare:*"], logLevel: "silent" });
+const bundled = await build({
+  entryPoints: ["src/slack/verify.ts"],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  write: false,
+  external: ["cloudflare:*"],
+  logLevel: "silent",
+});
 const { verifySlackSignature } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
 const body = s.clickBody("U0SIG", "req-000000000000", "approve");
 const headers = await signedHeaders(s.signingSecret, body);

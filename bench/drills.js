@@ -1,8 +1,8 @@
 // Reliability drills against `wrangler dev` and the Slack stand-in. Each prints what it tried
 // and what was lost; the goal is nothing. Run one with `node bench/drills.js <name>`.
 import { randomInt } from "node:crypto";
-import { signedHeaders, slackSignature } from "../standin/signing.js";
 import { eventCallback, interactionForm } from "../standin/payloads.js";
+import { signedHeaders } from "../standin/signing.js";
 import { createRequests, dmsTo, pool, startBenchStack, until, writeSection } from "./lib.js";
 
 // The local default APPROVAL_TIMEOUT is 2 minutes: a drill that takes longer than that to get all
@@ -35,8 +35,16 @@ async function badInput() {
     const now = () => Math.floor(Date.now() / 1000);
     const validClick = s.clickBody("U0XA0", ids[0], "approve");
     const kinds = {
-      unsigned: async () => ({ path: pick(["/slack/commands", "/slack/interactions", "/slack/events"]), body: validClick, headers: { "content-type": "application/x-www-form-urlencoded" } }),
-      wrongSecret: async () => ({ path: "/slack/interactions", body: validClick, headers: await signedHeaders("not-the-secret-" + randomInt(1e9), validClick) }),
+      unsigned: async () => ({
+        path: pick(["/slack/commands", "/slack/interactions", "/slack/events"]),
+        body: validClick,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
+      wrongSecret: async () => ({
+        path: "/slack/interactions",
+        body: validClick,
+        headers: await signedHeaders(`not-the-secret-${randomInt(1e9)}`, validClick),
+      }),
       stale: async () => ({ path: "/slack/interactions", body: validClick, headers: await signedHeaders(secret, validClick, now() - 301 - randomInt(1e6)) }),
       future: async () => ({ path: "/slack/commands", body: validClick, headers: await signedHeaders(secret, validClick, now() + 301 + randomInt(1e6)) }),
       replayedTampered: async () => {
@@ -44,25 +52,59 @@ async function badInput() {
         const h = await signedHeaders(secret, validClick);
         return { path: "/slack/interactions", body: validClick.replace("U0XA0", "U0EVIL1"), headers: h };
       },
-      malformedHeaders: async () => ({ path: "/slack/interactions", body: validClick, headers: { "x-slack-request-timestamp": pick(["", "abc", "-1", "9".repeat(40)]), "x-slack-signature": pick(["", "v0=", "v1=abc", "v0=" + "z".repeat(64)]) } }),
+      malformedHeaders: async () => ({
+        path: "/slack/interactions",
+        body: validClick,
+        headers: {
+          "x-slack-request-timestamp": pick(["", "abc", "-1", "9".repeat(40)]),
+          "x-slack-signature": pick(["", "v0=", "v1=abc", `v0=${"z".repeat(64)}`]),
+        },
+      }),
       oversized: async () => {
-        const body = "payload=" + "A".repeat(70_000 + randomInt(200_000));
+        const body = `payload=${"A".repeat(70_000 + randomInt(200_000))}`;
         return { path: pick(["/slack/commands", "/slack/interactions", "/slack/events"]), body, headers: await signedHeaders(secret, body) };
       },
       signedGarbage: async () => {
-        const body = pick(["payload=%7Bnot json", "payload=" + encodeURIComponent(JSON.stringify({ type: "block_actions" })), "%%%", "payload=" + encodeURIComponent("[]"), "", "{"]);
+        const body = pick([
+          "payload=%7Bnot json",
+          `payload=${encodeURIComponent(JSON.stringify({ type: "block_actions" }))}`,
+          "%%%",
+          `payload=${encodeURIComponent("[]")}`,
+          "",
+          "{",
+        ]);
         return { path: pick(["/slack/interactions", "/slack/events", "/slack/commands"]), body, headers: await signedHeaders(secret, body) };
       },
       signedMutated: async () => {
         // Correctly signed, but the payload is wrong in some field: unknown action, foreign
         // request id, bad user id, unknown view, wrong types, event of an unknown kind.
         const mutations = [
-          () => interactionForm({ type: "block_actions", user: { id: "U0XA0" }, actions: [{ action_id: "approval_approve", value: `req-${randomInt(1e11).toString(36).padStart(12, "0").slice(0, 12)}` }] }),
+          () =>
+            interactionForm({
+              type: "block_actions",
+              user: { id: "U0XA0" },
+              actions: [{ action_id: "approval_approve", value: `req-${randomInt(1e11).toString(36).padStart(12, "0").slice(0, 12)}` }],
+            }),
           () => interactionForm({ type: "block_actions", user: { id: "U0XA0" }, actions: [{ action_id: "delete_all", value: ids[0] }] }),
           () => interactionForm({ type: "block_actions", user: { id: "<!channel>" }, actions: [{ action_id: "approval_approve", value: ids[0] }] }),
-          () => interactionForm({ type: "block_actions", user: { id: "U0XA0" }, actions: [{ action_id: "approval_approve", value: "../../" + "x".repeat(randomInt(3000)) }] }),
+          () =>
+            interactionForm({
+              type: "block_actions",
+              user: { id: "U0XA0" },
+              actions: [{ action_id: "approval_approve", value: `../../${"x".repeat(randomInt(3000))}` }],
+            }),
           () => interactionForm({ type: "view_submission", user: { id: "U0XA0" }, view: { id: "V1", callback_id: "nope" } }),
-          () => interactionForm({ type: "view_submission", user: { id: "U0XA0" }, view: { id: "V1", callback_id: "approval_reject_reason", private_metadata: "req-zzzzzzzzzzzz", state: { values: { reason: { reason: { type: "plain_text_input", value: "nope nope" } } } } } }),
+          () =>
+            interactionForm({
+              type: "view_submission",
+              user: { id: "U0XA0" },
+              view: {
+                id: "V1",
+                callback_id: "approval_reject_reason",
+                private_metadata: "req-zzzzzzzzzzzz",
+                state: { values: { reason: { reason: { type: "plain_text_input", value: "nope nope" } } } },
+              },
+            }),
           () => interactionForm({ type: "shortcut", user: { id: "U0XA0" } }),
           () => s.commandBody("U0XR0", pick(["nonsense words", "status", "status req-???", `<@${"U".repeat(3)}>`, "deploy", "<@U0XA0>"])),
           () => s.commandBody("not-a-user", "<@U0XA0> x"),
@@ -77,13 +119,17 @@ async function badInput() {
     const names = Object.keys(kinds);
     const statuses = {};
     const byKind = {};
-    await pool(Array.from({ length: N }, (_, i) => names[i % names.length]), 32, async (kind) => {
-      const r = await kinds[kind]();
-      const res = await s.post(r.path, r.body, r.headers);
-      const cls = `${Math.floor(res.status / 100)}xx`;
-      statuses[cls] = (statuses[cls] ?? 0) + 1;
-      (byKind[kind] ??= {})[res.status] = ((byKind[kind] ??= {})[res.status] ?? 0) + 1;
-    });
+    await pool(
+      Array.from({ length: N }, (_, i) => names[i % names.length]),
+      32,
+      async (kind) => {
+        const r = await kinds[kind]();
+        const res = await s.post(r.path, r.body, r.headers);
+        const cls = `${Math.floor(res.status / 100)}xx`;
+        statuses[cls] = (statuses[cls] ?? 0) + 1;
+        (byKind[kind] ??= {})[res.status] = ((byKind[kind] ??= {})[res.status] ?? 0) + 1;
+      },
+    );
     await new Promise((r) => setTimeout(r, 2000));
     const after = await footprint(s);
     const changed = before !== after;
@@ -103,7 +149,10 @@ async function badInput() {
 async function slackFaults() {
   const s = await startBenchStack({ port: 8805, fakeSlackPort: 8806, vars: PATIENT });
   try {
-    await fetch(`${s.fake.url}/_control/chaos`, { method: "POST", body: JSON.stringify({ rate: 0.3, kinds: ["500", "429", "lost", "slow"], slowMs: 12_000, seed: 7 }) });
+    await fetch(`${s.fake.url}/_control/chaos`, {
+      method: "POST",
+      body: JSON.stringify({ rate: 0.3, kinds: ["500", "429", "lost", "slow"], slowMs: 12_000, seed: 7 }),
+    });
     const N = Number(process.env.FAULT_N ?? 200);
     const t0 = Date.now();
     const ids = await createRequests(s, N, { tag: "F" });
@@ -112,7 +161,9 @@ async function slackFaults() {
     await until(async () => ((await s.api("/api/stats")).byStatus.approved ?? 0) >= N, "all approved", 1_800_000, 1000);
     await until(() => ids.every((_, i) => dmsTo(s, `U0FR${i}`).length >= 2), "all outcome DMs", 1_800_000, 1000);
     const counts = await (await fetch(`${s.fake.url}/_control/chaos-counts`)).json();
-    const odd = ids.map((id, i) => ({ id, approver: dmsTo(s, `U0FA${i}`).length, requester: dmsTo(s, `U0FR${i}`).length })).filter((x) => x.approver !== 1 || x.requester !== 2);
+    const odd = ids
+      .map((id, i) => ({ id, approver: dmsTo(s, `U0FA${i}`).length, requester: dmsTo(s, `U0FR${i}`).length }))
+      .filter((x) => x.approver !== 1 || x.requester !== 2);
     if (odd.length) console.log("DMs not as expected:", JSON.stringify(odd));
     const doubles = odd.length;
     const stats = await s.api("/api/stats");
@@ -173,10 +224,15 @@ async function races() {
         s.post("/slack/interactions", s.clickBody(`U0QR${i}`, id, "cancel")),
       ]),
     );
-    await until(async () => {
-      const st = (await s.api("/api/stats")).byStatus;
-      return (st.approved ?? 0) + (st.cancelled ?? 0) >= N;
-    }, "all decided", 600_000, 500);
+    await until(
+      async () => {
+        const st = (await s.api("/api/stats")).byStatus;
+        return (st.approved ?? 0) + (st.cancelled ?? 0) >= N;
+      },
+      "all decided",
+      600_000,
+      500,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     let inconsistent = 0;
     const outcomes = {};
@@ -184,10 +240,13 @@ async function races() {
       const r = await s.api(`/api/requests/${id}`);
       await until(async () => (await s.api(`/api/requests/${id}`)).workflow?.status === "complete", `workflow ${id}`, 120_000, 200);
       const w = (await s.api(`/api/requests/${id}`)).workflow;
-      outcomes[`${r.status} by ${r.decided_by === r.requester ? "requester" : r.decided_by}`] = (outcomes[`${r.status} by ${r.decided_by === r.requester ? "requester" : r.decided_by}`] ?? 0) + 1;
+      outcomes[`${r.status} by ${r.decided_by === r.requester ? "requester" : r.decided_by}`] =
+        (outcomes[`${r.status} by ${r.decided_by === r.requester ? "requester" : r.decided_by}`] ?? 0) + 1;
       const decisions = r.audit.filter((a) => ["approved", "rejected", "cancelled", "expired"].includes(a.event));
       // Slack: both approver DMs for this request were updated to the same, D1's outcome.
-      const updates = s.fake.state.calls.filter((c) => c.method === "chat.update" && JSON.stringify(c.args.blocks ?? "").includes(id) && ["D0RACEA", "D0RACEB"].includes(c.args.channel));
+      const updates = s.fake.state.calls.filter(
+        (c) => c.method === "chat.update" && JSON.stringify(c.args.blocks ?? "").includes(id) && ["D0RACEA", "D0RACEB"].includes(c.args.channel),
+      );
       const word = r.status === "approved" ? "Approved" : "Cancelled";
       const slackOk = updates.length === 2 && updates.every((u) => JSON.stringify(u.args.blocks).includes(`${word}* by <@${r.decided_by}>`));
       if (decisions.length !== 1 || w.output?.status !== r.status || w.output?.decidedBy !== r.decided_by || !slackOk) inconsistent++;

@@ -1,6 +1,7 @@
 // Helpers shared by the benchmarks: percentiles, a machine description and the results file.
-import { cpus, totalmem, release } from "node:os";
+
 import { readFile, writeFile } from "node:fs/promises";
+import { cpus, release, totalmem } from "node:os";
 
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -96,11 +97,20 @@ export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars 
     /** Resident memory (MiB) of the workerd processes serving this stack. */
     workerdMemoryMiB() {
       const ps = execFileSync("ps", ["-eo", "pid=,ppid=,rss=,comm="], { encoding: "utf8" });
-      const rows = ps.trim().split("\n").map((l) => l.trim().split(/\s+/)).map(([pid, ppid, rss, comm]) => ({ pid: +pid, ppid: +ppid, rss: +rss, comm }));
+      const rows = ps
+        .trim()
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/))
+        .map(([pid, ppid, rss, comm]) => ({ pid: +pid, ppid: +ppid, rss: +rss, comm }));
       const mine = new Set([stack.child.pid]);
       for (let grew = true; grew; ) {
         grew = false;
-        for (const r of rows) if (mine.has(r.ppid) && !mine.has(r.pid)) (mine.add(r.pid), (grew = true));
+        for (const r of rows) {
+          if (mine.has(r.ppid) && !mine.has(r.pid)) {
+            mine.add(r.pid);
+            grew = true;
+          }
+        }
       }
       return Math.round(rows.filter((r) => mine.has(r.pid) && r.comm.startsWith("workerd")).reduce((n, r) => n + r.rss, 0) / 1024);
     },
@@ -139,12 +149,16 @@ export async function until(check, what, timeoutMs = 120_000, everyMs = 100) {
 
 /** Creates `n` requests (requester R<i>, approver A<i> with a run tag) and returns their ids. */
 export async function createRequests(s, n, { tag = "B", concurrency = 16, text = (i) => `<@U0${tag}A${i}> bench request ${i}` } = {}) {
-  return pool(Array.from({ length: n }, (_, i) => i), concurrency, async (i) => {
-    const r = await s.post("/slack/commands", s.commandBody(`U0${tag}R${i}`, text(i)));
-    const id = /`(req-[a-z0-9]{12})`/.exec(r.text)?.[1];
-    if (!id) throw new Error(`request ${i} not created: ${r.status} ${r.text}`);
-    return id;
-  });
+  return pool(
+    Array.from({ length: n }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const r = await s.post("/slack/commands", s.commandBody(`U0${tag}R${i}`, text(i)));
+      const id = /`(req-[a-z0-9]{12})`/.exec(r.text)?.[1];
+      if (!id) throw new Error(`request ${i} not created: ${r.status} ${r.text}`);
+      return id;
+    },
+  );
 }
 
 /** Number of top-level DMs the stand-in holds for `user` (decision requests, receipts, outcomes). */

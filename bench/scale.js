@@ -73,14 +73,22 @@ if (STOCK_N > 0) {
     // Local D1 is a Durable Object in the same process: past the cap even /api/stats can fail.
     let apiFailures = 0;
     const counts = async () => {
-      const stats = await s.api("/api/stats").catch(() => (apiFailures++, null));
+      const stats = await s.api("/api/stats").catch(() => {
+        apiFailures++;
+        return null;
+      });
       const waiting = s.fake.state.messages.filter((m) => !m.thread_ts && m.channel.startsWith("D0KA")).length;
       return { waiting, failed: stats?.byStatus.failed ?? 0 };
     };
-    await until(async () => {
-      const c = await counts();
-      return c.waiting + c.failed >= STOCK_N;
-    }, "every stock request waiting or failed", 60_000 + STOCK_N * 100, 1000).catch(() => null);
+    await until(
+      async () => {
+        const c = await counts();
+        return c.waiting + c.failed >= STOCK_N;
+      },
+      "every stock request waiting or failed",
+      60_000 + STOCK_N * 100,
+      1000,
+    ).catch(() => null);
     const c = await counts();
     const stalled = STOCK_N - c.waiting - c.failed;
     const api = apiFailures ? `; D1 itself failed too: ${apiFailures} reads of /api/stats answered an error` : "";

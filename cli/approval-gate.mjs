@@ -150,7 +150,9 @@ async function runRequest(opts) {
       finish(opts, { ...(state.last ?? {}), id: state.id, url: state.url }, gate.EXIT.stopped);
       process.exit(gate.EXIT.stopped);
     }
-    note(`${name}: ${opts.keep ? "leaving the request pending (--keep)" : "cancelling the request"}; ${name === "SIGINT" ? "Ctrl-C again exits at once" : "a second signal exits at once"}`);
+    note(
+      `${name}: ${opts.keep ? "leaving the request pending (--keep)" : "cancelling the request"}; ${name === "SIGINT" ? "Ctrl-C again exits at once" : "a second signal exits at once"}`,
+    );
     stop.abort(new Stopped({ kind: "signal", name }));
   };
   const onInt = () => onSignal("SIGINT");
@@ -172,7 +174,11 @@ async function runRequest(opts) {
     opts.json ? note(line) : print(line);
     if (res.status === 200) note(`re-attached to ${state.id} (same Idempotency-Key, asked earlier in this run)`);
     if (opts.noWait) return finish(opts, { id: state.id, status: String(res.json.status ?? "pending"), url: state.url }, 0);
-    note(deadline === null ? "waiting for a decision (until the request is decided or expires)" : `waiting up to ${gate.formatDuration(opts.timeoutMs)} for a decision`);
+    note(
+      deadline === null
+        ? "waiting for a decision (until the request is decided or expires)"
+        : `waiting up to ${gate.formatDuration(opts.timeoutMs)} for a decision`,
+    );
 
     const final = await waitForDecision(api, state, stop.signal, deadline, rideOut, started);
     return finish(opts, final, gate.exitCodeFor(final.status));

@@ -42,8 +42,18 @@ export const GATE_OPTIONS = {
 
 const COMMAND_OPTIONS = {
   request: [
-    "type", "description", "approver", "requester", "field", "source-name", "source-url", "source-label",
-    "timeout", "keep", "no-wait", "idempotency-key",
+    "type",
+    "description",
+    "approver",
+    "requester",
+    "field",
+    "source-name",
+    "source-url",
+    "source-label",
+    "timeout",
+    "keep",
+    "no-wait",
+    "idempotency-key",
   ],
   status: [],
   cancel: ["reason"],
@@ -203,7 +213,7 @@ function compact(o) {
 /** "30s", "10m", "2h", "1d", "1h30m" → milliseconds. */
 export function parseDuration(text) {
   const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
-  const ms = m && m[0] ? ((+(m[1] ?? 0) * 24 + +(m[2] ?? 0)) * 60 + +(m[3] ?? 0)) * 60_000 + +(m[4] ?? 0) * 1000 : 0;
+  const ms = m?.[0] ? ((+(m[1] ?? 0) * 24 + +(m[2] ?? 0)) * 60 + +(m[3] ?? 0)) * 60_000 + +(m[4] ?? 0) * 1000 : 0;
   if (!ms) throw new UsageError(`--timeout "${text}" is not a duration like 30s, 10m, 2h, 1d or 1h30m`);
   if (ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout "${text}" is too long (at most 24d)`);
   return ms;
@@ -213,7 +223,12 @@ export function parseDuration(text) {
 export function formatDuration(ms) {
   let s = Math.round(ms / 1000);
   const parts = [];
-  for (const [unit, size] of [["d", 86_400], ["h", 3_600], ["m", 60], ["s", 1]]) {
+  for (const [unit, size] of [
+    ["d", 86_400],
+    ["h", 3_600],
+    ["m", 60],
+    ["s", 1],
+  ]) {
     if (s >= size) {
       parts.push(`${Math.floor(s / size)}${unit}`);
       s %= size;
@@ -293,7 +308,12 @@ export function retryAfterMs(value, nowMs) {
 
 /** Text from the server (descriptions, reasons, names) on one line, without control characters. */
 export function oneLine(text) {
-  return String(text ?? "").replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
+  return (
+    String(text ?? "")
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
+      .trim()
+  );
 }
 
 /** The audit entries not shown yet, oldest first; `seen` remembers what was shown. */
@@ -325,7 +345,11 @@ export function progressLine(e) {
     case "reminded":
       return `reminded the approvers${level}`;
     case "escalated":
-      return `escalated to ${actor.split(",").map((a) => a.trim()).filter(Boolean).join(", ")}${level}`;
+      return `escalated to ${actor
+        .split(",")
+        .map((a) => a.trim())
+        .filter(Boolean)
+        .join(", ")}${level}`;
     case "voted":
       return `${actor} voted ${detail || "?"}`;
     case "approved":
@@ -392,7 +416,7 @@ export function outcomeLine(r) {
 export function resultObject(r, error) {
   return {
     id: r.id ?? null,
-    status: error ? "error" : r.status ?? null,
+    status: error ? "error" : (r.status ?? null),
     decided_by: r.decided_by ?? null,
     reason: r.reason ?? null,
     url: r.url ?? null,
@@ -425,7 +449,8 @@ export function githubOutputs(result, delimiter) {
 /** An API error answer → one readable line ("422: description: too long; fields.Env: …"). */
 export function apiErrorMessage(status, json, statusText = "") {
   const error = json && typeof json === "object" && typeof json.error === "string" ? oneLine(json.error) : "";
-  const issues = json && Array.isArray(json.issues) ? json.issues.map((i) => `${oneLine(Array.isArray(i?.path) ? i.path.join(".") : i?.path)}: ${oneLine(i?.message)}`) : [];
+  const issues =
+    json && Array.isArray(json.issues) ? json.issues.map((i) => `${oneLine(Array.isArray(i?.path) ? i.path.join(".") : i?.path)}: ${oneLine(i?.message)}`) : [];
   const what = [error || oneLine(statusText) || "no error message", ...issues].join("; ");
   return `HTTP ${status}: ${what}`;
 }

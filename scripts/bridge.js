@@ -14,8 +14,8 @@
 //   BRIDGE_LOG_LEVEL      debug | info | warn | error     (default info)
 import { pathToFileURL } from "node:url";
 import bolt from "@slack/bolt";
-import { LOCAL, readDevVars } from "./lib/local-defaults.js";
 import { signedHeaders } from "../standin/signing.js";
+import { LOCAL, readDevVars } from "./lib/local-defaults.js";
 
 const { App, LogLevel, SocketModeReceiver } = bolt;
 
@@ -33,7 +33,8 @@ export function classify(body) {
 
 /** The raw HTTP body Slack would have posted for this payload, and its content type. */
 export function httpBody(kind, body) {
-  if (kind === "command") return { raw: new URLSearchParams(Object.entries(body).map(([k, v]) => [k, String(v)])).toString(), type: "application/x-www-form-urlencoded" };
+  if (kind === "command")
+    return { raw: new URLSearchParams(Object.entries(body).map(([k, v]) => [k, String(v)])).toString(), type: "application/x-www-form-urlencoded" };
   if (kind === "event") return { raw: JSON.stringify(body), type: "application/json" };
   return { raw: new URLSearchParams({ payload: JSON.stringify(body) }).toString(), type: "application/x-www-form-urlencoded" };
 }
@@ -51,7 +52,12 @@ export async function forward({ serviceUrl, signingSecret }, kind, body) {
   try {
     res = await fetch(new URL(ROUTES[kind], serviceUrl), { method: "POST", headers, body: raw, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) });
   } catch (err) {
-    return { ok: false, status: 0, ms: Math.round(performance.now() - started), error: err.name === "TimeoutError" ? "timeout" : `network error (${err.message})` };
+    return {
+      ok: false,
+      status: 0,
+      ms: Math.round(performance.now() - started),
+      error: err.name === "TimeoutError" ? "timeout" : `network error (${err.message})`,
+    };
   }
   const text = await res.text();
   const ms = Math.round(performance.now() - started);
@@ -78,7 +84,11 @@ export async function startBridge(opts) {
   const log = opts.log ?? ((line) => console.log(line));
   const level = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR }[opts.logLevel ?? "info"] ?? LogLevel.INFO;
   const clientOptions = opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {};
-  const receiver = new SocketModeReceiver({ appToken: opts.appToken, logLevel: level === LogLevel.DEBUG ? level : LogLevel.WARN, installerOptions: { clientOptions } });
+  const receiver = new SocketModeReceiver({
+    appToken: opts.appToken,
+    logLevel: level === LogLevel.DEBUG ? level : LogLevel.WARN,
+    installerOptions: { clientOptions },
+  });
   // The bridge itself calls no Web API method (the service does), so it needs no bot token.
   const app = new App({ receiver, authorize: async () => ({}), logLevel: level === LogLevel.DEBUG ? level : LogLevel.WARN, clientOptions });
 

@@ -1,7 +1,3 @@
-// `npm run dev`: the service on http://127.0.0.1:8787 with local D1, KV and Workflows (state kept
-// in .wrangler/state, so waiting requests survive a restart), and the local Slack stand-in with
-// its workspace page unless .dev.vars configures a real Slack app.
-import { LOCAL } from "./lib/local-defaults.js";
 import { startLocalStack } from "./lib/local-stack.js";
 
 // PORT / STANDIN_PORT move the service and the stand-in off 8787 / 8790 when those are taken.

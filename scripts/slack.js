@@ -4,10 +4,11 @@
 //   npm run slack -- command <requester> "<@U0APPROVER> what needs approving"
 //   npm run slack -- click <user> <request id> approve|reject
 //   npm run slack -- show <request id>
-import { LOCAL, readDevVars } from "./lib/local-defaults.js";
+
 import { standinControl } from "../standin/control.js";
 import { clickForm, commandForm } from "../standin/payloads.js";
 import { signedHeaders } from "../standin/signing.js";
+import { LOCAL, readDevVars } from "./lib/local-defaults.js";
 
 const base = process.env.SERVICE_URL ?? `http://127.0.0.1:${process.env.PORT || LOCAL.port}`;
 const standinUrl = process.env.STANDIN_URL ?? `http://127.0.0.1:${process.env.STANDIN_PORT || LOCAL.fakeSlackPort}`;

@@ -3,32 +3,34 @@ import { duration } from "./core/duration";
 import { configuredUserId } from "./core/ids";
 import type { Env } from "./env";
 
-const schema = z.object({
-  SLACK_SIGNING_SECRET: z.string({ error: "is missing" }).min(8, "is too short"),
-  SLACK_BOT_TOKEN: z.string({ error: "is missing" }).min(8, "is too short"),
-  API_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  SLACK_API_URL: z
-    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-    .default("https://slack.com/api/")
-    .transform((u) => (u.endsWith("/") ? u : `${u}/`)),
-  APPROVAL_TIMEOUT: duration.default("24 hours"),
-  ESCALATION_TIMEOUT: duration.default("24 hours"),
-  // Empty means "no escalation": the request expires after APPROVAL_TIMEOUT.
-  ESCALATION_USER: z
-    .union([z.literal(""), configuredUserId])
-    .default("")
-    .transform((v) => v || undefined),
-  // Circuit breaker per action host: consecutive failures that open it, and how long it stays open.
-  BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
-  BREAKER_RESET: duration.default("1 minute"),
-  // Audit entries of closed requests older than this are pruned by the maintenance workflow.
-  AUDIT_RETENTION: duration.default("365 days"),
-  LOCAL_DEV: z.string().optional(),
-}).refine((c) => c.SLACK_API_URL.startsWith("https://") || c.LOCAL_DEV === "true", {
-  // The bot token travels to this URL: plain http only for a local stand-in.
-  message: "must be https (http only with LOCAL_DEV=true, for a local Slack stand-in)",
-  path: ["SLACK_API_URL"],
-});
+const schema = z
+  .object({
+    SLACK_SIGNING_SECRET: z.string({ error: "is missing" }).min(8, "is too short"),
+    SLACK_BOT_TOKEN: z.string({ error: "is missing" }).min(8, "is too short"),
+    API_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    SLACK_API_URL: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .default("https://slack.com/api/")
+      .transform((u) => (u.endsWith("/") ? u : `${u}/`)),
+    APPROVAL_TIMEOUT: duration.default("24 hours"),
+    ESCALATION_TIMEOUT: duration.default("24 hours"),
+    // Empty means "no escalation": the request expires after APPROVAL_TIMEOUT.
+    ESCALATION_USER: z
+      .union([z.literal(""), configuredUserId])
+      .default("")
+      .transform((v) => v || undefined),
+    // Circuit breaker per action host: consecutive failures that open it, and how long it stays open.
+    BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+    BREAKER_RESET: duration.default("1 minute"),
+    // Audit entries of closed requests older than this are pruned by the maintenance workflow.
+    AUDIT_RETENTION: duration.default("365 days"),
+    LOCAL_DEV: z.string().optional(),
+  })
+  .refine((c) => c.SLACK_API_URL.startsWith("https://") || c.LOCAL_DEV === "true", {
+    // The bot token travels to this URL: plain http only for a local stand-in.
+    message: "must be https (http only with LOCAL_DEV=true, for a local Slack stand-in)",
+    path: ["SLACK_API_URL"],
+  });
 
 export type Config = z.infer<typeof schema>;
 

@@ -10,8 +10,26 @@
  * @see https://docs.slack.dev/reference/block-kit/blocks
  */
 const BLOCK_TYPES = new Set([
-  "actions", "alert", "card", "carousel", "container", "context", "context_actions", "data_table", "divider", "file",
-  "header", "image", "input", "markdown", "rich_text", "section", "table", "task_card", "plan", "video",
+  "actions",
+  "alert",
+  "card",
+  "carousel",
+  "container",
+  "context",
+  "context_actions",
+  "data_table",
+  "divider",
+  "file",
+  "header",
+  "image",
+  "input",
+  "markdown",
+  "rich_text",
+  "section",
+  "table",
+  "task_card",
+  "plan",
+  "video",
 ]);
 
 /**
@@ -94,7 +112,18 @@ function option(p, o, ptr, plainOnly) {
   p.string(o.url, `${ptr}/url`, 3000);
 }
 
-const SELECTS = new Set(["static_select", "multi_static_select", "external_select", "multi_external_select", "users_select", "multi_users_select", "conversations_select", "multi_conversations_select", "channels_select", "multi_channels_select"]);
+const SELECTS = new Set([
+  "static_select",
+  "multi_static_select",
+  "external_select",
+  "multi_external_select",
+  "users_select",
+  "multi_users_select",
+  "conversations_select",
+  "multi_conversations_select",
+  "channels_select",
+  "multi_channels_select",
+]);
 
 /** One interactive (or context) element. */
 function element(p, e, ptr) {
@@ -116,13 +145,19 @@ function element(p, e, ptr) {
       return;
     case "overflow":
       // 1 to 5 options. @see https://github.com/slackapi/python-slack-sdk/blob/ae87985/slack_sdk/models/blocks/block_elements.py#L1876 (OverflowMenuElement)
-      if (p.array(e.options, `${ptr}/options`, 5, { required: true, min: 1 })) e.options.forEach((o, i) => option(p, o, `${ptr}/options/${i}`, true));
+      if (p.array(e.options, `${ptr}/options`, 5, { required: true, min: 1 }))
+        e.options.forEach((o, i) => {
+          option(p, o, `${ptr}/options/${i}`, true);
+        });
       return;
     case "checkboxes":
     case "radio_buttons":
       // at most 10 options (https://github.com/slackapi/python-slack-sdk/blob/ae87985/slack_sdk/models/blocks/block_elements.py#L343); mrkdwn allowed
       // @see https://docs.slack.dev/reference/block-kit/composition-objects/option-object
-      if (p.array(e.options, `${ptr}/options`, 10, { required: true, min: 1 })) e.options.forEach((o, i) => option(p, o, `${ptr}/options/${i}`, false));
+      if (p.array(e.options, `${ptr}/options`, 10, { required: true, min: 1 }))
+        e.options.forEach((o, i) => {
+          option(p, o, `${ptr}/options/${i}`, false);
+        });
       return;
     case "plain_text_input":
       // min_length 0–3000, max_length 1–3000. @see https://docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element
@@ -139,11 +174,17 @@ function element(p, e, ptr) {
         // options at most 100 (or option_groups, at most 100), plain_text option text.
         // @see https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element
         if (e.options !== undefined && e.option_groups !== undefined) p.add("must provide either options or option_groups, not both", ptr);
-        if (p.array(e.options, `${ptr}/options`, 100)) e.options.forEach((o, i) => option(p, o, `${ptr}/options/${i}`, true));
+        if (p.array(e.options, `${ptr}/options`, 100))
+          e.options.forEach((o, i) => {
+            option(p, o, `${ptr}/options/${i}`, true);
+          });
         if (p.array(e.option_groups, `${ptr}/option_groups`, 100)) {
           e.option_groups.forEach((g, i) => {
             p.text(g?.label, `${ptr}/option_groups/${i}/label`, 75, { plain: true });
-            if (p.array(g?.options, `${ptr}/option_groups/${i}/options`, 100, { required: true })) g.options.forEach((o, j) => option(p, o, `${ptr}/option_groups/${i}/options/${j}`, true));
+            if (p.array(g?.options, `${ptr}/option_groups/${i}/options`, 100, { required: true }))
+              g.options.forEach((o, j) => {
+                option(p, o, `${ptr}/option_groups/${i}/options/${j}`, true);
+              });
           });
         }
       }
@@ -181,7 +222,10 @@ function block(p, b, ptr, ctx) {
       // @see https://docs.slack.dev/reference/block-kit/blocks/section-block
       if (b.text === undefined && b.fields === undefined) p.add("must define either `text` or `fields`", `${ptr}/type`);
       p.text(b.text, `${ptr}/text`, 3000, { required: false });
-      if (p.array(b.fields, `${ptr}/fields`, 10)) b.fields.forEach((f, i) => p.text(f, `${ptr}/fields/${i}`, 2000));
+      if (p.array(b.fields, `${ptr}/fields`, 10))
+        b.fields.forEach((f, i) => {
+          p.text(f, `${ptr}/fields/${i}`, 2000);
+        });
       if (b.accessory !== undefined) element(p, b.accessory, `${ptr}/accessory`);
       return;
     case "header":
@@ -190,13 +234,17 @@ function block(p, b, ptr, ctx) {
     case "context":
       // at most 10 elements (images and text objects). @see https://github.com/slackapi/python-slack-sdk/blob/ae87985/slack_sdk/models/blocks/blocks.py#L342 (ContextBlock elements_max_length = 10)
       if (p.array(b.elements, `${ptr}/elements`, 10, { required: true, min: 1 })) {
-        b.elements.forEach((e, i) => (e?.type === "image" ? element(p, e, `${ptr}/elements/${i}`) : p.text(e, `${ptr}/elements/${i}`, 3000)));
+        b.elements.forEach((e, i) => {
+          e?.type === "image" ? element(p, e, `${ptr}/elements/${i}`) : p.text(e, `${ptr}/elements/${i}`, 3000);
+        });
       }
       return;
     case "actions":
       // at most 25 interactive elements. @see https://docs.slack.dev/reference/block-kit/blocks/actions-block
       if (p.array(b.elements, `${ptr}/elements`, 25, { required: true, min: 1 })) {
-        b.elements.forEach((e, i) => element(p, e, `${ptr}/elements/${i}`));
+        b.elements.forEach((e, i) => {
+          element(p, e, `${ptr}/elements/${i}`);
+        });
         uniqueActionIds(p, b.elements, `${ptr}/elements`);
       }
       return;
@@ -233,7 +281,9 @@ function block(p, b, ptr, ctx) {
 function blocksProblems(p, blocks, base, surface, max) {
   if (!p.array(blocks, base, max)) return;
   const ctx = { surface, blockIds: new Set(), markdown: 0 };
-  blocks.forEach((b, i) => block(p, b, `${base}/${i}`, ctx));
+  blocks.forEach((b, i) => {
+    block(p, b, `${base}/${i}`, ctx);
+  });
 }
 
 /**

@@ -19,7 +19,8 @@ export function standinControl(url) {
      * A response_url for a command (kind "commands") or a click (kind "actions", on the message
      * `messageTs` in `channel`): it takes 5 posts within 30 minutes.
      */
-    responseUrl: async ({ user, channel, kind = "commands", messageTs }) => (await post("response_urls", { user, channel, kind, message_ts: messageTs })).response_url,
+    responseUrl: async ({ user, channel, kind = "commands", messageTs }) =>
+      (await post("response_urls", { user, channel, kind, message_ts: messageTs })).response_url,
     /** Registers another bot token with these scopes (e.g. one lacking a scope the manifest has). */
     addToken: (token, scopes) => post("tokens", { token, scopes }),
     /**

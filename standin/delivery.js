@@ -3,8 +3,9 @@
 // when an app is connected over Socket Mode, an envelope on its WebSocket. Events whose delivery
 // failed are retried on Slack's schedule; the app's command URL gets Slack's ssl_check.
 // Every attempt is recorded (GET /_control/deliveries, and the page's deliveries panel).
-import { signedHeaders } from "./signing.js";
+
 import { interactionForm, VERIFICATION_TOKEN } from "./payloads.js";
+import { signedHeaders } from "./signing.js";
 import { ACK_TIMEOUT_MS } from "./socket-mode.js";
 
 const PATHS = { command: "/slack/commands", interaction: "/slack/interactions", event: "/slack/events", ssl_check: "/slack/commands" };
@@ -51,14 +52,15 @@ export function createDelivery(ctx) {
 
   async function attempt(kind, payload, user, retryNum, retryReason) {
     const { via } = route();
-    const type = kind === "command" ? payload.command : kind === "event" ? payload.event?.type ?? payload.type : payload.type;
+    const type = kind === "command" ? payload.command : kind === "event" ? (payload.event?.type ?? payload.type) : payload.type;
     const r = record({ kind, type, user, via, path: PATHS[kind] });
     if (kind === "event") Object.assign(r, { event_id: payload.event_id, retry_num: retryNum, ...(retryReason ? { retry_reason: retryReason } : {}) });
     const t0 = performance.now();
     let result;
     try {
       if (via === "socket") result = await overSocket(kind, payload, r, retryNum, retryReason);
-      else if (via === "http") result = await overHttp(kind, payload, r, retryNum ? { "x-slack-retry-num": String(retryNum), "x-slack-retry-reason": retryReason } : {});
+      else if (via === "http")
+        result = await overHttp(kind, payload, r, retryNum ? { "x-slack-retry-num": String(retryNum), "x-slack-retry-reason": retryReason } : {});
       else result = { ok: false, error: "no_app_connected" };
     } finally {
       r.ms = Math.round(performance.now() - t0);
@@ -78,10 +80,13 @@ export function createDelivery(ctx) {
     const delays = ctx.options.eventRetryDelaysMs ?? state.settings.eventRetryDelaysMs ?? EVENT_RETRY_DELAYS_MS;
     if (retryNum > delays.length) return;
     r.retry_scheduled_in_ms = delays[retryNum - 1];
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      attempt("event", payload, user, retryNum, reason).catch(() => {});
-    }, delays[retryNum - 1]);
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        attempt("event", payload, user, retryNum, reason).catch(() => {});
+      },
+      delays[retryNum - 1],
+    );
     timers.add(timer);
   }
 

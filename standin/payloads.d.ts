@@ -23,7 +23,13 @@ export function blockActionsPayload(p: {
   triggerId: string;
   isEphemeral?: boolean;
 }): Record<string, any>;
-export function viewBlockActionsPayload(p: { user: string; userName?: string; view: { id: string }; actions: object[]; triggerId: string }): Record<string, any>;
+export function viewBlockActionsPayload(p: {
+  user: string;
+  userName?: string;
+  view: { id: string };
+  actions: object[];
+  triggerId: string;
+}): Record<string, any>;
 export function interactionForm(payload: object): string;
 export function clickForm(
   user: string,
@@ -34,7 +40,10 @@ export function clickForm(
 export function viewSubmissionForm(
   user: string,
   view: { id: string; callback_id: string; private_metadata?: string },
-  values: Record<string, { type: string; value?: string | null; selected_user?: string | null; selected_option?: { value: string } | null; selected_date?: string | null }>,
+  values: Record<
+    string,
+    { type: string; value?: string | null; selected_user?: string | null; selected_option?: { value: string } | null; selected_date?: string | null }
+  >,
   triggerId: string,
 ): string;
 export function viewSubmissionPayload(p: { user: string; userName?: string; view: object; values: object; triggerId: string }): Record<string, any>;

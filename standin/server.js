@@ -17,7 +17,7 @@ import { eventCallback } from "./payloads.js";
 import { createSocketMode } from "./socket-mode.js";
 import { createWorkspaceUi } from "./ui.js";
 import { createWebApi, manifestScopes } from "./web-api.js";
-import { APP, USER_ID, addMember, newMembers } from "./workspace.js";
+import { APP, addMember, newMembers, USER_ID } from "./workspace.js";
 
 const asset = (name) => readFileSync(fileURLToPath(new URL(`./page/${name}`, import.meta.url)), "utf8");
 
@@ -108,7 +108,7 @@ export async function startFakeSlack(options = {}) {
   async function answerApi(call, method, args, auth, body, res) {
     const fault = takeFault(method, body) ?? chaosFault();
     if (fault) {
-      call.result = fault.status ? `http_${fault.status}` : fault.error ?? (fault.late ? "late" : fault.lost ? "lost" : "delay");
+      call.result = fault.status ? `http_${fault.status}` : (fault.error ?? (fault.late ? "late" : fault.lost ? "lost" : "delay"));
       if (fault.late) {
         // Slack did the work at once; its answer arrives after the client has given up.
         const answer = tokenScopes(auth) ? webApi.call(method, args, tokenScopes(auth)) : { ok: false, error: "invalid_auth" };
@@ -254,18 +254,31 @@ export async function startFakeSlack(options = {}) {
         return send(res, 200, { ok: true, delivery: await delivery.sslCheck() });
       case "/_control/settings":
         // { eventRetryDelaysMs: [ms, ms, ms] }: Slack's retry schedule, shortened for a test.
-        if (!Array.isArray(input.eventRetryDelaysMs) || !input.eventRetryDelaysMs.every((n) => Number.isFinite(n) && n >= 0)) return send(res, 400, { ok: false, error: "expected {eventRetryDelaysMs: [...]}" });
+        if (!Array.isArray(input.eventRetryDelaysMs) || !input.eventRetryDelaysMs.every((n) => Number.isFinite(n) && n >= 0))
+          return send(res, 400, { ok: false, error: "expected {eventRetryDelaysMs: [...]}" });
         state.settings.eventRetryDelaysMs = input.eventRetryDelaysMs;
         return send(res, 200, { ok: true });
       case "/_control/calls": {
         const method = url.searchParams.get("method");
-        return send(res, 200, state.calls.filter((c) => c.seq > since && (!method || c.method === method)));
+        return send(
+          res,
+          200,
+          state.calls.filter((c) => c.seq > since && (!method || c.method === method)),
+        );
       }
       case "/_control/responses":
-        return send(res, 200, state.responses.filter((r) => r.seq > since));
+        return send(
+          res,
+          200,
+          state.responses.filter((r) => r.seq > since),
+        );
       case "/_control/deliveries":
         // what the page (or a test) delivered to the app: kind, via http/socket, status, ms, ack
-        return send(res, 200, state.deliveries.filter((d) => d.seq > since));
+        return send(
+          res,
+          200,
+          state.deliveries.filter((d) => d.seq > since),
+        );
       case "/_control/envelopes":
         // Socket Mode: every envelope sent and its ack (acked, ackMs, ackPayload) or error
         return send(res, 200, { connections: socket.connections, envelopes: socket.envelopes });
@@ -273,12 +286,16 @@ export async function startFakeSlack(options = {}) {
         return send(res, 200, state.ephemerals);
       case "/_control/messages": {
         const channel = url.searchParams.get("channel");
-        return send(res, 200, state.messages.filter((m) => !channel || m.channel === channel));
+        return send(
+          res,
+          200,
+          state.messages.filter((m) => !channel || m.channel === channel),
+        );
       }
       case "/_control/faults": {
         // { method: "chat.postMessage" | "*", match?: "substring of the request body", faults: [{ status?, retryAfter?, error?, delayMs? }] }
         const rule = parseJson(body);
-        if (!rule || !rule.method || !Array.isArray(rule.faults) || rule.faults.length === 0) return send(res, 400, { error: "expected {method, faults: [...]}" });
+        if (!rule?.method || !Array.isArray(rule.faults) || rule.faults.length === 0) return send(res, 400, { error: "expected {method, faults: [...]}" });
         state.faults.push({ method: rule.method, match: rule.match, queue: [...rule.faults] });
         return send(res, 200, { ok: true });
       }
@@ -287,8 +304,9 @@ export async function startFakeSlack(options = {}) {
         const c = parseJson(body);
         if (!c || typeof c.rate !== "number" || c.rate < 0 || c.rate > 1) return send(res, 400, { error: "expected {rate: 0..1}" });
         let seed = c.seed ?? 1;
-        const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-        state.chaos = c.rate === 0 ? undefined : { rate: c.rate, kinds: c.kinds ?? ["500", "429", "lost", "slow"], slowMs: c.slowMs ?? 12_000, random, counts: {} };
+        const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+        state.chaos =
+          c.rate === 0 ? undefined : { rate: c.rate, kinds: c.kinds ?? ["500", "429", "lost", "slow"], slowMs: c.slowMs ?? 12_000, random, counts: {} };
         return send(res, 200, { ok: true });
       }
       case "/_control/chaos-counts":
@@ -350,17 +368,33 @@ export async function startFakeSlack(options = {}) {
 const PAGE_HEADERS = {
   "cache-control": "no-store",
   "x-content-type-options": "nosniff",
-  "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  "content-security-policy":
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };
 
 /** @param {{ members: Map<string, any>, tokens: Record<string, string[]> }} workspace */
 function newState(workspace) {
   return {
-    seq: 0, version: 0, chaos: undefined, calls: [], messages: [], responses: [], ephemerals: [], faults: [], lastSecond: 0, tsCounter: 0,
+    seq: 0,
+    version: 0,
+    chaos: undefined,
+    calls: [],
+    messages: [],
+    responses: [],
+    ephemerals: [],
+    faults: [],
+    lastSecond: 0,
+    tsCounter: 0,
     // the workspace: its members, bot tokens (token → scopes) and settings
-    ...workspace, settings: {},
+    ...workspace,
+    settings: {},
     // deliveries to the app, issued trigger ids and response_urls, modals, Home tabs
-    deliveries: [], triggers: {}, hooks: {}, views: {}, modalStacks: {}, homes: {},
+    deliveries: [],
+    triggers: {},
+    hooks: {},
+    views: {},
+    modalStacks: {},
+    homes: {},
   };
 }
 
@@ -390,7 +424,8 @@ function parseArgs(contentType = "", body) {
   if (contentType.includes("application/json")) return parseJson(body) ?? {};
   const args = Object.fromEntries(new URLSearchParams(body));
   for (const k of ["blocks", "attachments", "view", "metadata"]) if (typeof args[k] === "string") args[k] = parseJson(args[k]) ?? args[k];
-  for (const k of ["unfurl_links", "unfurl_media", "reply_broadcast", "include_all_metadata"]) if (args[k] === "true" || args[k] === "false") args[k] = args[k] === "true";
+  for (const k of ["unfurl_links", "unfurl_media", "reply_broadcast", "include_all_metadata"])
+    if (args[k] === "true" || args[k] === "false") args[k] = args[k] === "true";
   return args;
 }
 

@@ -4,15 +4,8 @@
 // with a trigger_id and response_url it issued (issued.js). Whatever the app answers (the
 // command's response, a reply to a response_url, a modal's response_action) is shown the way
 // Slack shows it.
-import {
-  blockActionsPayload,
-  commandPayload,
-  eventCallback,
-  viewBlockActionsPayload,
-  viewClosedPayload,
-  viewSubmissionPayload,
-} from "./payloads.js";
-import { APP, CHANNELS, TEAM, USERS, completeView, dmChannel, escapeCommandText, missingRequiredInputs, viewStateValues } from "./workspace.js";
+import { blockActionsPayload, commandPayload, eventCallback, viewBlockActionsPayload, viewClosedPayload, viewSubmissionPayload } from "./payloads.js";
+import { APP, CHANNELS, completeView, dmChannel, escapeCommandText, missingRequiredInputs, TEAM, USERS, viewStateValues } from "./workspace.js";
 
 /** Slash commands the app declares (slack-app-manifest.yaml). */
 const COMMANDS = ["/approval"];
@@ -60,7 +53,7 @@ export function createWorkspaceUi(ctx) {
       ctx.changed();
       return { status: 200, body: { ok: false, error: "invalid_command" } };
     }
-    const channelName = channel.startsWith("D") ? "directmessage" : CHANNELS.find((c) => c.id === channel)?.name ?? "unknown";
+    const channelName = channel.startsWith("D") ? "directmessage" : (CHANNELS.find((c) => c.id === channel)?.name ?? "unknown");
     // The command is declared with should_escape (slack-app-manifest.yaml): Slack escapes the text.
     const payload = commandPayload(user, escapeCommandText(rest, { members: state.members }), {
       command: name.toLowerCase(),
@@ -80,7 +73,7 @@ export function createWorkspaceUi(ctx) {
   function findElement(message, blockId, actionId) {
     for (const block of message.blocks ?? []) {
       if (blockId && block.block_id !== blockId) continue;
-      const elements = block.type === "actions" ? block.elements ?? [] : block.accessory ? [block.accessory] : [];
+      const elements = block.type === "actions" ? (block.elements ?? []) : block.accessory ? [block.accessory] : [];
       const el = elements.find((e) => e.action_id === actionId);
       if (el) return { block, el };
     }
@@ -101,8 +94,7 @@ export function createWorkspaceUi(ctx) {
   async function action({ user, channel, ts, view_id, block_id, action_id, value }) {
     if (view_id) return homeAction({ user, view_id, block_id, action_id, value });
     const message =
-      state.messages.find((m) => m.channel === channel && m.ts === ts) ??
-      state.ephemerals.find((e) => e.channel === channel && e.ts === ts && e.user === user);
+      state.messages.find((m) => m.channel === channel && m.ts === ts) ?? state.ephemerals.find((e) => e.channel === channel && e.ts === ts && e.user === user);
     if (!message) return { status: 404, body: { ok: false, error: "message_not_found" } };
     const found = findElement(message, block_id, action_id);
     if (!found) return { status: 404, body: { ok: false, error: "action_not_found" } };
@@ -115,13 +107,16 @@ export function createWorkspaceUi(ctx) {
       channelName: channel.startsWith("D") ? "directmessage" : CHANNELS.find((c) => c.id === channel)?.name,
       messageTs: ts,
       isEphemeral,
-      message: isEphemeral ? undefined : { type: "message", user: message.user, bot_id: message.bot_id, app_id: APP.id, team: TEAM.id, ts, text: message.text, blocks: message.blocks },
+      message: isEphemeral
+        ? undefined
+        : { type: "message", user: message.user, bot_id: message.bot_id, app_id: APP.id, team: TEAM.id, ts, text: message.text, blocks: message.blocks },
       actions: [act],
       triggerId: issuer.triggerId(user),
       responseUrl: issueHook({ kind: "actions", user, channel, messageTs: ts }),
     });
     const answer = await deliver("interaction", payload, user);
-    if (!answer.ok) slackbot(user, channel, `:warning: ${APP.name} didn't respond to that click (${answer.error}${answer.status ? `, HTTP ${answer.status}` : ""}).`);
+    if (!answer.ok)
+      slackbot(user, channel, `:warning: ${APP.name} didn't respond to that click (${answer.error}${answer.status ? `, HTTP ${answer.status}` : ""}).`);
     ctx.changed();
     return { status: 200, body: { ok: answer.ok, error: answer.error } };
   }
@@ -137,10 +132,17 @@ export function createWorkspaceUi(ctx) {
     const found = findElement(home, block_id, action_id);
     if (!found) return { status: 404, body: { ok: false, error: "action_not_found" } };
     const { user: _owner, ...view } = home;
-    const payload = viewBlockActionsPayload({ user, userName: memberName(user), view, actions: [actionOf(found.block, found.el, value)], triggerId: issuer.triggerId(user) });
+    const payload = viewBlockActionsPayload({
+      user,
+      userName: memberName(user),
+      view,
+      actions: [actionOf(found.block, found.el, value)],
+      triggerId: issuer.triggerId(user),
+    });
     const answer = await deliver("interaction", payload, user);
     // Slack shows a failed Home click next to the button; the page puts it in the app's DM.
-    if (!answer.ok) slackbot(user, dmChannel(user), `:warning: ${APP.name} didn't respond to that click (${answer.error}${answer.status ? `, HTTP ${answer.status}` : ""}).`);
+    if (!answer.ok)
+      slackbot(user, dmChannel(user), `:warning: ${APP.name} didn't respond to that click (${answer.error}${answer.status ? `, HTTP ${answer.status}` : ""}).`);
     ctx.changed();
     return { status: 200, body: { ok: answer.ok, error: answer.error } };
   }
@@ -216,7 +218,11 @@ export function createWorkspaceUi(ctx) {
   async function openHome({ user }) {
     const home = state.homes[user];
     const view = home ? (({ user: _owner, ...v }) => v)(home) : undefined;
-    const answer = await deliver("event", eventCallback({ type: "app_home_opened", user, channel: dmChannel(user), tab: "home", ...(view ? { view } : {}) }), user);
+    const answer = await deliver(
+      "event",
+      eventCallback({ type: "app_home_opened", user, channel: dmChannel(user), tab: "home", ...(view ? { view } : {}) }),
+      user,
+    );
     return { status: 200, body: { ok: answer.ok, error: answer.error } };
   }
 
@@ -267,7 +273,20 @@ export function createWorkspaceUi(ctx) {
       modal: top ? { id: top.id, depth: stack.length, view: top } : null,
       home: state.homes[user] ?? null,
       connection: { via, target },
-      deliveries: state.deliveries.slice(-15).map(({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs, retry_num, retry_reason }) => ({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs, retry_num, retry_reason })),
+      deliveries: state.deliveries.slice(-15).map(({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs, retry_num, retry_reason }) => ({
+        seq,
+        kind,
+        type,
+        via: v,
+        status,
+        ms,
+        ok,
+        error,
+        user: u,
+        ackMs,
+        retry_num,
+        retry_reason,
+      })),
       calls: state.calls.slice(-15).map(({ seq, method, result, at }) => ({ seq, method, result, at })),
     };
   }

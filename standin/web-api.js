@@ -4,7 +4,7 @@
 // trigger_id that was not issued, was used or is older than 3 s. Each rule cites its reference.
 import { readFileSync } from "node:fs";
 import { messageBlocksRefusal, viewRefusal } from "./block-kit.js";
-import { APP, CHANNELS, TEAM, USER_ID, completeView, dmChannel, dmUser, userInfo } from "./workspace.js";
+import { APP, CHANNELS, completeView, dmChannel, dmUser, TEAM, USER_ID, userInfo } from "./workspace.js";
 
 /**
  * The bot scopes the app asks for in slack-app-manifest.yaml (oauth_config.scopes.bot): the
@@ -122,7 +122,9 @@ export function createWebApi(ctx) {
    * @see https://docs.slack.dev/reference/methods/conversations.open (user_not_found, users_list_not_supplied)
    */
   function conversationsOpen(args) {
-    const users = String(args.users ?? "").split(",").filter(Boolean);
+    const users = String(args.users ?? "")
+      .split(",")
+      .filter(Boolean);
     if (users.length === 0) return { ok: false, error: "users_list_not_supplied" };
     if (users.length !== 1 || !isMember(users[0])) return { ok: false, error: "user_not_found" };
     return { ok: true, channel: { id: dmChannel(users[0]) } };
@@ -138,7 +140,17 @@ export function createWebApi(ctx) {
     const refused = messageBlocksRefusal(args.blocks);
     if (refused) return refused;
     const ts = ctx.nextTs();
-    const message = { ts, channel, text: args.text ?? "", blocks: args.blocks ?? [], thread_ts: args.thread_ts, metadata: args.metadata, updated: 0, bot_id: APP.botId, user: APP.botUser };
+    const message = {
+      ts,
+      channel,
+      text: args.text ?? "",
+      blocks: args.blocks ?? [],
+      thread_ts: args.thread_ts,
+      metadata: args.metadata,
+      updated: 0,
+      bot_id: APP.botId,
+      user: APP.botUser,
+    };
     state.messages.push(message);
     return { ok: true, channel, ts, message: { type: "message", text: message.text, ts, bot_id: APP.botId } };
   }
@@ -236,7 +248,8 @@ export function createWebApi(ctx) {
    */
   function updateView(args) {
     const view = parseView(args.view);
-    if (!args.view_id && !args.external_id) return { ok: false, error: "invalid_arguments", response_metadata: { messages: ["[ERROR] missing required field: view_id or external_id"] } };
+    if (!args.view_id && !args.external_id)
+      return { ok: false, error: "invalid_arguments", response_metadata: { messages: ["[ERROR] missing required field: view_id or external_id"] } };
     const refused = viewRefusal(view, "modal");
     if (refused) return refused;
     const current = args.view_id ? state.views[args.view_id] : Object.values(state.views).find((v) => v.external_id && v.external_id === args.external_id);

@@ -112,7 +112,7 @@ function splitTrailing(url) {
 }
 
 /** A URL, or an @word / #word that starts the text or follows a space or an opening bracket. */
-const TOKEN = /(https?:\/\/[^\s]+)|(^|[\s(\[])([@#])([a-z0-9][a-z0-9._-]*)/gi;
+const TOKEN = /(https?:\/\/[^\s]+)|(^|[\s([])([@#])([a-z0-9][a-z0-9._-]*)/gi;
 
 /**
  * Turns what the page's form holds ({ [block_id]: { [action_id]: raw } }) into view.state.values,
@@ -171,12 +171,12 @@ export function missingRequiredInputs(view, values) {
     const s = values[block.block_id]?.[block.element?.action_id];
     const empty =
       !s ||
-      (("value" in s) && (s.value === null || s.value === "")) ||
-      (("selected_option" in s) && !s.selected_option) ||
-      (("selected_user" in s) && !s.selected_user) ||
-      (("selected_users" in s) && s.selected_users.length === 0) ||
-      (("selected_date" in s) && !s.selected_date) ||
-      (("selected_options" in s) && s.selected_options.length === 0);
+      ("value" in s && (s.value === null || s.value === "")) ||
+      ("selected_option" in s && !s.selected_option) ||
+      ("selected_user" in s && !s.selected_user) ||
+      ("selected_users" in s && s.selected_users.length === 0) ||
+      ("selected_date" in s && !s.selected_date) ||
+      ("selected_options" in s && s.selected_options.length === 0);
     if (empty) errors[block.block_id] = "Please complete this required field.";
   }
   return errors;
@@ -184,7 +184,7 @@ export function missingRequiredInputs(view, values) {
 
 /** A view as the Web API returns it: ids, hash and state filled in. */
 export function completeView(view, id, user) {
-  const v = typeof view === "string" ? JSON.parse(view) : view ?? {};
+  const v = typeof view === "string" ? JSON.parse(view) : (view ?? {});
   const viewId = id ?? `V${randomBytes(5).toString("hex").toUpperCase()}`;
   return {
     type: "modal",

@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { introspectWorkflow, introspectWorkflowInstance } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CircuitBreaker } from "../src/core/breaker";
 import { findActionCall, getAudit } from "../src/core/store";
@@ -17,7 +17,6 @@ import {
   scriptReceiver,
   slackCalls,
   startTyped,
-  waitForStatus,
 } from "./helpers";
 
 const actionId = (id: string) => `${id}-action`;
@@ -34,10 +33,14 @@ async function approveDeploy(script: Parameters<typeof scriptReceiver>[1], type 
 }
 
 const actionDone = (id: string) =>
-  eventually(async () => {
-    const r = await requestJson(id);
-    return ["succeeded", "failed", "unconfirmed"].includes(r.action_status ?? "") && r.workflow.status !== "running" ? r : undefined;
-  }, `the action of ${id}`, 20_000);
+  eventually(
+    async () => {
+      const r = await requestJson(id);
+      return ["succeeded", "failed", "unconfirmed"].includes(r.action_status ?? "") && r.workflow.status !== "running" ? r : undefined;
+    },
+    `the action of ${id}`,
+    20_000,
+  );
 
 describe("an approved request runs its action (ActionWorkflow child)", () => {
   it("calls the webhook once, signed, with a stable Idempotency-Key; the result reaches the parent by event", async () => {
@@ -167,13 +170,25 @@ describe("circuit breaker per action host", () => {
     await expect(breaker.check(host)).rejects.toThrow(/circuit open/);
     now += 30_000;
     expect(await breaker.view(host)).toEqual({ state: "half-open" });
-    await expect(breaker.run(host, async () => "ok", () => true)).resolves.toBe("ok");
+    await expect(
+      breaker.run(
+        host,
+        async () => "ok",
+        () => true,
+      ),
+    ).resolves.toBe("ok");
     expect(await breaker.view(host)).toEqual({ state: "closed" });
     // A failed trial opens it again at once.
     await breaker.failure(host);
     await breaker.failure(host);
     now += 30_000;
-    await expect(breaker.run(host, async () => Promise.reject(new Error("down")), () => true)).rejects.toThrow("down");
+    await expect(
+      breaker.run(
+        host,
+        async () => Promise.reject(new Error("down")),
+        () => true,
+      ),
+    ).rejects.toThrow("down");
     expect((await breaker.view(host)).state).toBe("open");
   });
 });

@@ -53,7 +53,7 @@ describe("GET /api/requests/:id", () => {
     await approverDm(approver);
     const res = await apiGet(`/api/requests/${id}`);
     expect(res.status).toBe(200);
-    const body: any = await res.json();
+    const body = (await res.json()) as { created_at: string; audit: { event: string }[] };
     expect(body).toMatchObject({
       id,
       status: "pending",
@@ -64,7 +64,7 @@ describe("GET /api/requests/:id", () => {
       workflow: { status: "running" },
     });
     expect(Date.parse(body.created_at)).toBeGreaterThan(0);
-    expect(body.audit.map((a: { event: string }) => a.event)).toEqual(["created", "notified"]);
+    expect(body.audit.map((a) => a.event)).toEqual(["created", "notified"]);
     expect(body).not.toHaveProperty("claimed_by");
   });
 

@@ -7,8 +7,9 @@ import {
   callsTo,
   click,
   clickBody,
-  dmOf,
   eventually,
+  forceTimeouts,
+  levelWaits,
   newUser,
   postSigned,
   requestJson,
@@ -16,8 +17,6 @@ import {
   startRequest,
   submitView,
   waitForStatus,
-  forceTimeouts,
-  levelWaits,
 } from "./helpers";
 
 /** The ephemeral reply a click got through its response_url. */
@@ -87,7 +86,14 @@ describe("who may click, and what a click does", () => {
     const other = await newUser();
     const row = (await getRequest(env.DB, id))!;
     const both = [approver, other];
-    await setLevel(env.DB, id, { approvers: both, groups: [{ approvers: both, quorum: 1 }], level: 1, quorum: 1, expiresAt: row.expires_at!, at: new Date().toISOString() });
+    await setLevel(env.DB, id, {
+      approvers: both,
+      groups: [{ approvers: both, quorum: 1 }],
+      level: 1,
+      quorum: 1,
+      expiresAt: row.expires_at!,
+      at: new Date().toISOString(),
+    });
     const [a, b] = await Promise.all([click(approver, id, "approve"), click(other, id, "approve")]);
     const decided = await eventually(async () => {
       const r = await requestJson(id);
@@ -98,7 +104,7 @@ describe("who may click, and what a click does", () => {
     expect(decided.status).toBe("approved");
     const loserHook = winner === approver ? b.hook : a.hook;
     expect((await replyTo(loserHook)).text).toMatch(new RegExp(`already been decided by <@${winner}>`));
-    expect((await responsesTo(winner === approver ? a.hook : b.hook))).toHaveLength(0);
+    expect(await responsesTo(winner === approver ? a.hook : b.hook)).toHaveLength(0);
     expect(decided.audit.filter((x: { event: string }) => ["approved", "rejected"].includes(x.event))).toHaveLength(1);
     // The one message shows the one outcome.
     const updates = (await callsTo(approver)).filter((c) => c.method === "chat.update");
@@ -117,7 +123,17 @@ describe("who may click, and what a click does", () => {
     const at = new Date().toISOString();
     // The request's record as the workflow writes it, then the route's vote and claim (its store
     // calls), with no event sent: as if the route had lost its sendEvent and could not release.
-    await upsertRequest(env.DB, { id, type: "default", requester, description: "Deploy", approvers: [approver], quorum: 1, allowSelf: false, createdAt: at, expiresAt: at });
+    await upsertRequest(env.DB, {
+      id,
+      type: "default",
+      requester,
+      description: "Deploy",
+      approvers: [approver],
+      quorum: 1,
+      allowSelf: false,
+      createdAt: at,
+      expiresAt: at,
+    });
     expect(await castVote(env.DB, id, approver, "approve", at)).toEqual({ ok: true, decisive: true });
     const values = {
       type: { type: "static_select", selected_option: { value: "default" } },
@@ -146,8 +162,16 @@ describe("who may click, and what a click does", () => {
       ["unknown type", `payload=${encodeURIComponent(JSON.stringify({ ...good, type: "message_action" }))}`, /invalid interaction/],
       ["no actions", `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [] }))}`, /actions/],
       ["bad user id", `payload=${encodeURIComponent(JSON.stringify({ ...good, user: { id: "<!channel>" } }))}`, /user/],
-      ["unknown action", `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [{ action_id: "delete_everything", value: "x" }] }))}`, /unknown action/],
-      ["bad request id", `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [{ action_id: "approval_approve", value: "../../etc" }] }))}`, /request id/],
+      [
+        "unknown action",
+        `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [{ action_id: "delete_everything", value: "x" }] }))}`,
+        /unknown action/,
+      ],
+      [
+        "bad request id",
+        `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [{ action_id: "approval_approve", value: "../../etc" }] }))}`,
+        /request id/,
+      ],
     ];
     for (const [name, body, error] of cases) {
       const res = await postSigned("/slack/interactions", body);

@@ -1,7 +1,20 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { commandForm } from "../standin/payloads.js";
-import { approverDm, callsFor, commandBody, eventually, newUser, postSigned, requestJson, responsesTo, slackCalls, slashCommand, standin, startRequest } from "./helpers";
+import {
+  approverDm,
+  callsFor,
+  commandBody,
+  eventually,
+  newUser,
+  postSigned,
+  requestJson,
+  responsesTo,
+  slackCalls,
+  slashCommand,
+  standin,
+  startRequest,
+} from "./helpers";
 
 describe("POST /slack/commands", () => {
   it("answers with the request id and who was asked, ephemerally", async () => {

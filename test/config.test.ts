@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config";
 import type { Env } from "../src/env";
@@ -33,7 +33,11 @@ describe("configuration", () => {
     ["bad escalation timeout", { ESCALATION_TIMEOUT: "5 fortnights" }, /ESCALATION_TIMEOUT/],
     ["bad escalation user", { ESCALATION_USER: "@boss" }, /ESCALATION_USER expected a Slack user id/],
     ["bad API URL", { SLACK_API_URL: "ftp://slack" }, /SLACK_API_URL/],
-    ["plain http API URL outside local dev (the bot token would travel in clear)", { SLACK_API_URL: "http://slack.example/api/" }, /SLACK_API_URL must be https/],
+    [
+      "plain http API URL outside local dev (the bot token would travel in clear)",
+      { SLACK_API_URL: "http://slack.example/api/" },
+      /SLACK_API_URL must be https/,
+    ],
     ["short API token", { API_TOKEN: "short" }, /API_TOKEN must be at least 16/],
   ];
   for (const [name, extra, message] of bad) {

@@ -25,7 +25,9 @@ describe("the dashboard's protection", () => {
     expect(admin.headers.get("cache-control")).toBe("no-store");
     // Every answer, the sign-in page too, carries the full policy: no scripts, frames or foreign content.
     for (const res of [anonymous, admin]) {
-      expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+      expect(res.headers.get("content-security-policy")).toBe(
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("referrer-policy")).toBe("no-referrer");
     }

@@ -1,6 +1,19 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { click, dmOf, eventually, forceTimeouts, levelWaits, messagesIn, newUser, reject, repliesIn, requestJson, startRequest, waitForStatus } from "./helpers";
+import {
+  click,
+  dmOf,
+  eventually,
+  forceTimeouts,
+  levelWaits,
+  messagesIn,
+  newUser,
+  reject,
+  repliesIn,
+  requestJson,
+  startRequest,
+  waitForStatus,
+} from "./helpers";
 
 const ESCALATION_USER = env.ESCALATION_USER!;
 const text = (blocks: unknown) => JSON.stringify(blocks);
@@ -50,7 +63,7 @@ describe("escalation after a timeout, and expiry after the second", () => {
   });
 
   it("the first approver can still decide after escalation", async () => {
-    await using workflows = await forceTimeouts(...levelWaits(1));
+    await using _workflows = await forceTimeouts(...levelWaits(1));
     const requester = await newUser();
     const approver = await newUser();
     const id = await startRequest(requester, approver);

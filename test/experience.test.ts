@@ -40,7 +40,11 @@ function newRequestValues(v: { type?: string; approver?: string; description?: s
 describe("the new-request modal", () => {
   it("shows errors next to the fields and starts nothing", async () => {
     const requester = await newUser();
-    const { status, body } = await submitView(requester, { callback_id: "approval_new" }, newRequestValues({ type: "default", amount: "lots", due: "2001-01-01" }));
+    const { status, body } = await submitView(
+      requester,
+      { callback_id: "approval_new" },
+      newRequestValues({ type: "default", amount: "lots", due: "2001-01-01" }),
+    );
     expect(status).toBe(200);
     expect(body!.response_action).toBe("errors");
     expect(Object.keys(body!.errors!).sort()).toEqual(["amount", "description", "due"]);
@@ -57,7 +61,10 @@ describe("the new-request modal", () => {
     const view = { id: `V${crypto.randomUUID().slice(0, 10).toUpperCase()}`, callback_id: "approval_new" };
     const values = newRequestValues({ type: "deploy", approver, description: "Deploy billing-api", amount: "120", due: "2099-12-31" });
     const [a, b] = await Promise.all([submitView(requester, view, values), submitView(requester, view, values)]);
-    expect([a, b]).toEqual([{ status: 200, body: null }, { status: 200, body: null }]);
+    expect([a, b]).toEqual([
+      { status: 200, body: null },
+      { status: 200, body: null },
+    ]);
     const dm = await approverDm(approver);
     expect(text(dm.blocks)).toContain("Deploy billing-api\\n>Amount: 120\\n>Needed by: 2099-12-31");
     await new Promise((r) => setTimeout(r, 300));
@@ -203,14 +210,28 @@ describe("Slack limits", () => {
   });
 
   it("App Home button rows have unique block ids (Slack refuses duplicates)", () => {
-    const two = ["req-aaaaaaaaaaaa", "req-bbbbbbbbbbbb"].map((id) => ({ id, type: "default", requester: "U0A1", description: "x", status: "pending" as const, created_at: "2026-01-01T00:00:00Z" }));
+    const two = ["req-aaaaaaaaaaaa", "req-bbbbbbbbbbbb"].map((id) => ({
+      id,
+      type: "default",
+      requester: "U0A1",
+      description: "x",
+      status: "pending" as const,
+      created_at: "2026-01-01T00:00:00Z",
+    }));
     const ids = (homeView(two, []).blocks as { block_id?: string }[]).map((b) => b.block_id).filter(Boolean);
     expect(ids).toEqual(["decision:req-aaaaaaaaaaaa", "decision:req-bbbbbbbbbbbb"]);
   });
 
   it("views and messages stay within 50 blocks", () => {
     expect(capBlocks(Array.from({ length: 80 }, () => ({ type: "divider" })))).toHaveLength(50);
-    const many = Array.from({ length: 40 }, (_, i) => ({ id: `req-${String(i).padStart(12, "0")}`, type: "default", requester: "U0A1", description: "x", status: "pending" as const, created_at: "2026-01-01T00:00:00Z" }));
+    const many = Array.from({ length: 40 }, (_, i) => ({
+      id: `req-${String(i).padStart(12, "0")}`,
+      type: "default",
+      requester: "U0A1",
+      description: "x",
+      status: "pending" as const,
+      created_at: "2026-01-01T00:00:00Z",
+    }));
     expect((homeView(many, many).blocks as unknown[]).length).toBeLessThanOrEqual(50);
   });
 

@@ -65,7 +65,13 @@ describe("arguments", () => {
 
   it("leaves out what was not given, and --url / --token override the environment", () => {
     const opts = interpret(["request"], { description: "x", url: "http://127.0.0.1:8787", token: "flag-token" });
-    expect(opts).toMatchObject({ conn: { url: "http://127.0.0.1:8787", token: "flag-token", insecure: false }, timeoutMs: null, keep: false, noWait: false, json: false });
+    expect(opts).toMatchObject({
+      conn: { url: "http://127.0.0.1:8787", token: "flag-token", insecure: false },
+      timeoutMs: null,
+      keep: false,
+      noWait: false,
+      json: false,
+    });
     expect(interpret(["request"], { description: "x", "no-wait": true })).toMatchObject({ noWait: true });
     if (opts.command !== "request") throw new Error("expected a request");
     expect(Object.keys(opts.body).sort()).toEqual(["description", "source"]);
@@ -73,7 +79,11 @@ describe("arguments", () => {
 
   it("status and cancel take one request id; cancel takes a reason", () => {
     expect(interpret(["status", "req-abc123def456"], { json: true })).toMatchObject({ command: "status", id: "req-abc123def456", json: true });
-    expect(interpret(["cancel", "req-abc123def456"], { reason: "not needed" })).toMatchObject({ command: "cancel", id: "req-abc123def456", reason: "not needed" });
+    expect(interpret(["cancel", "req-abc123def456"], { reason: "not needed" })).toMatchObject({
+      command: "cancel",
+      id: "req-abc123def456",
+      reason: "not needed",
+    });
     expect(interpret([], { help: true })).toEqual({ command: "help" });
   });
 
@@ -162,7 +172,11 @@ describe("the CI environment", () => {
     // A re-run of the step in the same attempt asks nothing new; another attempt, another step,
     // another job or another question (a matrix leg) asks again.
     expect(gate.idempotencyKey({ ...github }, { ...body }, () => "other")).toBe(key);
-    for (const env of [{ ...github, GITHUB_RUN_ATTEMPT: "3" }, { ...github, GITHUB_ACTION: "__run_2" }, { ...github, GITHUB_JOB: "staging" }]) {
+    for (const env of [
+      { ...github, GITHUB_RUN_ATTEMPT: "3" },
+      { ...github, GITHUB_ACTION: "__run_2" },
+      { ...github, GITHUB_JOB: "staging" },
+    ]) {
       expect(gate.idempotencyKey(env, body, () => "r")).not.toBe(key);
     }
     expect(gate.idempotencyKey(github, { ...body, fields: { Environment: "staging" } }, () => "r")).not.toBe(key);
@@ -199,7 +213,11 @@ describe("the CI environment", () => {
 
   it("given source parts override the CI's; a given name replaces it", () => {
     const opts = interpret(["request"], { description: "x", "source-label": "release 2.3" }, github);
-    expect(opts.command === "request" && opts.body.source).toEqual({ name: "github-actions", url: "https://github.com/acme/billing/actions/runs/9876543210", label: "release 2.3" });
+    expect(opts.command === "request" && opts.body.source).toEqual({
+      name: "github-actions",
+      url: "https://github.com/acme/billing/actions/runs/9876543210",
+      label: "release 2.3",
+    });
     const other = interpret(["request"], { description: "x", "source-name": "argo", "source-url": "https://argo.example/wf/1" }, github);
     expect(other.command === "request" && other.body.source).toEqual({ name: "argo", url: "https://argo.example/wf/1" });
   });
@@ -240,7 +258,10 @@ describe("progress and outcome", () => {
     [{ event: "notify-failed", actor: "U0GONE", detail: "user_not_found" }, "could not notify U0GONE: user_not_found"],
     [{ event: "approved", actor: "U0MARIA", detail: null }, "approved by U0MARIA"],
     [{ event: "rejected", actor: "U0MARIA", detail: "Not during the freeze" }, "rejected by U0MARIA: Not during the freeze"],
-    [{ event: "cancelled", actor: "api (github-actions)", detail: "pipeline aborted (SIGINT)" }, "cancelled by api (github-actions): pipeline aborted (SIGINT)"],
+    [
+      { event: "cancelled", actor: "api (github-actions)", detail: "pipeline aborted (SIGINT)" },
+      "cancelled by api (github-actions): pipeline aborted (SIGINT)",
+    ],
     [{ event: "expired", actor: null, detail: null }, "expired: nobody decided in time"],
     [{ event: "failed", actor: null, detail: "invalid_auth" }, "failed: invalid_auth"],
     [{ event: "action-started", actor: null, detail: "deploy.example.com" }, "action started (deploy.example.com)"],
@@ -253,7 +274,9 @@ describe("progress and outcome", () => {
   it("puts text from the server on one line, so it cannot fake a log line or a workflow command", () => {
     const line = gate.progressLine({ event: "rejected", actor: "U0MARIA", detail: "no\n::add-mask::x\r\u001b[2Jbye\u2028", at: "" });
     expect(line).toBe("rejected by U0MARIA: no ::add-mask::x [2Jbye");
-    expect(gate.outcomeLine({ id: "req-a", status: "rejected", decided_by: "U0MARIA", reason: "line 1\nline 2" })).toBe("req-a rejected by U0MARIA: line 1 line 2");
+    expect(gate.outcomeLine({ id: "req-a", status: "rejected", decided_by: "U0MARIA", reason: "line 1\nline 2" })).toBe(
+      "req-a rejected by U0MARIA: line 1 line 2",
+    );
   });
 
   it("shows each audit entry once, also when the list is read again", () => {
@@ -308,7 +331,13 @@ describe("progress and outcome", () => {
 
   it("turns an API error answer into one line naming the bad fields", () => {
     expect(
-      gate.apiErrorMessage(422, { error: "invalid request", issues: [{ path: "fields.Environment", message: "at most 300 characters" }, { path: ["approvers", 0], message: "not a user id" }] }),
+      gate.apiErrorMessage(422, {
+        error: "invalid request",
+        issues: [
+          { path: "fields.Environment", message: "at most 300 characters" },
+          { path: ["approvers", 0], message: "not a user id" },
+        ],
+      }),
     ).toBe("HTTP 422: invalid request; fields.Environment: at most 300 characters; approvers.0: not a user id");
     expect(gate.apiErrorMessage(502, null, "Bad Gateway")).toBe("HTTP 502: Bad Gateway");
     expect(gate.apiErrorMessage(500, "oops")).toBe("HTTP 500: no error message");

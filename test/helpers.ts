@@ -1,11 +1,11 @@
-import { env, exports } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { InstanceView } from "../src/core/instances";
+import type { AuditEntry, RequestRow, StoredMessage } from "../src/core/store";
 import { standinControl } from "../standin/control.js";
 import { CLICKED_TS, clickForm, commandForm, viewSubmissionForm } from "../standin/payloads.js";
 import { slackSignature } from "../standin/signing.js";
-import type { InstanceView } from "../src/core/instances";
-import type { AuditEntry, RequestRow, StoredMessage } from "../src/core/store";
 
 export const SIGNING_SECRET = env.SLACK_SIGNING_SECRET!;
 const SLACK = env.FAKE_SLACK_URL;
@@ -169,7 +169,9 @@ export async function slackCalls(filter: (c: SlackCall) => boolean = () => true)
 
 /** Slack calls addressed to one user: posts to their id, conversations.open for them, or calls in their DM. */
 export async function callsTo(user: string): Promise<SlackCall[]> {
-  return slackCalls((c) => c.args.users === user || c.args.channel === user || c.args.channel === dmOf(user) || c.args.user === user || c.args.user_id === user);
+  return slackCalls(
+    (c) => c.args.users === user || c.args.channel === user || c.args.channel === dmOf(user) || c.args.user === user || c.args.user_id === user,
+  );
 }
 
 /** Matches (for injectFaults) a chat.postMessage addressed to a user's id, i.e. a new DM to them. */

@@ -1,12 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import repoPolicyFile from "../approvals.config.json";
-import { parsePolicy, PolicyError } from "../src/core/policy";
+import { PolicyError, parsePolicy } from "../src/core/policy";
 import {
   approverDm,
   click,
   dmOf,
   eventually,
+  forceTimeouts,
+  levelWaits,
   messagesIn,
   newUser,
   reject,
@@ -16,8 +18,6 @@ import {
   slashCommand,
   startTyped,
   waitForStatus,
-  forceTimeouts,
-  levelWaits,
 } from "./helpers";
 
 const QUORUM = ["U0QUORUMA", "U0QUORUMB", "U0QUORUMC"] as const;
@@ -32,13 +32,33 @@ describe("the policy file", () => {
 
   const bad: [string, unknown, RegExp][] = [
     ["bad wait", { types: { deploy: { title: "D", levels: [{ approvers: ["U0A1"], wait: "soon" }] } } }, /types\.deploy\.levels\.0\.wait: expected a duration/],
-    ["bad approver", { types: { x: { title: "X", levels: [{ approvers: ["maria"], wait: "1 hour" }] } } }, /types\.x\.levels\.0\.approvers\.0: expected a Slack user id/],
-    ["quorum too big", { types: { x: { title: "X", levels: [{ approvers: ["U0A1"], wait: "1 hour", quorum: 2 }] } } }, /types\.x\.levels\.0\.quorum: quorum is larger/],
+    [
+      "bad approver",
+      { types: { x: { title: "X", levels: [{ approvers: ["maria"], wait: "1 hour" }] } } },
+      /types\.x\.levels\.0\.approvers\.0: expected a Slack user id/,
+    ],
+    [
+      "quorum too big",
+      { types: { x: { title: "X", levels: [{ approvers: ["U0A1"], wait: "1 hour", quorum: 2 }] } } },
+      /types\.x\.levels\.0\.quorum: quorum is larger/,
+    ],
     ["no levels", { types: { x: { title: "X", levels: [] } } }, /types\.x\.levels: needs at least one/],
-    ["inline secret", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "https://a.example/h", secret: "s3cr3t" } } } }, /types\.x\.action\.secret: expected the name of a secret/],
-    ["secret not named *_WEBHOOK_SECRET", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "https://a.example/h", secret: "SLACK_SIGNING_SECRET" } } } }, /ending in _WEBHOOK_SECRET/],
+    [
+      "inline secret",
+      { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "https://a.example/h", secret: "s3cr3t" } } } },
+      /types\.x\.action\.secret: expected the name of a secret/,
+    ],
+    [
+      "secret not named *_WEBHOOK_SECRET",
+      { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "https://a.example/h", secret: "SLACK_SIGNING_SECRET" } } } },
+      /ending in _WEBHOOK_SECRET/,
+    ],
     ["duplicate approver", { types: { x: { title: "X", levels: [{ approvers: ["U0A1", "U0A1"], wait: "1 hour", quorum: 2 }] } } }, /lists an approver twice/],
-    ["http action", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "http://a.example/h", secret: "S" } } } }, /types\.x\.action\.url: must be an https URL/],
+    [
+      "http action",
+      { types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "http://a.example/h", secret: "S" } } } },
+      /types\.x\.action\.url: must be an https URL/,
+    ],
     ["unknown field", { types: { x: { title: "X", levels: [{ wait: "1 hour" }], approver: "U1" } } }, /types\.x: Unrecognized key/],
     ["empty later level", { types: { x: { title: "X", levels: [{ wait: "1 hour" }, { wait: "1 hour" }] } } }, /types\.x\.levels\.1\.approvers: only level 1/],
   ];
@@ -68,7 +88,7 @@ describe("request types from the policy", () => {
     await approverDm(approver);
     expect((await requestJson(typed)).type).toBe("deploy");
     const plain = await startTyped(await newUser(), "", await newUser());
-    expect((await eventually(async () => (await requestJson(plain)).type, "the row"))).toBe("default");
+    expect(await eventually(async () => (await requestJson(plain)).type, "the row")).toBe("default");
   });
 
   it("quorum: 2 of 3 approvers; the first vote is recorded, the second decides", async () => {
@@ -135,7 +155,15 @@ describe("request types from the policy", () => {
     await click(l3, id, "approve");
     const done = await waitForStatus(id, "approved");
     expect(done.audit.map((a: { event: string }) => a.event)).toEqual([
-      "created", "notified", "reminded", "escalated", "notified", "reminded", "escalated", "notified", "approved",
+      "created",
+      "notified",
+      "reminded",
+      "escalated",
+      "notified",
+      "reminded",
+      "escalated",
+      "notified",
+      "approved",
     ]);
     // Level 1's approver got a reminder in the thread of their DM, and their DM was updated at each escalation.
     const [mine] = await messagesIn(dmOf(approver));

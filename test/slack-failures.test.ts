@@ -1,18 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  approverDm,
-  callsFor,
-  click,
-  dmOf,
-  eventually,
-  injectFaults,
-  messagesIn,
-  newUser,
-  postTo,
-  requestJson,
-  startRequest,
-  waitForStatus,
-} from "./helpers";
+import { approverDm, callsFor, click, dmOf, eventually, injectFaults, messagesIn, newUser, postTo, requestJson, startRequest, waitForStatus } from "./helpers";
 
 /** New DMs to a user (posted to their id; Slack picks the DM channel). */
 const posts = async (user: string) => (await callsFor(user)).filter((c) => c.method === "chat.postMessage" && c.args.channel === user);
@@ -66,7 +53,9 @@ describe("when Slack fails", () => {
     await injectFaults("conversations.history", `channel=${dmOf(approver)}`, [{ status: 500 }]);
     const id = await startRequest(await newUser(), approver);
     await eventually(async () => (await requestJson(id)).messages?.length >= 1, "the recorded message");
-    const calls = (await callsFor(approver)).filter((c) => ["conversations.open", "conversations.history", "chat.postMessage"].includes(c.method) && !c.args.thread_ts);
+    const calls = (await callsFor(approver)).filter(
+      (c) => ["conversations.open", "conversations.history", "chat.postMessage"].includes(c.method) && !c.args.thread_ts,
+    );
     const approverCalls = calls.filter((c) => c.args.channel === approver || c.args.channel === dmOf(approver) || c.args.users === approver);
     expect(approverCalls.map((c) => `${c.method} ${c.result}`)).toEqual([
       "chat.postMessage lost", // attempt 1: Slack posted, the answer was lost

@@ -26,7 +26,13 @@ export async function startWebhookReceiver(options) {
       state.scripts.push(JSON.parse(body));
       return json(200, { ok: true });
     }
-    if (url.pathname === "/_control/calls") return json(200, state.calls.filter((c) => !url.searchParams.get("match") || c.body.includes(url.searchParams.get("match")) || c.path.includes(url.searchParams.get("match"))));
+    if (url.pathname === "/_control/calls")
+      return json(
+        200,
+        state.calls.filter(
+          (c) => !url.searchParams.get("match") || c.body.includes(url.searchParams.get("match")) || c.path.includes(url.searchParams.get("match")),
+        ),
+      );
     if (url.pathname === "/_control/performed") return json(200, Object.fromEntries(state.performed));
 
     const key = req.headers["idempotency-key"];
@@ -67,5 +73,12 @@ export async function startWebhookReceiver(options) {
   });
 
   await new Promise((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
-  return { port: server.address().port, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
+  return {
+    port: server.address().port,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections?.();
+        server.close(r);
+      }),
+  };
 }

@@ -66,7 +66,11 @@ export async function startLocalStack(opts = {}) {
 
   /** Starts `wrangler dev` and waits until it answers. */
   async function startService() {
-    const child = spawn("npx", args, { env: { ...wranglerEnv, ...opts.runtimeEnv }, stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit", detached: true });
+    const child = spawn("npx", args, {
+      env: { ...wranglerEnv, ...opts.runtimeEnv },
+      stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit",
+      detached: true,
+    });
     const deadline = Date.now() + 60_000;
     try {
       for (;;) {

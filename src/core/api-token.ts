@@ -60,7 +60,8 @@ export async function checkBearer(kv: KVNamespace, headers: Headers, secret: str
 /** Checks a presented token against the secret, throttled per client. */
 export async function checkToken(kv: KVNamespace, client: string | null, given: string, secret: string): Promise<TokenCheck> {
   const wait = await lockedFor(kv, client);
-  if (wait) return { ok: false, locked: true, retryAfter: wait, message: `too many wrong tokens from this address; try again in ${Math.ceil(wait / 60)} minutes` };
+  if (wait)
+    return { ok: false, locked: true, retryAfter: wait, message: `too many wrong tokens from this address; try again in ${Math.ceil(wait / 60)} minutes` };
   if (await sameSecret(given, secret)) return { ok: true, locked: false };
   await recordFailure(kv, client);
   return { ok: false, locked: false };

@@ -19,7 +19,10 @@ export type BreakerView = { state: "closed" | "half-open" } | { state: "open"; r
 
 export class CircuitOpenError extends Error {
   override name = "CircuitOpenError";
-  constructor(readonly host: string, readonly retryInMs: number) {
+  constructor(
+    readonly host: string,
+    readonly retryInMs: number,
+  ) {
     super(`circuit open for ${host}: too many recent failures, next try in ${Math.ceil(retryInMs / 1000)} s`);
   }
 }

@@ -8,11 +8,7 @@ export type MetricEvent = "request_created" | "request_decided" | "request_escal
  * value] (value: e.g. decision latency in seconds), index: the request type. writeDataPoint is
  * fire-and-forget (not awaited); call it inside a step so a replay does not count twice.
  */
-export function metric(
-  dataset: AnalyticsEngineDataset | undefined,
-  event: MetricEvent,
-  fields: { type: string; detail?: string; value?: number },
-): void {
+export function metric(dataset: AnalyticsEngineDataset | undefined, event: MetricEvent, fields: { type: string; detail?: string; value?: number }): void {
   if (!dataset) return;
   try {
     dataset.writeDataPoint({ blobs: [event, fields.type, fields.detail ?? ""], doubles: [1, fields.value ?? 0], indexes: [fields.type] });

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { Config } from "../config";
-import { duration, durationMs, type DurationLabel } from "./duration";
-import { configuredUserId } from "./ids";
 import policyFile from "../../approvals.config.json";
+import type { Config } from "../config";
+import { type DurationLabel, duration, durationMs } from "./duration";
+import { configuredUserId } from "./ids";
 
 const level = z
   .object({
@@ -47,7 +47,8 @@ const requestType = z
   .strict()
   .superRefine((t, ctx) => {
     t.levels.forEach((l, i) => {
-      if (i > 0 && l.approvers.length === 0) ctx.addIssue({ code: "custom", message: "only level 1 may leave its approvers to the requester", path: ["levels", i, "approvers"] });
+      if (i > 0 && l.approvers.length === 0)
+        ctx.addIssue({ code: "custom", message: "only level 1 may leave its approvers to the requester", path: ["levels", i, "approvers"] });
     });
   });
 
@@ -163,7 +164,8 @@ export function resolveLevels(
   if (!type.allowSelfApproval) {
     if (named === requester) return { ok: false, problem: "You can't approve your own request: ask someone else." };
     for (const l of levels) l.approvers = l.approvers.filter((a) => a !== requester);
-    if (levels[0]!.approvers.length < levels[0]!.quorum) return { ok: false, problem: "You can't approve your own request, and nobody else is listed to approve it." };
+    if (levels[0]!.approvers.length < levels[0]!.quorum)
+      return { ok: false, problem: "You can't approve your own request, and nobody else is listed to approve it." };
   }
   return { ok: true, levels: levels.filter((l) => l.approvers.length >= l.quorum) };
 }

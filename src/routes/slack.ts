@@ -1,10 +1,10 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { loadConfig } from "../config";
 import { derivedRequestId, requestId } from "../core/ids";
 import { isInstanceNotFound } from "../core/instances";
 import { log } from "../core/log";
 import { requestTypes } from "../core/policy";
-import { castVote, claimCancel, decisionBlocker, getRequest, releaseClaim, requestsBy, waitingFor, type VoteResult } from "../core/store";
+import { castVote, claimCancel, decisionBlocker, getRequest, releaseClaim, requestsBy, type VoteResult, waitingFor } from "../core/store";
 import type { AppEnv } from "../env";
 import { SlackClient } from "../slack/client";
 import { parseRequestText, parseSubcommand } from "../slack/commands";
@@ -94,7 +94,10 @@ slackRoutes.post("/commands", slashCommand, async (c) => {
     return c.json(statusReply(row));
   }
 
-  const request = parseRequestText(text, types.map((t) => t.name));
+  const request = parseRequestText(
+    text,
+    types.map((t) => t.name),
+  );
   if (!request.ok) return c.json(ephemeral(`${request.problem}\n\n${help}`));
   const started = await startRequest(c.env, { requester: cmd.user_id, type: request.type, approver: request.approver, description: request.description });
   if (!started.ok) return c.json(ephemeral(`${started.problem}\n\n${help}`));

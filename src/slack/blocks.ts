@@ -45,7 +45,12 @@ export function decisionButtons(requestId: string): unknown {
 /** The DM asking an approver to decide. `escalatedFrom` is set on an escalation DM. */
 export function approvalRequestMessage(req: RequestSummary, escalatedFrom?: string[]): MessageContent {
   const intro = escalatedFrom?.length
-    ? [{ type: "section", text: { type: "mrkdwn", text: `:rotating_light: Escalated to you: ${escalatedFrom.map(mention).join(", ")} did not decide in time.` } }]
+    ? [
+        {
+          type: "section",
+          text: { type: "mrkdwn", text: `:rotating_light: Escalated to you: ${escalatedFrom.map(mention).join(", ")} did not decide in time.` },
+        },
+      ]
     : [];
   return {
     // The notification text: a display name reads better than a raw mention in a push notification.

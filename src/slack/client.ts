@@ -122,10 +122,7 @@ export class SlackClient {
     if (res.status === 429) {
       const retryAfter = Number(res.headers.get("retry-after"));
       await res.body?.cancel();
-      throw new SlackRetryableError(
-        `Slack ${method}: rate limited (HTTP 429)`,
-        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 1,
-      );
+      throw new SlackRetryableError(`Slack ${method}: rate limited (HTTP 429)`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 1);
     }
     if (res.status >= 500) {
       await res.body?.cancel();
@@ -185,10 +182,11 @@ export class SlackClient {
    */
   async findPosted(to: string, key: string): Promise<PostedMessage | null> {
     const channel = isUserId(to) ? await this.openDm(to) : to;
-    const res = await this.call<{ messages: { ts: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }[] }>(
-      "conversations.history",
-      { channel, limit: 50, include_all_metadata: true },
-    );
+    const res = await this.call<{ messages: { ts: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }[] }>("conversations.history", {
+      channel,
+      limit: 50,
+      include_all_metadata: true,
+    });
     const found = res.messages.find((m) => m.metadata?.event_type === METADATA_EVENT && m.metadata.event_payload?.key === key);
     return found ? { channel, ts: found.ts } : null;
   }

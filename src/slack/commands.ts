@@ -2,9 +2,7 @@ import { DESCRIPTION_MAX } from "./payloads";
 
 /** The text of `/approval …`: a new request, or one of the read-only subcommands. */
 
-export type ParsedRequestText =
-  | { ok: true; type: string | undefined; approver: string | undefined; description: string }
-  | { ok: false; problem: string };
+export type ParsedRequestText = { ok: true; type: string | undefined; approver: string | undefined; description: string } | { ok: false; problem: string };
 
 /**
  * `/approval [type] [<@U123|maria>] what needs approving`. Slack escapes user mentions as

@@ -1,6 +1,6 @@
 import { requestsBy, waitingFor } from "../core/store";
-import { homeView } from "./views";
 import type { SlackClient } from "./client";
+import { homeView } from "./views";
 
 /** KV key marking that a user has opened the App Home, so changes are worth republishing. */
 export const homeKey = (user: string) => `home:${user}`;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { requestId, SLACK_USER_ID } from "../core/ids";
-import { ACTION_OF, actionIdSchema, DESCRIPTION_MAX, viewValue, VIEWS, type Interaction, type SlackEvents, type ViewSubmission } from "./payloads";
+import { ACTION_OF, actionIdSchema, DESCRIPTION_MAX, type Interaction, type SlackEvents, VIEWS, type ViewSubmission, viewValue } from "./payloads";
 
 /**
  * What each Slack payload the routes accept asks the service to do, decided once at the edge
@@ -29,7 +29,14 @@ export function classifyInteraction(payload: Interaction): ClassifiedInteraction
   // The button's value names the request; nothing else in it is trusted. D1 says who may act.
   const request = requestId.safeParse(action.value);
   if (!request.success) return { kind: "refused", error: "invalid request id in action value" };
-  return { kind: "click", action: ACTION_OF[id.data], requestId: request.data, user: payload.user.id, responseUrl: payload.response_url, triggerId: payload.trigger_id };
+  return {
+    kind: "click",
+    action: ACTION_OF[id.data],
+    requestId: request.data,
+    user: payload.user.id,
+    responseUrl: payload.response_url,
+    triggerId: payload.trigger_id,
+  };
 }
 
 function classifySubmission(payload: ViewSubmission): ClassifiedInteraction {
@@ -41,7 +48,13 @@ function classifySubmission(payload: ViewSubmission): ClassifiedInteraction {
     return { kind: "reject_reason", requestId: id.data, user, reason: checked(rejectReason, { reason: viewValue(v, "reason") }) };
   }
   if (v.callback_id === VIEWS.newRequest) {
-    const values = { type: viewValue(v, "type"), approver: viewValue(v, "approver"), description: viewValue(v, "description"), amount: viewValue(v, "amount"), due: viewValue(v, "due") };
+    const values = {
+      type: viewValue(v, "type"),
+      approver: viewValue(v, "approver"),
+      description: viewValue(v, "description"),
+      amount: viewValue(v, "amount"),
+      due: viewValue(v, "due"),
+    };
     return { kind: "new_request", user, viewId: v.id, request: checked(newRequestValues, values) };
   }
   return { kind: "refused", error: `unknown view ${v.callback_id}` };
@@ -49,7 +62,10 @@ function classifySubmission(payload: ViewSubmission): ClassifiedInteraction {
 
 /** The reject modal's reason: required, with the modal's own limits checked again here. */
 const rejectReason = z.object({
-  reason: z.string({ error: "Please say why (at least 3 characters)." }).min(3, "Please say why (at least 3 characters).").max(1000, "At most 1000 characters."),
+  reason: z
+    .string({ error: "Please say why (at least 3 characters)." })
+    .min(3, "Please say why (at least 3 characters).")
+    .max(1000, "At most 1000 characters."),
 });
 
 /** Today's date in UTC, the earliest a "needed by" date may be. */

@@ -89,8 +89,8 @@ export const eventsSchema = z.discriminatedUnion("type", [
     event_id: z.string().optional(),
     event: z.object({ type: z.string(), user: z.string().optional(), tab: z.string().optional() }).loose(),
   }),
-]);export type SlackEvents = z.infer<typeof eventsSchema>;
-
+]);
+export type SlackEvents = z.infer<typeof eventsSchema>;
 
 /** Turns a zod error into one short line for a 400 answer. */
 export function describeZodError(error: z.ZodError): string {

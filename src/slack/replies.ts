@@ -1,5 +1,5 @@
 import type { ListedRequest, RequestRow } from "../core/store";
-import { escapeText, listLine, mention, slackTime, STATUS_EMOJI, truncate } from "./mrkdwn";
+import { escapeText, listLine, mention, STATUS_EMOJI, slackTime, truncate } from "./mrkdwn";
 
 /** The routes' ephemeral answers: the body of a slash command's response or of a response_url post. */
 
@@ -8,8 +8,7 @@ export function ephemeral(text: string): { response_type: "ephemeral"; text: str
 }
 
 export const USAGE =
-  "Ask for an approval with `/approval @approver what needs approving`, for example:\n" +
-  "`/approval @maria Deploy billing-api v2.3 to production`";
+  "Ask for an approval with `/approval @approver what needs approving`, for example:\n" + "`/approval @maria Deploy billing-api v2.3 to production`";
 
 /** The usage, listing the policy's request types when there are any. */
 export function usage(types: { name: string; title: string }[]): string {

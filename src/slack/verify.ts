@@ -17,10 +17,7 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
     keys.set(secret, key);
   }
   return key;
@@ -52,12 +49,7 @@ export async function verifySlackSignature(
   }
   const m = /^v0=([0-9a-f]{64})$/.exec(signature);
   if (!m) return { ok: false, reason: "malformed X-Slack-Signature" };
-  const valid = await crypto.subtle.verify(
-    "HMAC",
-    await hmacKey(secret),
-    hexToBytes(m[1]!),
-    encoder.encode(`v0:${timestamp}:${rawBody}`),
-  );
+  const valid = await crypto.subtle.verify("HMAC", await hmacKey(secret), hexToBytes(m[1]!), encoder.encode(`v0:${timestamp}:${rawBody}`));
   return valid ? { ok: true } : { ok: false, reason: "invalid Slack signature" };
 }
 

@@ -16,8 +16,20 @@ export function newRequestModal(types: { name: string; title: string }[]): Recor
     close: plain("Cancel"),
     blocks: [
       { type: "input", block_id: "type", label: plain("Type"), element: { type: "static_select", action_id: "type", options, initial_option: options[0] } },
-      { type: "input", block_id: "approver", optional: true, label: plain("Approver"), hint: plain("Needed unless the type names its approvers"), element: { type: "users_select", action_id: "approver" } },
-      { type: "input", block_id: "description", label: plain("What needs approving?"), element: { type: "plain_text_input", action_id: "description", multiline: true, max_length: DESCRIPTION_MAX } },
+      {
+        type: "input",
+        block_id: "approver",
+        optional: true,
+        label: plain("Approver"),
+        hint: plain("Needed unless the type names its approvers"),
+        element: { type: "users_select", action_id: "approver" },
+      },
+      {
+        type: "input",
+        block_id: "description",
+        label: plain("What needs approving?"),
+        element: { type: "plain_text_input", action_id: "description", multiline: true, max_length: DESCRIPTION_MAX },
+      },
       { type: "input", block_id: "amount", optional: true, label: plain("Amount"), element: { type: "plain_text_input", action_id: "amount", max_length: 20 } },
       { type: "input", block_id: "due", optional: true, label: plain("Needed by"), element: { type: "datepicker", action_id: "due" } },
     ],
@@ -35,7 +47,12 @@ export function rejectReasonModal(requestId: string): Record<string, unknown> {
     close: plain("Back"),
     blocks: [
       { type: "section", text: { type: "mrkdwn", text: `Why are you rejecting \`${requestId}\`? The requester will see your reason.` } },
-      { type: "input", block_id: "reason", label: plain("Reason"), element: { type: "plain_text_input", action_id: "reason", multiline: true, min_length: 3, max_length: 1000 } },
+      {
+        type: "input",
+        block_id: "reason",
+        label: plain("Reason"),
+        element: { type: "plain_text_input", action_id: "reason", multiline: true, min_length: 3, max_length: 1000 },
+      },
     ],
   };
 }

@@ -7,11 +7,11 @@ import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import { channelPacer } from "../core/pacer";
 import * as store from "../core/store";
-import { callWebhook, pollStatus, WebhookRetryableError, type CallResult } from "../core/webhook";
+import { type CallResult, callWebhook, pollStatus, WebhookRetryableError } from "../core/webhook";
 import type { Env } from "../env";
-import { actionHistoryLine, decidedMessage, historyReply, type ActionView, type Outcome, type RequestSummary } from "../slack/blocks";
+import { type ActionView, actionHistoryLine, decidedMessage, historyReply, type Outcome, type RequestSummary } from "../slack/blocks";
 import { SlackClient } from "../slack/client";
-import { actionParamsSchema, type ActionParams } from "./action-params";
+import { type ActionParams, actionParamsSchema } from "./action-params";
 import { ACTION_RESULT_EVENT, type ActionResult } from "./approval-params";
 import { ACTION_STEPS as STEP } from "./step-names";
 import { D1_STEP, optionalSlackStep, WORKFLOW_CALL_STEP } from "./steps";
@@ -41,7 +41,13 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
     const host = new URL(p.action.url).host;
     const idempotencyKey = `${event.instanceId}-call-webhook`;
     const logFields = { requestId: p.requestId, instanceId: event.instanceId };
-    const summary: RequestSummary = { id: p.requestId, title: p.body.title, requester: p.body.requester, description: p.body.description, createdAt: p.body.approvedAt };
+    const summary: RequestSummary = {
+      id: p.requestId,
+      title: p.body.title,
+      requester: p.body.requester,
+      description: p.body.description,
+      createdAt: p.body.approvedAt,
+    };
     const outcome: Outcome = { status: "approved", by: p.body.approvedBy.at(-1)!, approvedBy: p.body.approvedBy, at: p.body.approvedAt };
 
     // The approvers' DMs (roles L<level>-<user>; the requester's receipt is not one of them).
@@ -52,10 +58,26 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
     const showInSlack = async (name: string, view: ActionView) => {
       for (const m of messages) {
         const update = STEP.showUpdate(name, m.role);
-        const updated = await optionalSlackStep(step, update, async () => (await slack.updateMessage(m, decidedMessage(summary, outcome, view)), true), skipped(update));
+        const updated = await optionalSlackStep(
+          step,
+          update,
+          async () => {
+            await slack.updateMessage(m, decidedMessage(summary, outcome, view));
+            return true;
+          },
+          skipped(update),
+        );
         if (!updated) continue; // the message is gone or Slack is down: no reply in its thread either
         const reply = STEP.showHistory(name, m.role);
-        await optionalSlackStep(step, reply, async () => (await slack.postReply(m, historyReply(actionHistoryLine(view))), true), skipped(reply));
+        await optionalSlackStep(
+          step,
+          reply,
+          async () => {
+            await slack.postReply(m, historyReply(actionHistoryLine(view)));
+            return true;
+          },
+          skipped(reply),
+        );
       }
     };
 
@@ -113,8 +135,20 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
 
     await step.do(STEP.recordOutcome, D1_STEP, async () => {
       const at = new Date().toISOString();
-      await store.setActionState(this.env.DB, p.requestId, { status: result.state, progress: result.state === "succeeded" ? 100 : null, detail: result.detail, at });
-      await store.audit(this.env.DB, { requestId: p.requestId, key: `action-${result.state}`, event: `action-${result.state}`, actor: null, detail: result.detail, at });
+      await store.setActionState(this.env.DB, p.requestId, {
+        status: result.state,
+        progress: result.state === "succeeded" ? 100 : null,
+        detail: result.detail,
+        at,
+      });
+      await store.audit(this.env.DB, {
+        requestId: p.requestId,
+        key: `action-${result.state}`,
+        event: `action-${result.state}`,
+        actor: null,
+        detail: result.detail,
+        at,
+      });
       metric(this.env.METRICS, result.state === "succeeded" ? "action_succeeded" : "action_failed", { type: p.body.type, detail: host });
       log(result.state === "succeeded" ? "info" : "warn", `action ${result.state}`, { ...logFields, step: STEP.recordOutcome, host, detail: result.detail });
       return null;

@@ -1,7 +1,7 @@
-import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepEvent } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { loadConfig } from "../config";
-import { durationMs, type DurationLabel } from "../core/duration";
+import { type DurationLabel, durationMs } from "../core/duration";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import { channelPacer } from "../core/pacer";
@@ -10,15 +10,15 @@ import type { Env } from "../env";
 import type { Outcome } from "../slack/blocks";
 import { SlackClient } from "../slack/client";
 import { ActionChild } from "./approval/action-child";
-import { approvalRun, type ApprovalRun } from "./approval/context";
+import { type ApprovalRun, approvalRun } from "./approval/context";
 import { ApprovalMessages } from "./approval/slack-messages";
 import {
-  approvalParamsSchema,
-  DECISION_EVENT,
-  decisionEventSchema,
   type ApprovalOutput,
   type ApprovalParams,
+  approvalParamsSchema,
+  DECISION_EVENT,
   type DecisionEvent,
+  decisionEventSchema,
   type PersonDecision,
 } from "./approval-params";
 import { APPROVAL_STEPS as STEP } from "./step-names";
@@ -109,7 +109,14 @@ class ApprovalFlow {
         createdAt: params.createdAt,
         expiresAt: new Date(Date.parse(params.createdAt) + total).toISOString(),
       });
-      await store.audit(env.DB, { requestId: params.requestId, key: "created", event: "created", actor: params.requester, detail: params.description, at: params.createdAt });
+      await store.audit(env.DB, {
+        requestId: params.requestId,
+        key: "created",
+        event: "created",
+        actor: params.requester,
+        detail: params.description,
+        at: params.createdAt,
+      });
       metric(env.METRICS, "request_created", { type: params.type });
       this.ctx.log("request recorded", STEP.recordRequest, { type: params.type, levels: params.levels.length });
       return null;
@@ -149,7 +156,14 @@ class ApprovalFlow {
 
     await this.messages.remind(n);
     await this.ctx.step.do(STEP.recordReminder(n), D1_STEP, async () => {
-      await store.audit(env.DB, { requestId: params.requestId, key: `reminded-${n}`, event: "reminded", actor: null, detail: `level ${n}`, at: new Date().toISOString() });
+      await store.audit(env.DB, {
+        requestId: params.requestId,
+        key: `reminded-${n}`,
+        event: "reminded",
+        actor: null,
+        detail: `level ${n}`,
+        at: new Date().toISOString(),
+      });
       return null;
     });
     const rest = Math.max(1, Math.round((durationMs(level.wait) - durationMs(remindAfter)) / 1000));
@@ -158,7 +172,7 @@ class ApprovalFlow {
 
   /** Each wait handles its own timeout: null means nobody decided in time. */
   private async waitForDecision(name: string, timeout: DurationLabel): Promise<DecisionEvent | null> {
-    let received;
+    let received: WorkflowStepEvent<DecisionEvent>;
     try {
       received = await this.ctx.step.waitForEvent<DecisionEvent>(name, { type: DECISION_EVENT, timeout });
     } catch (err) {
@@ -204,7 +218,11 @@ class ApprovalFlow {
     }
     const approvedBy = recorded.approvedBy;
     const outcome: Outcome =
-      status === "approved" ? { status, by: user, approvedBy, at } : status === "rejected" ? { status, by: user, at, ...(reason ? { reason } : {}) } : { status, by: user, at };
+      status === "approved"
+        ? { status, by: user, approvedBy, at }
+        : status === "rejected"
+          ? { status, by: user, at, ...(reason ? { reason } : {}) }
+          : { status, by: user, at };
     const output: ApprovalOutput = { status, decidedBy: user, approvedBy, at, level };
     const runsAction = status === "approved" && params.action;
     await this.messages.finish(outcome, runsAction ? { state: "running", progress: null } : undefined);

@@ -1,5 +1,5 @@
 import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
-import { SlackRetryableError, type MessageContent, type PostedMessage, type SlackClient } from "../slack/client";
+import { type MessageContent, type PostedMessage, type SlackClient, SlackRetryableError } from "../slack/client";
 import { failedStep } from "./step-names";
 
 /**

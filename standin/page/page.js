@@ -26,7 +26,8 @@ function el(tag, attrs = {}, ...children) {
     else if (k === "text") node.textContent = v;
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (k === "dataset") Object.assign(node.dataset, v);
-    else if (k === "style") node.style.cssText = v; // CSSOM, allowed by the page's CSP (style attributes are not)
+    else if (k === "style")
+      node.style.cssText = v; // CSSOM, allowed by the page's CSP (style attributes are not)
     else node.setAttribute(k, v === true ? "" : String(v));
   }
   for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
@@ -41,9 +42,27 @@ async function post(path, body) {
 // ---- Slack's mrkdwn, rendered as DOM nodes
 
 const EMOJI = {
-  white_check_mark: "✅", x: "❌", inbox_tray: "📥", hourglass: "⌛", hourglass_flowing_sand: "⏳", rotating_light: "🚨",
-  warning: "⚠️", no_entry: "⛔", grey_question: "❔", tada: "🎉", wave: "👋", "+1": "👍", eyes: "👀", lock: "🔒", bell: "🔔",
-  memo: "📝", rocket: "🚀", heavy_check_mark: "✔️", clock1: "🕐", information_source: "ℹ️", no_entry_sign: "🚫",
+  white_check_mark: "✅",
+  x: "❌",
+  inbox_tray: "📥",
+  hourglass: "⌛",
+  hourglass_flowing_sand: "⏳",
+  rotating_light: "🚨",
+  warning: "⚠️",
+  no_entry: "⛔",
+  grey_question: "❔",
+  tada: "🎉",
+  wave: "👋",
+  "+1": "👍",
+  eyes: "👀",
+  lock: "🔒",
+  bell: "🔔",
+  memo: "📝",
+  rocket: "🚀",
+  heavy_check_mark: "✔️",
+  clock1: "🕐",
+  information_source: "ℹ️",
+  no_entry_sign: "🚫",
 };
 const decode = (s) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 const userName = (id) => ui.state?.users.find((u) => u.id === id)?.real_name;
@@ -71,10 +90,12 @@ function entity(inner) {
   let m;
   if ((m = /^@([UW][A-Z0-9]+)(?:\|(.*))?$/.exec(inner))) return el("span", { class: "mention", text: `@${userName(m[1]) ?? m[2] ?? m[1]}` });
   if ((m = /^#([CG][A-Z0-9]+)(?:\|(.*))?$/.exec(inner))) return el("span", { class: "mention", text: `#${m[2] ?? m[1]}` });
-  if ((m = /^!date\^(\d+)\^([^^|]+)(?:\^[^|]*)?\|(.*)$/.exec(inner))) return el("time", { class: "slack-date", datetime: new Date(Number(m[1]) * 1000).toISOString(), text: slackDate(m[1], m[2], decode(m[3])) });
+  if ((m = /^!date\^(\d+)\^([^^|]+)(?:\^[^|]*)?\|(.*)$/.exec(inner)))
+    return el("time", { class: "slack-date", datetime: new Date(Number(m[1]) * 1000).toISOString(), text: slackDate(m[1], m[2], decode(m[3])) });
   if ((m = /^!(here|channel|everyone)(?:\|.*)?$/.exec(inner))) return el("span", { class: "mention broadcast", text: `@${m[1]}` });
   if ((m = /^!subteam\^[A-Z0-9]+(?:\|(.*))?$/.exec(inner))) return el("span", { class: "mention", text: m[1] ?? "@group" });
-  if ((m = /^((?:https?:\/\/|mailto:)[^|]+)(?:\|(.*))?$/.exec(inner))) return el("a", { href: decode(m[1]), target: "_blank", rel: "noopener noreferrer", text: decode(m[2] ?? m[1]) });
+  if ((m = /^((?:https?:\/\/|mailto:)[^|]+)(?:\|(.*))?$/.exec(inner)))
+    return el("a", { href: decode(m[1]), target: "_blank", rel: "noopener noreferrer", text: decode(m[2] ?? m[1]) });
   return document.createTextNode(decode(`<${inner}>`));
 }
 
@@ -100,7 +121,10 @@ function mrkdwn(text, cls = "mrkdwn") {
   const root = el("div", { class: cls });
   const parts = String(text ?? "").split("```");
   parts.forEach((part, i) => {
-    if (i % 2 === 1) return root.append(el("pre", { text: decode(part) }));
+    if (i % 2 === 1) {
+      root.append(el("pre", { text: decode(part) }));
+      return;
+    }
     let quote = null;
     part.split("\n").forEach((line, j, lines) => {
       if (line.startsWith(">")) {
@@ -126,7 +150,12 @@ function textObject(t, cls) {
 // ---- Block Kit
 
 function unknownBlock(block) {
-  return el("div", { class: "block unknown" }, el("div", { class: "unknown-label", text: `Block type "${block.type}" (shown as JSON)` }), el("pre", { text: JSON.stringify(block, null, 2) }));
+  return el(
+    "div",
+    { class: "block unknown" },
+    el("div", { class: "unknown-label", text: `Block type "${block.type}" (shown as JSON)` }),
+    el("pre", { text: JSON.stringify(block, null, 2) }),
+  );
 }
 
 function element(e, ctx) {
@@ -142,7 +171,11 @@ function element(e, ctx) {
   if (e.type === "static_select") {
     const select = el(
       "select",
-      { class: "sk-select", dataset: { actionId: e.action_id ?? "" }, onchange: (ev) => ctx.onAction?.(ev.currentTarget, { action_id: e.action_id, block_id: ctx.blockId, value: ev.currentTarget.value }) },
+      {
+        class: "sk-select",
+        dataset: { actionId: e.action_id ?? "" },
+        onchange: (ev) => ctx.onAction?.(ev.currentTarget, { action_id: e.action_id, block_id: ctx.blockId, value: ev.currentTarget.value }),
+      },
       el("option", { value: "", text: e.placeholder?.text ?? "Select an item" }),
       (e.options ?? []).map((o) => el("option", { value: o.value, text: o.text?.text ?? o.value })),
     );
@@ -163,15 +196,34 @@ function blocks(list, ctx = {}) {
       case "section": {
         const body = el("div", { class: "section-body" });
         if (block.text) body.append(textObject(block.text));
-        if (block.fields?.length) body.append(el("div", { class: "fields" }, block.fields.map((f) => el("div", { class: "field" }, textObject(f)))));
+        if (block.fields?.length)
+          body.append(
+            el(
+              "div",
+              { class: "fields" },
+              block.fields.map((f) => el("div", { class: "field" }, textObject(f))),
+            ),
+          );
         root.append(el("div", { class: "block section" }, body, block.accessory ? el("div", { class: "accessory" }, element(block.accessory, bctx)) : null));
         break;
       }
       case "context":
-        root.append(el("div", { class: "block context" }, (block.elements ?? []).map((e) => element(e, bctx))));
+        root.append(
+          el(
+            "div",
+            { class: "block context" },
+            (block.elements ?? []).map((e) => element(e, bctx)),
+          ),
+        );
         break;
       case "actions":
-        root.append(el("div", { class: "block actions" }, (block.elements ?? []).map((e) => element(e, bctx))));
+        root.append(
+          el(
+            "div",
+            { class: "block actions" },
+            (block.elements ?? []).map((e) => element(e, bctx)),
+          ),
+        );
         break;
       case "header":
         root.append(el("div", { class: "block header" }, textObject(block.text)));
@@ -180,7 +232,14 @@ function blocks(list, ctx = {}) {
         root.append(el("hr", { class: "block divider" }));
         break;
       case "image":
-        root.append(el("figure", { class: "block image" }, block.title ? textObject(block.title) : null, el("img", { src: safeImage(block.image_url), alt: block.alt_text ?? "" })));
+        root.append(
+          el(
+            "figure",
+            { class: "block image" },
+            block.title ? textObject(block.title) : null,
+            el("img", { src: safeImage(block.image_url), alt: block.alt_text ?? "" }),
+          ),
+        );
         break;
       case "input":
         if (ctx.form) root.append(inputBlock(block));
@@ -217,7 +276,12 @@ function inputBlock(block) {
       control = el("input", { ...common, type: "date", value: e.initial_date });
       break;
     case "static_select":
-      control = el("select", common, el("option", { value: "", text: e.placeholder?.text ?? "Select an option" }), (e.options ?? []).map((o) => el("option", { value: o.value, text: o.text?.text ?? o.value, selected: e.initial_option?.value === o.value })));
+      control = el(
+        "select",
+        common,
+        el("option", { value: "", text: e.placeholder?.text ?? "Select an option" }),
+        (e.options ?? []).map((o) => el("option", { value: o.value, text: o.text?.text ?? o.value, selected: e.initial_option?.value === o.value })),
+      );
       break;
     case "users_select":
     case "multi_users_select": {
@@ -231,7 +295,11 @@ function inputBlock(block) {
       break;
     }
     case "checkboxes":
-      control = el("div", { ...common, class: "checkboxes" }, (e.options ?? []).map((o) => el("label", {}, el("input", { type: "checkbox", value: o.value }), textObject(o.text))));
+      control = el(
+        "div",
+        { ...common, class: "checkboxes" },
+        (e.options ?? []).map((o) => el("label", {}, el("input", { type: "checkbox", value: o.value }), textObject(o.text))),
+      );
       break;
     default:
       control = el("pre", { text: JSON.stringify(e, null, 2) });
@@ -298,7 +366,12 @@ function renderModal() {
 
 function drawModal(form, v) {
   form.replaceChildren(
-    el("div", { class: "modal-head" }, el("h2", { id: "modal-title" }, textObject(v.title)), el("button", { type: "button", class: "modal-x", "aria-label": "Close", onclick: closeModal, text: "×" })),
+    el(
+      "div",
+      { class: "modal-head" },
+      el("h2", { id: "modal-title" }, textObject(v.title)),
+      el("button", { type: "button", class: "modal-x", "aria-label": "Close", onclick: closeModal, text: "×" }),
+    ),
     el("div", { class: "modal-body" }, blocks(v.blocks, { form: true, onAction: sendAction })),
     el("div", { class: "modal-notice", role: "alert", hidden: true }),
     el(
@@ -315,7 +388,7 @@ function drawModal(form, v) {
     try {
       const out = await post("/_ui/view_submission", { view_id: v.id, values: modalValues(form) });
       ui.modalErrors = out.errors ?? {};
-      ui.modalNotice = out.ok || out.errors ? "" : out.error ?? "";
+      ui.modalNotice = out.ok || out.errors ? "" : (out.error ?? "");
     } finally {
       if (submit) submit.disabled = false;
     }
@@ -333,11 +406,18 @@ async function closeModal() {
 
 // ---- the workspace
 
-const initials = (name) => name.split(/\s+/).map((p) => p[0]).join("").slice(0, 2).toUpperCase();
+const initials = (name) =>
+  name
+    .split(/\s+/)
+    .map((p) => p[0])
+    .join("")
+    .slice(0, 2)
+    .toUpperCase();
 
 function avatar(item) {
   if (item.user === "USLACKBOT") return el("div", { class: "avatar slackbot", text: "S", "aria-hidden": "true" });
-  if (item.bot_id || item.source === ui.state.app.botUser || item.user === ui.state.app.botUser) return el("div", { class: "avatar app", text: "A", "aria-hidden": "true" });
+  if (item.bot_id || item.source === ui.state.app.botUser || item.user === ui.state.app.botUser)
+    return el("div", { class: "avatar app", text: "A", "aria-hidden": "true" });
   const u = ui.state.users.find((x) => x.id === item.user);
   return el("div", { class: "avatar", style: `background:${u?.color ?? "#616061"}`, text: initials(u?.real_name ?? item.user ?? "?"), "aria-hidden": "true" });
 }
@@ -367,7 +447,14 @@ function renderMessage(item) {
     el(
       "div",
       { class: "message-main" },
-      el("div", { class: "message-meta" }, el("span", { class: "author", text: name }), badge ? el("span", { class: "badge", text: badge }) : null, el("span", { class: "when", text: when }), item.updated ? el("span", { class: "edited", text: "(updated)" }) : null),
+      el(
+        "div",
+        { class: "message-meta" },
+        el("span", { class: "author", text: name }),
+        badge ? el("span", { class: "badge", text: badge }) : null,
+        el("span", { class: "when", text: when }),
+        item.updated ? el("span", { class: "edited", text: "(updated)" }) : null,
+      ),
       content,
       item.kind === "ephemeral" ? el("div", { class: "only-you", text: "👁 Only visible to you" }) : null,
     ),
@@ -382,7 +469,13 @@ function renderPeople() {
       const fresh = Math.max(0, u.activity - (ui.seen[u.id] ?? 0));
       return el(
         "button",
-        { type: "button", class: `person${u.id === ui.me ? " active" : ""}`, dataset: { testid: `person-${u.id}`, user: u.id }, "aria-pressed": u.id === ui.me, onclick: () => switchUser(u.id) },
+        {
+          type: "button",
+          class: `person${u.id === ui.me ? " active" : ""}`,
+          dataset: { testid: `person-${u.id}`, user: u.id },
+          "aria-pressed": u.id === ui.me,
+          onclick: () => switchUser(u.id),
+        },
         el("span", { class: "avatar tiny", style: `background:${u.color}`, text: initials(u.real_name) }),
         el("span", { class: "person-name" }, el("strong", { text: u.real_name }), el("small", { text: u.role })),
         fresh ? el("span", { class: "unread", "aria-label": `${fresh} new in their DM`, text: String(fresh) }) : null,
@@ -393,14 +486,22 @@ function renderPeople() {
 
 function renderSidebar() {
   const me = ui.state.users.find((u) => u.id === ui.me);
-  $("#me").replaceChildren(el("span", { class: "avatar tiny", style: `background:${me?.color}`, text: initials(me?.real_name ?? "?") }), el("span", { text: `${me?.real_name ?? ui.me} (you)` }));
+  $("#me").replaceChildren(
+    el("span", { class: "avatar tiny", style: `background:${me?.color}`, text: initials(me?.real_name ?? "?") }),
+    el("span", { text: `${me?.real_name ?? ui.me} (you)` }),
+  );
   const item = (c) =>
     el(
       "li",
       {},
       el(
         "button",
-        { type: "button", class: `conv${c.id === ui.channel ? " active" : ""}`, dataset: { channel: c.id, testid: `conversation-${c.kind === "app" ? "app" : c.name}` }, onclick: () => openConversation(c.id) },
+        {
+          type: "button",
+          class: `conv${c.id === ui.channel ? " active" : ""}`,
+          dataset: { channel: c.id, testid: `conversation-${c.kind === "app" ? "app" : c.name}` },
+          onclick: () => openConversation(c.id),
+        },
         c.kind === "app" ? el("span", { class: "avatar tiny app", text: "A" }) : el("span", { class: "hash", text: "#" }),
         el("span", { text: c.name }),
       ),
@@ -420,12 +521,22 @@ function renderActivity() {
           "li",
           { class: d.ok ? "ok" : "bad" },
           el("span", { class: "what", text: d.retry_num ? `${d.type} (retry ${d.retry_num}, ${d.retry_reason})` : d.type }),
-          el("span", { class: "how", text: `${d.via === "socket" ? "Socket Mode" : "HTTP"} · ${d.ok ? (d.via === "socket" ? `acked in ${d.ackMs} ms` : `${d.status} in ${d.ms} ms`) : d.error ?? "failed"}` }),
+          el("span", {
+            class: "how",
+            text: `${d.via === "socket" ? "Socket Mode" : "HTTP"} · ${d.ok ? (d.via === "socket" ? `acked in ${d.ackMs} ms` : `${d.status} in ${d.ms} ms`) : (d.error ?? "failed")}`,
+          }),
         ),
       ),
   );
   if (!deliveries.length) $("#deliveries").append(el("li", { class: "empty", text: "Nothing yet." }));
-  $("#calls").replaceChildren(...calls.slice().reverse().map((c) => el("li", { class: c.result === "ok" ? "ok" : "bad" }, el("span", { class: "what", text: c.method }), el("span", { class: "how", text: c.result }))));
+  $("#calls").replaceChildren(
+    ...calls
+      .slice()
+      .reverse()
+      .map((c) =>
+        el("li", { class: c.result === "ok" ? "ok" : "bad" }, el("span", { class: "what", text: c.method }), el("span", { class: "how", text: c.result })),
+      ),
+  );
   if (!calls.length) $("#calls").append(el("li", { class: "empty", text: "Nothing yet." }));
 }
 
@@ -434,7 +545,8 @@ function render() {
   $("#team-name").textContent = s.team.name;
   const route = $("#route");
   route.className = `route ${s.connection.via}`;
-  route.textContent = s.connection.via === "none" ? "No app connected" : `App via ${s.connection.via === "socket" ? s.connection.target : `HTTP → ${s.connection.target}`}`;
+  route.textContent =
+    s.connection.via === "none" ? "No app connected" : `App via ${s.connection.via === "socket" ? s.connection.target : `HTTP → ${s.connection.target}`}`;
   if (!s.channels.some((c) => c.id === ui.channel)) ui.channel = s.channels[0].id;
   const conv = s.channels.find((c) => c.id === ui.channel);
   const isApp = conv.kind === "app";
@@ -450,12 +562,18 @@ function render() {
   $("#home").hidden = !showHome;
   $("#composer-form").hidden = showHome;
   if (showHome) {
-    $("#home").replaceChildren(s.home ? blocks(s.home.blocks, { onAction: sendAction }) : el("p", { class: "empty", text: `${s.app.name} has not published a Home tab for you.` }));
+    $("#home").replaceChildren(
+      s.home ? blocks(s.home.blocks, { onAction: sendAction }) : el("p", { class: "empty", text: `${s.app.name} has not published a Home tab for you.` }),
+    );
   }
   const list = $("#messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const items = s.items.filter((i) => i.channel === ui.channel);
-  list.replaceChildren(...(items.length ? items.map(renderMessage) : [el("p", { class: "empty", text: isApp ? `This is your conversation with ${s.app.name}.` : "No messages yet. Type a slash command below." })]));
+  list.replaceChildren(
+    ...(items.length
+      ? items.map(renderMessage)
+      : [el("p", { class: "empty", text: isApp ? `This is your conversation with ${s.app.name}.` : "No messages yet. Type a slash command below." })]),
+  );
   if (atBottom || ui.scrollDown) list.scrollTop = list.scrollHeight;
   ui.scrollDown = false;
   const composer = $("#composer");

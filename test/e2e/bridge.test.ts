@@ -2,7 +2,7 @@
 // and a WebSocket that sends Socket Mode envelopes and checks the acks; the bridge (a real
 // @slack/bolt app in a child process) forwards each payload to the service as a signed request
 // and acks with the route's answer.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { startFakeSlack } from "../../standin/server.js";
 import { startTinyApp } from "./tiny-app";
@@ -55,7 +55,12 @@ describe("npm run bridge", () => {
   it("relays a slash command and an Approve click from Socket Mode to the service and acks with its answers", async () => {
     const base = stack.standinUrl;
     await fetch(`${base}/_control/reset`, { method: "POST" });
-    const bridge = startBridge({ SERVICE_URL: stack.serviceUrl, SLACK_API_URL: `${base}/api/`, SLACK_APP_TOKEN: stack.appToken, SLACK_SIGNING_SECRET: stack.signingSecret });
+    const bridge = startBridge({
+      SERVICE_URL: stack.serviceUrl,
+      SLACK_API_URL: `${base}/api/`,
+      SLACK_APP_TOKEN: stack.appToken,
+      SLACK_SIGNING_SECRET: stack.signingSecret,
+    });
     await eventually(async () => (await envelopes(base)).connections === 1, "the bridge to connect");
 
     const sent = await pagePost(base, "/_ui/command", { user: "U0REQUESTER", channel: "C0GENERAL", text: "/approval @maria Rotate the database password" });
@@ -68,10 +73,18 @@ describe("npm run bridge", () => {
     const id = /req-[a-z0-9]{12}/.exec(command.ackPayload.text)![0];
     const requesterView = await getJson(`${base}/_ui/state?user=U0REQUESTER`);
     // The page shows the ack as the command's ephemeral reply (the receipt DM may already be there too).
-    expect(requesterView.items.filter((i: { kind: string }) => i.kind === "ephemeral").at(-1)).toMatchObject({ kind: "ephemeral", text: command.ackPayload.text });
+    expect(requesterView.items.filter((i: { kind: string }) => i.kind === "ephemeral").at(-1)).toMatchObject({
+      kind: "ephemeral",
+      text: command.ackPayload.text,
+    });
 
-    const dm = await eventually(async () => (await getJson(`${base}/_control/messages?channel=D0APPROVER`)).find((m: any) => JSON.stringify(m.blocks).includes(id)), "the approver's DM");
-    expect(await pagePost(base, "/_ui/action", { user: "U0APPROVER", channel: "D0APPROVER", ts: dm.ts, block_id: `decision:${id}`, action_id: "approval_approve" })).toMatchObject({ ok: true });
+    const dm = await eventually(
+      async () => (await getJson(`${base}/_control/messages?channel=D0APPROVER`)).find((m: any) => JSON.stringify(m.blocks).includes(id)),
+      "the approver's DM",
+    );
+    expect(
+      await pagePost(base, "/_ui/action", { user: "U0APPROVER", channel: "D0APPROVER", ts: dm.ts, block_id: `decision:${id}`, action_id: "approval_approve" }),
+    ).toMatchObject({ ok: true });
     const click = (await envelopes(base)).envelopes[1];
     expect(click).toMatchObject({ type: "interactive", acked: true, ackPayload: {} });
     expect(click.ackMs).toBeLessThan(3000);
@@ -108,13 +121,21 @@ describe("npm run bridge", () => {
     await eventually(async () => (await envelopes(fake.url)).connections === 1, "the bridge to connect");
 
     await pagePost(fake.url, "/_ui/command", { user: "U0ESCALATE", channel: "C0GENERAL", text: "/approval hello" });
-    expect(app.received[0]).toMatchObject({ path: "/slack/commands", signatureValid: true, form: { command: "/approval", text: "hello", user_id: "U0ESCALATE" } });
+    expect(app.received[0]).toMatchObject({
+      path: "/slack/commands",
+      signatureValid: true,
+      form: { command: "/approval", text: "hello", user_id: "U0ESCALATE" },
+    });
     const general = await getJson(`${fake.url}/_control/messages?channel=C0GENERAL`);
     expect(general.map((m: any) => m.text)).toEqual(["Hi <@U0ESCALATE>"]);
 
     await pagePost(fake.url, "/_ui/message", { user: "U0ESCALATE", channel: "D0ESCALATE", text: "ping" });
     const event = await eventually(async () => app.received.find((r) => r.path === "/slack/events"), "the event to be forwarded");
-    expect(event).toMatchObject({ signatureValid: true, contentType: "application/json", json: { type: "event_callback", event: { type: "message", text: "ping", user: "U0ESCALATE" } } });
+    expect(event).toMatchObject({
+      signatureValid: true,
+      contentType: "application/json",
+      json: { type: "event_callback", event: { type: "message", text: "ping", user: "U0ESCALATE" } },
+    });
     const eventEnvelope = (await envelopes(fake.url)).envelopes.find((e: any) => e.type === "events_api");
     expect(eventEnvelope).toMatchObject({ acked: true });
 

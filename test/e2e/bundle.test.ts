@@ -19,7 +19,16 @@ it("the deployed bundle holds the service and the dashboard, and nothing of the 
     // The service is there (routes, workflow, dashboard)...
     for (const present of ["/slack/commands", "ApprovalWorkflow", "approvals_dashboard"]) expect(bundle).toContain(present);
     // ...and nothing of the stand-in, its page, the bridge or the local settings.
-    for (const absent of ["_control/", "startFakeSlack", "/_ui/", "apps.connections.open", "WebSocketServer", "playwright", "local-dev-signing-secret", "xapp-1-local-dev-app-token"]) {
+    for (const absent of [
+      "_control/",
+      "startFakeSlack",
+      "/_ui/",
+      "apps.connections.open",
+      "WebSocketServer",
+      "playwright",
+      "local-dev-signing-secret",
+      "xapp-1-local-dev-app-token",
+    ]) {
       expect(bundle, absent).not.toContain(absent);
     }
     // Sources are relative to the output folder: judge them by their path inside the repository.

@@ -1,7 +1,7 @@
 // The audit dashboard in a real browser, served by `wrangler dev` (open on localhost): filter the
 // requests, open one's timeline, export CSV.
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { launch, pageErrors, screenshot, type Browser } from "./browser";
+import { type Browser, launch, pageErrors, screenshot } from "./browser";
 
 const stack = inject("stack");
 let browser: Browser;

@@ -6,7 +6,7 @@
 // the server side of issue 13 exists; then the gate's test against the real local stack (approve,
 // reject, expire and Ctrl-C through the Slack stand-in) takes over what it covers, and what stays
 // here is what the real service cannot be made to do on cue (dropped answers, 5xx, 429, hangs).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -83,7 +83,8 @@ class ContractStandIn {
   decide(id: string, status: string, by: string | null, reason: string | null = null, error: string | null = null): void {
     const r = this.requests.get(id)!;
     const at = new Date().toISOString();
-    if (by && (status === "approved" || status === "rejected")) r.audit.push({ event: "voted", actor: by, detail: status === "approved" ? "approve" : "reject", at });
+    if (by && (status === "approved" || status === "rejected"))
+      r.audit.push({ event: "voted", actor: by, detail: status === "approved" ? "approve" : "reject", at });
     r.audit.push({ event: status, actor: by, detail: reason ?? error, at });
     Object.assign(r, { status, decided_by: by, reason, error });
     for (const w of r.wake) w();
@@ -100,7 +101,15 @@ class ContractStandIn {
 
   private view(r: StoredRequest) {
     const { wake: _w, body, ...rest } = r;
-    return { ...rest, ...body, url: `${this.url}/dashboard/requests/${r.id}`, approvers: ["U0APPROVER"], level: 1, messages: [], workflow: { status: "waiting" } };
+    return {
+      ...rest,
+      ...body,
+      url: `${this.url}/dashboard/requests/${r.id}`,
+      approvers: ["U0APPROVER"],
+      level: 1,
+      messages: [],
+      workflow: { status: "waiting" },
+    };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -133,7 +142,12 @@ class ContractStandIn {
     if (fault === "drop") return void req.socket.destroy();
     if (fault === "hang") return void this.held.add(res);
     if (typeof fault === "object") {
-      return this.json(res, fault.status, fault.body ?? { error: `stand-in fault ${fault.status}` }, fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
+      return this.json(
+        res,
+        fault.status,
+        fault.body ?? { error: `stand-in fault ${fault.status}` },
+        fault.retryAfter ? { "retry-after": fault.retryAfter } : {},
+      );
     }
     const answer = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       if (fault === "lose-answer") return void req.socket.destroy();
@@ -154,9 +168,21 @@ class ContractStandIn {
         const r = this.requests.get(known.id)!;
         return answer(200, { id: r.id, status: r.status, url: this.view(r).url });
       }
-      const r: StoredRequest = { id: `req-${randomBytes(6).toString("hex")}`, status: "pending", body, decided_by: null, reason: null, error: null, audit: [], wake: new Set() };
+      const r: StoredRequest = {
+        id: `req-${randomBytes(6).toString("hex")}`,
+        status: "pending",
+        body,
+        decided_by: null,
+        reason: null,
+        error: null,
+        audit: [],
+        wake: new Set(),
+      };
       const at = new Date().toISOString();
-      r.audit.push({ event: "created", actor: body.requester ?? null, detail: body.description, at }, { event: "notified", actor: "U0APPROVER", detail: "level 1", at });
+      r.audit.push(
+        { event: "created", actor: body.requester ?? null, detail: body.description, at },
+        { event: "notified", actor: "U0APPROVER", detail: "level 1", at },
+      );
       this.requests.set(r.id, r);
       if (key) this.keys.set(key, { id: r.id, body: raw });
       return answer(201, { id: r.id, status: r.status, url: this.view(r).url }, { location: `/api/requests/${r.id}` });
@@ -301,7 +327,19 @@ describe.each(nodes())("the approval gate on Node $version (contract stand-in)",
     const gate = runGate(
       node,
       standIn,
-      ["request", "--type", "deploy", "--description", "Deploy billing-api v2.3", "--field", "Environment=prod", "--field", "Version=v2.3", "--requester", "U0REQUESTER"],
+      [
+        "request",
+        "--type",
+        "deploy",
+        "--description",
+        "Deploy billing-api v2.3",
+        "--field",
+        "Environment=prod",
+        "--field",
+        "Version=v2.3",
+        "--requester",
+        "U0REQUESTER",
+      ],
       { ...github, GITHUB_OUTPUT: outputFile },
     );
     await gate.stderrMatching(/notified U0APPROVER \(level 1\)/);
@@ -367,7 +405,11 @@ describe.each(nodes())("the approval gate on Node $version (contract stand-in)",
   });
 
   it("rides out dropped connections, 5xx and 429 (waiting its Retry-After); a lost answer re-attaches to the same request", async () => {
-    standIn.faults.create = ["lose-answer", { status: 429, retryAfter: "1", body: { error: "too many requests" } }, { status: 503, body: { error: "the API is disabled" } }];
+    standIn.faults.create = [
+      "lose-answer",
+      { status: 429, retryAfter: "1", body: { error: "too many requests" } },
+      { status: 503, body: { error: "the API is disabled" } },
+    ];
     standIn.faults.read = ["drop", { status: 502 }];
     const gate = runGate(node, standIn, ["request", "--description", "Deploy billing-api v2.3", "--timeout", "10m"], github);
     await gate.stderrMatching(/notified U0APPROVER/);
@@ -387,7 +429,11 @@ describe.each(nodes())("the approval gate on Node $version (contract stand-in)",
   });
 
   it.each([
-    ["a 422 naming the field", { status: 422, body: { error: "invalid request", issues: [{ path: "fields.Environment", message: "at most 300 characters" }] } }, "HTTP 422: invalid request; fields.Environment: at most 300 characters"],
+    [
+      "a 422 naming the field",
+      { status: 422, body: { error: "invalid request", issues: [{ path: "fields.Environment", message: "at most 300 characters" }] } },
+      "HTTP 422: invalid request; fields.Environment: at most 300 characters",
+    ],
     ["a 401", { status: 401, body: { error: "missing or invalid bearer token" } }, "HTTP 401: missing or invalid bearer token"],
     ["a redirect", { status: 301, body: "" }, "HTTP 301: redirected to another address"],
   ])("%s exits 3 with the server's message, without retrying", async (_what, fault, message) => {
@@ -395,7 +441,11 @@ describe.each(nodes())("the approval gate on Node $version (contract stand-in)",
     const gate = runGate(node, standIn, ["request", "--description", "Deploy", "--json"]);
     expect(await gate.exit).toBe(3);
     expect(gate.stderr()).toContain(`error: the service refused the request: ${message}`);
-    expect(JSON.parse(gate.stdout())).toMatchObject({ id: null, status: "error", error: expect.stringContaining(`the service refused the request: ${message}`) });
+    expect(JSON.parse(gate.stdout())).toMatchObject({
+      id: null,
+      status: "error",
+      error: expect.stringContaining(`the service refused the request: ${message}`),
+    });
     expect(standIn.calls).toHaveLength(1);
   });
 
@@ -522,7 +572,13 @@ describe.each(nodes())("the approval gate on Node $version (contract stand-in)",
 
     const json = runGate(node, standIn, ["status", id, "--json"]);
     expect(await json.exit).toBe(0);
-    expect(JSON.parse(json.stdout())).toEqual({ id, status: "cancelled", decided_by: "api (approval-gate)", reason: "release postponed", url: `${standIn.url}/dashboard/requests/${id}` });
+    expect(JSON.parse(json.stdout())).toEqual({
+      id,
+      status: "cancelled",
+      decided_by: "api (approval-gate)",
+      reason: "release postponed",
+      url: `${standIn.url}/dashboard/requests/${id}`,
+    });
 
     const unknown = runGate(node, standIn, ["status", "req-000000000000"]);
     expect(await unknown.exit).toBe(3);
@@ -564,10 +620,22 @@ describe("cli/action.yml (the composite GitHub Action's script, run by bash as t
     return watch("bash", ["-e", "-c", run], env, standIn);
   }
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the GitHub expression syntax is the subject
   it("passes every input through the environment, never as ${{ }} in the script", async () => {
     const { run, inputs } = await actionStep();
     expect(run).not.toContain("${{");
-    expect(Object.keys(inputs).sort()).toEqual(["approvers", "description", "fields", "idempotency-key", "keep", "requester", "timeout", "token", "type", "url"]);
+    expect(Object.keys(inputs).sort()).toEqual([
+      "approvers",
+      "description",
+      "fields",
+      "idempotency-key",
+      "keep",
+      "requester",
+      "timeout",
+      "token",
+      "type",
+      "url",
+    ]);
   });
 
   it("a description or field that looks like shell or like an option stays text; SIGTERM reaches the gate", async () => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { standinControl } from "../../standin/control.js";
 import { startFakeSlack } from "../../standin/server.js";
-import { startTinyApp, type Received, type TinyAnswer } from "./tiny-app";
+import { type Received, startTinyApp, type TinyAnswer } from "./tiny-app";
 
 const SECRET = "delivery-test-secret-0123456789";
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -58,7 +58,9 @@ describe("slash-command text, escaped as Slack escapes it for a command with sho
             type: "modal",
             title: { type: "plain_text", text: "New" },
             submit: { type: "plain_text", text: "Send" },
-            blocks: [{ type: "input", block_id: "what", label: { type: "plain_text", text: "What" }, element: { type: "plain_text_input", action_id: "text" } }],
+            blocks: [
+              { type: "input", block_id: "what", label: { type: "plain_text", text: "What" }, element: { type: "plain_text_input", action_id: "text" } },
+            ],
           },
         });
       }
@@ -67,7 +69,9 @@ describe("slash-command text, escaped as Slack escapes it for a command with sho
     await pagePost(fake.url, "/_ui/command", { user: "U0REQUESTER", channel: "C0GENERAL", text: "/approval" });
     const view = await eventually(() => (fake.state.modalStacks as Record<string, string[]>).U0REQUESTER?.[0], "the modal");
     const typed = "R&D <v2> @maria https://example.com/?a=1&b=2 @here";
-    expect(await pagePost(fake.url, "/_ui/view_submission", { user: "U0REQUESTER", view_id: view, values: { what: { text: typed } } })).toMatchObject({ ok: true });
+    expect(await pagePost(fake.url, "/_ui/view_submission", { user: "U0REQUESTER", view_id: view, values: { what: { text: typed } } })).toMatchObject({
+      ok: true,
+    });
     const submitted = app.received.find((r) => r.payload?.type === "view_submission")!;
     expect(submitted.payload.view.state.values.what.text).toEqual({ type: "plain_text_input", value: typed });
   });
@@ -152,8 +156,15 @@ describe("Events API delivery as Slack's: failures are retried with the same bod
     const { app, control } = await setUp();
     const user = { id: "U0APPROVER", name: "maria", real_name: "Maria Lopez", profile: { display_name: "maria" } };
     expect(await control.deliverEvent({ type: "user_change", user })).toMatchObject({ delivered: true, status: 200 });
-    expect(app.received[0]).toMatchObject({ path: "/slack/events", signatureValid: true, contentType: "application/json", json: { type: "event_callback", event: { type: "user_change", user } } });
-    expect(await control.deliverEventBody({ token: "t", type: "app_rate_limited", team_id: "T0LOCAL", minute_rate_limited: 1518467820, api_app_id: "A0LOCAL" })).toMatchObject({ delivered: true });
+    expect(app.received[0]).toMatchObject({
+      path: "/slack/events",
+      signatureValid: true,
+      contentType: "application/json",
+      json: { type: "event_callback", event: { type: "user_change", user } },
+    });
+    expect(
+      await control.deliverEventBody({ token: "t", type: "app_rate_limited", team_id: "T0LOCAL", minute_rate_limited: 1518467820, api_app_id: "A0LOCAL" }),
+    ).toMatchObject({ delivered: true });
     expect(app.received[1]!.json).toMatchObject({ type: "app_rate_limited" });
   });
 });
@@ -177,14 +188,39 @@ describe("a click in the App Home tab", () => {
     const { app, fake, slack } = await setUp();
     const published = await slack.views.publish({
       user_id: "U0APPROVER",
-      view: { type: "home", blocks: [{ type: "actions", block_id: "decision:req-000000000001", elements: [{ type: "button", action_id: "approval_approve", text: { type: "plain_text", text: "Approve" }, value: "req-000000000001", style: "primary" }] }] },
+      view: {
+        type: "home",
+        blocks: [
+          {
+            type: "actions",
+            block_id: "decision:req-000000000001",
+            elements: [
+              { type: "button", action_id: "approval_approve", text: { type: "plain_text", text: "Approve" }, value: "req-000000000001", style: "primary" },
+            ],
+          },
+        ],
+      },
     });
     const viewId = published.view!.id!;
-    expect(await pagePost(fake.url, "/_ui/action", { user: "U0APPROVER", view_id: viewId, block_id: "decision:req-000000000001", action_id: "approval_approve" })).toMatchObject({ ok: true });
+    expect(
+      await pagePost(fake.url, "/_ui/action", { user: "U0APPROVER", view_id: viewId, block_id: "decision:req-000000000001", action_id: "approval_approve" }),
+    ).toMatchObject({ ok: true });
     const { payload, signatureValid } = app.received[0]!;
     expect(signatureValid).toBe(true);
     // The keys of Slack's Home-tab click (java-slack-sdk BlockActionPayloadTest.java, jsonWithConfirm).
-    expect(Object.keys(payload).sort()).toEqual(["actions", "api_app_id", "container", "enterprise", "is_enterprise_install", "team", "token", "trigger_id", "type", "user", "view"]);
+    expect(Object.keys(payload).sort()).toEqual([
+      "actions",
+      "api_app_id",
+      "container",
+      "enterprise",
+      "is_enterprise_install",
+      "team",
+      "token",
+      "trigger_id",
+      "type",
+      "user",
+      "view",
+    ]);
     expect(payload).toMatchObject({
       type: "block_actions",
       container: { type: "view", view_id: viewId },
@@ -193,9 +229,14 @@ describe("a click in the App Home tab", () => {
       actions: [{ action_id: "approval_approve", block_id: "decision:req-000000000001", type: "button", value: "req-000000000001" }],
     });
     // The trigger_id is an issued one: it can open a modal.
-    const opened = await slack.views.open({ trigger_id: payload.trigger_id, view: { type: "modal", title: { type: "plain_text", text: "Why?" }, blocks: [{ type: "divider" }] } });
+    const opened = await slack.views.open({
+      trigger_id: payload.trigger_id,
+      view: { type: "modal", title: { type: "plain_text", text: "Why?" }, blocks: [{ type: "divider" }] },
+    });
     expect(opened.ok).toBe(true);
     // Another view id (an old Home tab) is not there to click.
-    expect(await pagePost(fake.url, "/_ui/action", { user: "U0APPROVER", view_id: "VOLD", block_id: "decision:req-000000000001", action_id: "approval_approve" })).toMatchObject({ ok: false, error: "view_not_found" });
+    expect(
+      await pagePost(fake.url, "/_ui/action", { user: "U0APPROVER", view_id: "VOLD", block_id: "decision:req-000000000001", action_id: "approval_approve" }),
+    ).toMatchObject({ ok: false, error: "view_not_found" });
   });
 });

@@ -3,7 +3,7 @@
 // finish, against a real `wrangler dev` (every click is a signed request to the real routes).
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startFakeSlack } from "../../standin/server.js";
-import { launch, pageErrors, screenshot, type Browser } from "./browser";
+import { type Browser, launch, pageErrors, screenshot } from "./browser";
 import { startTinyApp } from "./tiny-app";
 
 const stack = inject("stack");
@@ -93,7 +93,10 @@ describe("the Slack stand-in's page", () => {
 
     // Alex is told in his DM.
     await page.locator('[data-testid="person-U0REQUESTER"]').click();
-    await page.locator('[data-testid="message"]').filter({ hasText: `approved your request ${id}` }).waitFor();
+    await page
+      .locator('[data-testid="message"]')
+      .filter({ hasText: `approved your request ${id}` })
+      .waitFor();
     await screenshot(page, "standin-4-requester-told");
 
     // Both deliveries were signed HTTP posts the service accepted.
@@ -135,7 +138,10 @@ describe("reject with a reason, through the service's modal", () => {
 
     await page.locator('[data-testid="person-U0APPROVER"]').click();
     await page.locator('[data-testid="conversation-app"]').click();
-    const dm = page.locator('[data-testid="message"]').filter({ hasText: id }).filter({ has: page.locator('button[data-action-id="approval_reject"]') });
+    const dm = page
+      .locator('[data-testid="message"]')
+      .filter({ hasText: id })
+      .filter({ has: page.locator('button[data-action-id="approval_reject"]') });
     await dm.locator('button[data-action-id="approval_reject"]').click();
     const modal = page.locator("#modal");
     await modal.getByText("Reject request").waitFor();
@@ -172,7 +178,11 @@ describe("modals and Block Kit on the stand-in's page (with a minimal test app)"
     let apiUrl = "";
     let submissions = 0;
     const slack = async (method: string, args: object) => {
-      const res = await fetch(`${apiUrl}${method}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(args) });
+      const res = await fetch(`${apiUrl}${method}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(args),
+      });
       return (await res.json()) as { ok: boolean; error?: string };
     };
     const app = await startTinyApp(secret, async (r) => {
@@ -189,8 +199,20 @@ describe("modals and Block Kit on the stand-in's page (with a minimal test app)"
             blocks: [
               { type: "section", text: { type: "mrkdwn", text: "Who should decide, and what?" } },
               { type: "input", block_id: "approver", label: { type: "plain_text", text: "Approver" }, element: { type: "users_select", action_id: "user" } },
-              { type: "input", block_id: "what", label: { type: "plain_text", text: "What needs approving" }, element: { type: "plain_text_input", action_id: "text", multiline: true }, hint: { type: "plain_text", text: "A deploy, an expense, an access request" } },
-              { type: "input", block_id: "due", optional: true, label: { type: "plain_text", text: "Decide by" }, element: { type: "datepicker", action_id: "date" } },
+              {
+                type: "input",
+                block_id: "what",
+                label: { type: "plain_text", text: "What needs approving" },
+                element: { type: "plain_text_input", action_id: "text", multiline: true },
+                hint: { type: "plain_text", text: "A deploy, an expense, an access request" },
+              },
+              {
+                type: "input",
+                block_id: "due",
+                optional: true,
+                label: { type: "plain_text", text: "Decide by" },
+                element: { type: "datepicker", action_id: "date" },
+              },
             ],
           },
         });
@@ -206,7 +228,13 @@ describe("modals and Block Kit on the stand-in's page (with a minimal test app)"
           text: "New request",
           blocks: [
             { type: "header", text: { type: "plain_text", text: "New request" } },
-            { type: "section", fields: [{ type: "mrkdwn", text: `*Approver*\n<@${r.payload.view.state.values.approver.user.selected_user}>` }, { type: "mrkdwn", text: `*What*\n${text}` }] },
+            {
+              type: "section",
+              fields: [
+                { type: "mrkdwn", text: `*Approver*\n<@${r.payload.view.state.values.approver.user.selected_user}>` },
+                { type: "mrkdwn", text: `*What*\n${text}` },
+              ],
+            },
             { type: "divider" },
             { type: "context", elements: [{ type: "mrkdwn", text: "Submitted from a modal" }] },
             { type: "rich_text", elements: [{ type: "rich_text_section", elements: [{ type: "text", text: "a block the page does not draw" }] }] },
@@ -230,7 +258,10 @@ describe("modals and Block Kit on the stand-in's page (with a minimal test app)"
       // Required fields are checked before anything is sent, as Slack's client does.
       await page.locator("#modal-submit").click();
       await modal.locator(".block.input.has-error").first().waitFor();
-      expect(await modal.locator(".block.input .error").allTextContents()).toEqual(["Please complete this required field.", "Please complete this required field."]);
+      expect(await modal.locator(".block.input .error").allTextContents()).toEqual([
+        "Please complete this required field.",
+        "Please complete this required field.",
+      ]);
       expect(submissions).toBe(0);
 
       // The app answers response_action: errors → shown under its block, the modal stays.

@@ -49,17 +49,36 @@ describe("Block Kit in messages: invalid_blocks, with Slack's errors and respons
     ["26 actions elements", [actions(...Array.from({ length: 26 }, (_, i) => button({ action_id: `b${i}` })))], "/blocks/0/elements"],
     ["button text over 75", [actions(button({ text: plain("b".repeat(76)) }))], "/blocks/0/elements/0/text/text"],
     ["button value over 2000", [actions(button({ value: "v".repeat(2001) }))], "/blocks/0/elements/0/value"],
-    ["an option's text over 75", [actions({ type: "static_select", action_id: "s", options: [{ text: plain("o".repeat(76)), value: "o" }] })], "/blocks/0/elements/0/options/0/text/text"],
-    ["an option's value over 150", [actions({ type: "static_select", action_id: "s", options: [{ text: plain("o"), value: "o".repeat(151) }] })], "/blocks/0/elements/0/options/0/value"],
+    [
+      "an option's text over 75",
+      [actions({ type: "static_select", action_id: "s", options: [{ text: plain("o".repeat(76)), value: "o" }] })],
+      "/blocks/0/elements/0/options/0/text/text",
+    ],
+    [
+      "an option's value over 150",
+      [actions({ type: "static_select", action_id: "s", options: [{ text: plain("o"), value: "o".repeat(151) }] })],
+      "/blocks/0/elements/0/options/0/value",
+    ],
     [
       "a confirm dialog's title over 100",
       [actions(button({ confirm: { title: plain("t".repeat(101)), text: mrkdwn("Sure?"), confirm: plain("Yes"), deny: plain("No") } }))],
       "/blocks/0/elements/0/confirm/title/text",
     ],
-    ["a confirm dialog without deny", [actions(button({ confirm: { title: plain("T"), text: mrkdwn("Sure?"), confirm: plain("Yes") } }))], "/blocks/0/elements/0/confirm/deny"],
+    [
+      "a confirm dialog without deny",
+      [actions(button({ confirm: { title: plain("T"), text: mrkdwn("Sure?"), confirm: plain("Yes") } }))],
+      "/blocks/0/elements/0/confirm/deny",
+    ],
     ["a block_id over 255", [{ ...section("s"), block_id: "b".repeat(256) }], "/blocks/0/block_id"],
     ["an action_id over 255", [actions(button({ action_id: "a".repeat(256) }))], "/blocks/0/elements/0/action_id"],
-    ["a duplicate block_id", [{ ...section("one"), block_id: "same" }, { ...section("two"), block_id: "same" }], "/blocks/1/block_id"],
+    [
+      "a duplicate block_id",
+      [
+        { ...section("one"), block_id: "same" },
+        { ...section("two"), block_id: "same" },
+      ],
+      "/blocks/1/block_id",
+    ],
     ["a duplicate action_id in one block", [actions(button(), button())], "/blocks/0/elements/1/action_id"],
     ["an unknown block type", [{ type: "sections", text: mrkdwn("x") }], "/blocks/0/type"],
   ];
@@ -86,9 +105,15 @@ describe("Block Kit in messages: invalid_blocks, with Slack's errors and respons
     const posted = await slack.chat.postMessage({ channel: "C0GENERAL", text: "x", blocks: atLimits as never });
     expect(posted.ok).toBe(true);
     const tooLong = [section("x".repeat(3001))];
-    expect(await refusal(slack.chat.update({ channel: "C0GENERAL", ts: posted.ts!, text: "y", blocks: tooLong as never }))).toMatchObject({ error: "invalid_blocks" });
-    expect(await refusal(slack.chat.postEphemeral({ channel: "C0GENERAL", user: "U0REQUESTER", text: "y", blocks: tooLong as never }))).toMatchObject({ error: "invalid_blocks" });
-    expect(await refusal(slack.chat.postMessage({ channel: "C0GENERAL", text: "x", blocks: "not json" as never }))).toMatchObject({ error: "invalid_blocks_format" });
+    expect(await refusal(slack.chat.update({ channel: "C0GENERAL", ts: posted.ts!, text: "y", blocks: tooLong as never }))).toMatchObject({
+      error: "invalid_blocks",
+    });
+    expect(await refusal(slack.chat.postEphemeral({ channel: "C0GENERAL", user: "U0REQUESTER", text: "y", blocks: tooLong as never }))).toMatchObject({
+      error: "invalid_blocks",
+    });
+    expect(await refusal(slack.chat.postMessage({ channel: "C0GENERAL", text: "x", blocks: "not json" as never }))).toMatchObject({
+      error: "invalid_blocks_format",
+    });
   });
 });
 
@@ -129,9 +154,14 @@ describe("views: invalid_arguments with response_metadata.messages", () => {
     expect(await refusal(slack.views.push({ trigger_id: fake.issueTriggerId("U0REQUESTER"), view: longTitle }))).toMatchObject({ error: "invalid_arguments" });
     const home = { type: "home", blocks: Array.from({ length: 100 }, () => ({ type: "divider" })) };
     expect((await slack.views.publish({ user_id: "U0APPROVER", view: home as never })).ok).toBe(true);
-    expect(await refusal(slack.views.publish({ user_id: "U0APPROVER", view: { ...home, blocks: [...home.blocks, { type: "divider" }] } as never }))).toMatchObject({ error: "invalid_arguments" });
+    expect(
+      await refusal(slack.views.publish({ user_id: "U0APPROVER", view: { ...home, blocks: [...home.blocks, { type: "divider" }] } as never })),
+    ).toMatchObject({ error: "invalid_arguments" });
     expect(await refusal(slack.views.publish({ user_id: "U0APPROVER", view: modal() as never }))).toMatchObject({ error: "invalid_arguments" });
-    expect(await refusal(slack.views.publish({ user_id: "U0NOBODY", view: home as never }))).toMatchObject({ error: "invalid_arguments", response_metadata: { messages: ["invalid `user_id`"] } });
+    expect(await refusal(slack.views.publish({ user_id: "U0NOBODY", view: home as never }))).toMatchObject({
+      error: "invalid_arguments",
+      response_metadata: { messages: ["invalid `user_id`"] },
+    });
   });
 });
 
@@ -191,7 +221,10 @@ describe("scopes: the bot token has the manifest's; a token without one gets mis
     await standinControl(fake.url).addToken("xoxb-no-history", ["commands", "chat:write", "im:write", "users:read"]);
     const data = await refusal(client(fake.apiUrl, "xoxb-no-history").conversations.history({ channel: "D0APPROVER" }));
     expect(data).toMatchObject({ ok: false, error: "missing_scope", needed: "im:history", provided: "commands,chat:write,im:write,users:read" });
-    expect(await refusal(client(fake.apiUrl, "xoxb-no-history").conversations.history({ channel: "C0GENERAL" }))).toMatchObject({ error: "missing_scope", needed: "channels:history" });
+    expect(await refusal(client(fake.apiUrl, "xoxb-no-history").conversations.history({ channel: "C0GENERAL" }))).toMatchObject({
+      error: "missing_scope",
+      needed: "channels:history",
+    });
   });
 });
 

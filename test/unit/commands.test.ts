@@ -5,13 +5,23 @@ const TYPES = ["deploy", "expense"];
 
 describe("parseRequestText: `/approval [type] [@approver] what`", () => {
   it("reads the approver as Slack escapes a mention, with or without the name", () => {
-    expect(parseRequestText("<@U0MARIA|maria> Deploy billing-api v2.3", TYPES)).toEqual({ ok: true, type: undefined, approver: "U0MARIA", description: "Deploy billing-api v2.3" });
+    expect(parseRequestText("<@U0MARIA|maria> Deploy billing-api v2.3", TYPES)).toEqual({
+      ok: true,
+      type: undefined,
+      approver: "U0MARIA",
+      description: "Deploy billing-api v2.3",
+    });
     expect(parseRequestText("  <@W0GRID>   Deploy  ", TYPES)).toEqual({ ok: true, type: undefined, approver: "W0GRID", description: "Deploy" });
   });
 
   it("reads a first word as the type only when it is one, in any case", () => {
     expect(parseRequestText("Deploy <@U0MARIA> v2.3", TYPES)).toEqual({ ok: true, type: "deploy", approver: "U0MARIA", description: "v2.3" });
-    expect(parseRequestText("expense Team dinner, 120 EUR", TYPES)).toEqual({ ok: true, type: "expense", approver: undefined, description: "Team dinner, 120 EUR" });
+    expect(parseRequestText("expense Team dinner, 120 EUR", TYPES)).toEqual({
+      ok: true,
+      type: "expense",
+      approver: undefined,
+      description: "Team dinner, 120 EUR",
+    });
     expect(parseRequestText("lunch <@U0MARIA> pizza", TYPES)).toEqual({ ok: false, problem: "Start with the approver as a mention, like `@maria`." });
   });
 
@@ -24,7 +34,10 @@ describe("parseRequestText: `/approval [type] [@approver] what`", () => {
     expect(parseRequestText("@maria Deploy", TYPES)).toEqual({ ok: false, problem: "Start with the approver as a mention, like `@maria`." });
     expect(parseRequestText("<@U0MARIA>", TYPES)).toEqual({ ok: false, problem: "Say what needs approving after the approver." });
     expect(parseRequestText("deploy", TYPES)).toEqual({ ok: false, problem: "Say what needs approving after the approver." });
-    expect(parseRequestText(`<@U0MARIA> ${"x".repeat(2001)}`, TYPES)).toEqual({ ok: false, problem: "The description is too long (2001 characters, at most 2000)." });
+    expect(parseRequestText(`<@U0MARIA> ${"x".repeat(2001)}`, TYPES)).toEqual({
+      ok: false,
+      problem: "The description is too long (2001 characters, at most 2000).",
+    });
     expect(parseRequestText(`<@U0MARIA> ${"x".repeat(2000)}`, TYPES)).toMatchObject({ ok: true });
   });
 });

@@ -6,7 +6,9 @@ import { csvCell, requestsCsv } from "../../src/routes/dashboard/csv";
 describe("durations, as Workflows waits take them", () => {
   it("accepts `<n> <unit>[s]` and converts to milliseconds", () => {
     expect(duration.parse(" 30 minutes ")).toBe("30 minutes");
-    expect(["1 second", "30 seconds", "4 hours", "1 day", "2 weeks"].map((d) => durationMs(duration.parse(d)))).toEqual([1000, 30_000, 14_400_000, 86_400_000, 1_209_600_000]);
+    expect(["1 second", "30 seconds", "4 hours", "1 day", "2 weeks"].map((d) => durationMs(duration.parse(d)))).toEqual([
+      1000, 30_000, 14_400_000, 86_400_000, 1_209_600_000,
+    ]);
   });
 
   it("refuses anything else with the expected form in the message", () => {
@@ -44,12 +46,28 @@ describe("CSV export cells", () => {
     expect(csvCell("plain")).toBe("plain");
     expect(csvCell(null)).toBe("");
     expect(csvCell('say "hi", then\nleave')).toBe('"say ""hi"", then\nleave"');
-    for (const formula of ["=SUM(A1)", "+1", "-1", "@cmd", "\tx", "\rx"]) expect(csvCell(formula).startsWith("'") || csvCell(formula).startsWith(`"'`), formula).toBe(true);
+    for (const formula of ["=SUM(A1)", "+1", "-1", "@cmd", "\tx", "\rx"])
+      expect(csvCell(formula).startsWith("'") || csvCell(formula).startsWith(`"'`), formula).toBe(true);
     expect(csvCell("=1,2")).toBe(`"'=1,2"`);
   });
 
   it("one header line, one line per request, CRLF line ends", () => {
-    const row = { id: "req-abc123def456", type: "default", requester: "U0A", description: "x", approvers: ["U0B", "U0C"], level: 2, status: "approved" as const, decided_by: "U0C", decided_at: "t2", error: null, created_at: "t0", updated_at: "t2" };
-    expect(requestsCsv([row])).toBe("id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description\r\nreq-abc123def456,default,approved,U0A,U0B U0C,2,U0C,t2,t0,t2,,x\r\n");
+    const row = {
+      id: "req-abc123def456",
+      type: "default",
+      requester: "U0A",
+      description: "x",
+      approvers: ["U0B", "U0C"],
+      level: 2,
+      status: "approved" as const,
+      decided_by: "U0C",
+      decided_at: "t2",
+      error: null,
+      created_at: "t0",
+      updated_at: "t2",
+    };
+    expect(requestsCsv([row])).toBe(
+      "id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description\r\nreq-abc123def456,default,approved,U0A,U0B U0C,2,U0C,t2,t0,t2,,x\r\n",
+    );
   });
 });

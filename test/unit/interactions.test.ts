@@ -3,7 +3,13 @@ import { classifyEvent, classifyInteraction } from "../../src/slack/interactions
 import { interactionSchema } from "../../src/slack/payloads";
 
 const click = (action_id: string, value: string) =>
-  interactionSchema.parse({ type: "block_actions", user: { id: "U0MARIA" }, response_url: "https://hooks.slack.com/actions/T0/1/x", trigger_id: "1.2.3", actions: [{ action_id, value }] });
+  interactionSchema.parse({
+    type: "block_actions",
+    user: { id: "U0MARIA" },
+    response_url: "https://hooks.slack.com/actions/T0/1/x",
+    trigger_id: "1.2.3",
+    actions: [{ action_id, value }],
+  });
 const submit = (callback_id: string, values: Record<string, Record<string, unknown>>, private_metadata?: string) =>
   interactionSchema.parse({ type: "view_submission", user: { id: "U0ALEX" }, view: { id: "V0VIEW", callback_id, private_metadata, state: { values } } });
 const input = (value: unknown) => ({ a: value });
@@ -34,11 +40,19 @@ describe("classifying interactions at the edge", () => {
 
   it("the reject reason: 3 to 1000 characters, said next to the field", () => {
     const reason = (value: string | null) => submit("approval_reject_reason", { reason: input({ type: "plain_text_input", value }) }, "req-abc123def456");
-    expect(classifyInteraction(reason("  Not during the freeze "))).toEqual({ kind: "reject_reason", requestId: "req-abc123def456", user: "U0ALEX", reason: { ok: true, value: { reason: "Not during the freeze" } } });
+    expect(classifyInteraction(reason("  Not during the freeze "))).toEqual({
+      kind: "reject_reason",
+      requestId: "req-abc123def456",
+      user: "U0ALEX",
+      reason: { ok: true, value: { reason: "Not during the freeze" } },
+    });
     expect(classifyInteraction(reason(null))).toMatchObject({ reason: { ok: false, errors: { reason: "Please say why (at least 3 characters)." } } });
     expect(classifyInteraction(reason("no"))).toMatchObject({ reason: { ok: false, errors: { reason: "Please say why (at least 3 characters)." } } });
     expect(classifyInteraction(reason("x".repeat(1001)))).toMatchObject({ reason: { ok: false, errors: { reason: "At most 1000 characters." } } });
-    expect(classifyInteraction(submit("approval_reject_reason", {}, "not-an-id"))).toEqual({ kind: "refused", error: "invalid request id in private_metadata" });
+    expect(classifyInteraction(submit("approval_reject_reason", {}, "not-an-id"))).toEqual({
+      kind: "refused",
+      error: "invalid request id in private_metadata",
+    });
   });
 
   it("the new-request modal: every problem at once, each next to its field", () => {
@@ -49,21 +63,36 @@ describe("classifying interactions at the edge", () => {
       request: { ok: true, value: { type: "deploy", approver: "U0MARIA", description: "Deploy", amount: "1,200.50", due: "2099-12-31" } },
     });
     expect(classifyInteraction(newRequest({ approver: "C0CHANNEL", amount: "lots", due: "2000-01-01" }))).toMatchObject({
-      request: { ok: false, errors: { description: "Say what needs approving.", approver: "Pick a person.", amount: "A number, like 120 or 99.50.", due: "Pick today or a later date." } },
+      request: {
+        ok: false,
+        errors: {
+          description: "Say what needs approving.",
+          approver: "Pick a person.",
+          amount: "A number, like 120 or 99.50.",
+          due: "Pick today or a later date.",
+        },
+      },
     });
-    expect(classifyInteraction(newRequest({ description: "x".repeat(2001) }))).toMatchObject({ request: { ok: false, errors: { description: "At most 2000 characters." } } });
+    expect(classifyInteraction(newRequest({ description: "x".repeat(2001) }))).toMatchObject({
+      request: { ok: false, errors: { description: "At most 2000 characters." } },
+    });
   });
 
   it("other views are refused; a closed view needs nothing", () => {
     expect(classifyInteraction(submit("someone_elses_modal", {}))).toEqual({ kind: "refused", error: "unknown view someone_elses_modal" });
-    expect(classifyInteraction(interactionSchema.parse({ type: "view_closed", user: { id: "U0ALEX" }, view: { id: "V0", callback_id: "approval_new" } }))).toEqual({ kind: "view_closed" });
+    expect(
+      classifyInteraction(interactionSchema.parse({ type: "view_closed", user: { id: "U0ALEX" }, view: { id: "V0", callback_id: "approval_new" } })),
+    ).toEqual({ kind: "view_closed" });
   });
 });
 
 describe("classifying Events API bodies", () => {
   it("answers the URL check, acts on the Home tab being opened, ignores the rest", () => {
     expect(classifyEvent({ type: "url_verification", challenge: "abc" })).toEqual({ kind: "url_verification", challenge: "abc" });
-    expect(classifyEvent({ type: "event_callback", event: { type: "app_home_opened", user: "U0ALEX", tab: "home" } })).toEqual({ kind: "home_opened", user: "U0ALEX" });
+    expect(classifyEvent({ type: "event_callback", event: { type: "app_home_opened", user: "U0ALEX", tab: "home" } })).toEqual({
+      kind: "home_opened",
+      user: "U0ALEX",
+    });
     expect(classifyEvent({ type: "event_callback", event: { type: "app_home_opened", user: "U0ALEX", tab: "messages" } })).toEqual({ kind: "ignored" });
     expect(classifyEvent({ type: "event_callback", event: { type: "app_home_opened", user: "<!channel>", tab: "home" } })).toEqual({ kind: "ignored" });
     expect(classifyEvent({ type: "event_callback", event: { type: "message" } })).toEqual({ kind: "ignored" });

@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { Config } from "../../src/config";
-import { defaultType, findType, loadPolicy, parsePolicy, PolicyError, requestTypes, resolveLevels, type RequestTypePolicy } from "../../src/core/policy";
+import { defaultType, findType, loadPolicy, PolicyError, parsePolicy, type RequestTypePolicy, requestTypes, resolveLevels } from "../../src/core/policy";
 
 const config = (escalation?: string) => ({ APPROVAL_TIMEOUT: "4 hours", ESCALATION_TIMEOUT: "1 day", ESCALATION_USER: escalation }) as unknown as Config;
 const type = (t: Partial<RequestTypePolicy> & Pick<RequestTypePolicy, "levels">): RequestTypePolicy => ({ title: "T", allowSelfApproval: false, ...t });
 
 describe("resolveLevels: one request's approver chain", () => {
-  const open = type({ levels: [{ approvers: [], wait: "30 minutes", quorum: 1 }, { approvers: ["U0ONCALL1", "U0ONCALL2"], wait: "2 hours", quorum: 1 }] });
+  const open = type({
+    levels: [
+      { approvers: [], wait: "30 minutes", quorum: 1 },
+      { approvers: ["U0ONCALL1", "U0ONCALL2"], wait: "2 hours", quorum: 1 },
+    ],
+  });
 
   it("puts the named approver in place of an empty level 1; later levels keep theirs; reminders default to half of each wait", () => {
     expect(resolveLevels(open, "U0REQ", "U0MARIA")).toEqual({
@@ -29,16 +34,28 @@ describe("resolveLevels: one request's approver chain", () => {
 
   it("refuses a mention where the policy names the approvers (nobody routes a request to a friend)", () => {
     const fixed = type({ levels: [{ approvers: ["U0SEC1"], wait: "4 hours", quorum: 1 }] });
-    expect(resolveLevels(fixed, "U0REQ", "U0FRIEND")).toEqual({ ok: false, problem: "This request type's approvers are set by the policy: leave out the @mention." });
+    expect(resolveLevels(fixed, "U0REQ", "U0FRIEND")).toEqual({
+      ok: false,
+      problem: "This request type's approvers are set by the policy: leave out the @mention.",
+    });
     expect(resolveLevels(fixed, "U0REQ", undefined)).toMatchObject({ ok: true, levels: [{ approvers: ["U0SEC1"] }] });
   });
 
   it("never lets requesters approve their own request unless the type allows it", () => {
     expect(resolveLevels(open, "U0REQ", "U0REQ")).toEqual({ ok: false, problem: "You can't approve your own request: ask someone else." });
     const quorum = type({ levels: [{ approvers: ["U0REQ", "U0B"], wait: "1 day", quorum: 2 }] });
-    expect(resolveLevels(quorum, "U0REQ", undefined)).toEqual({ ok: false, problem: "You can't approve your own request, and nobody else is listed to approve it." });
+    expect(resolveLevels(quorum, "U0REQ", undefined)).toEqual({
+      ok: false,
+      problem: "You can't approve your own request, and nobody else is listed to approve it.",
+    });
     // The requester leaves a later level; a level that can no longer reach its quorum is dropped.
-    const chain = type({ levels: [{ approvers: ["U0A"], wait: "1 hour", quorum: 1 }, { approvers: ["U0REQ"], wait: "1 hour", quorum: 1 }, { approvers: ["U0REQ", "U0C"], wait: "1 hour", quorum: 1 }] });
+    const chain = type({
+      levels: [
+        { approvers: ["U0A"], wait: "1 hour", quorum: 1 },
+        { approvers: ["U0REQ"], wait: "1 hour", quorum: 1 },
+        { approvers: ["U0REQ", "U0C"], wait: "1 hour", quorum: 1 },
+      ],
+    });
     const r = resolveLevels(chain, "U0REQ", undefined);
     expect(r.ok && r.levels.map((l) => l.approvers)).toEqual([["U0A"], ["U0C"]]);
     const self = type({ allowSelfApproval: true, levels: [{ approvers: [], wait: "1 hour", quorum: 1 }] });
@@ -75,14 +92,18 @@ describe("findType and the built-in default type", () => {
   });
 
   it("requestTypes lists the types a requester names (not the default)", () => {
-    const json = JSON.stringify({ types: { default: { title: "D", levels: [{ approvers: ["U0B"], wait: "1 hour" }] }, deploy: { title: "Deploy", levels: [{ wait: "1 hour" }] } } });
+    const json = JSON.stringify({
+      types: { default: { title: "D", levels: [{ approvers: ["U0B"], wait: "1 hour" }] }, deploy: { title: "Deploy", levels: [{ wait: "1 hour" }] } },
+    });
     expect(requestTypes({ POLICY_JSON: json })).toEqual([{ name: "deploy", title: "Deploy" }]);
   });
 });
 
 describe("parsing the policy", () => {
   it("fills the documented defaults", () => {
-    expect(parsePolicy({ types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "https://a.example/h", secret: "X_WEBHOOK_SECRET" } } } }).types.x).toEqual({
+    expect(
+      parsePolicy({ types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url: "https://a.example/h", secret: "X_WEBHOOK_SECRET" } } } }).types.x,
+    ).toEqual({
       title: "X",
       levels: [{ approvers: [], wait: "1 hour", quorum: 1 }],
       allowSelfApproval: false,

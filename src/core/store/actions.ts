@@ -1,4 +1,4 @@
-import { callResultSchema, type CallResult } from "../webhook";
+import { type CallResult, callResultSchema } from "../webhook";
 import type { ActionCallRow } from "./rows";
 
 /**

@@ -20,9 +20,6 @@ export async function audit(db: D1Database, e: Parameters<typeof auditStatement>
 }
 
 export async function getAudit(db: D1Database, id: string): Promise<AuditEntry[]> {
-  const { results } = await db
-    .prepare(`SELECT event, actor, detail, at FROM audit WHERE request_id = ?1 ORDER BY at, rowid`)
-    .bind(id)
-    .all<AuditEntry>();
+  const { results } = await db.prepare(`SELECT event, actor, detail, at FROM audit WHERE request_id = ?1 ORDER BY at, rowid`).bind(id).all<AuditEntry>();
   return results;
 }

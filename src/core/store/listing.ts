@@ -1,4 +1,4 @@
-import { parseApprovers, type FilteredRequest, type ListedRequest, type RequestStatus } from "./rows";
+import { type FilteredRequest, type ListedRequest, parseApprovers, type RequestStatus } from "./rows";
 
 /** Lists of requests: what waits for a user, a requester's own, and the dashboard's filtered list. */
 

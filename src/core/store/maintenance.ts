@@ -18,9 +18,7 @@ export async function stalePending(db: D1Database, before: string, limit = 100):
  */
 export async function pruneBefore(db: D1Database, before: string): Promise<{ audit: number; calls: number }> {
   const [audit, calls] = await db.batch([
-    db
-      .prepare(`DELETE FROM audit WHERE at < ?1 AND request_id IN (SELECT id FROM requests WHERE status != 'pending')`)
-      .bind(before),
+    db.prepare(`DELETE FROM audit WHERE at < ?1 AND request_id IN (SELECT id FROM requests WHERE status != 'pending')`).bind(before),
     db.prepare(`DELETE FROM action_calls WHERE at < ?1`).bind(before),
     db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ?1`).bind(before),
     // Votes and message references of requests closed before the retention serve nothing more.

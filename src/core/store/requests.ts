@@ -1,4 +1,4 @@
-import { parseRequestRow, type ActionState, type LevelGroup, type RawRequestRow, type RequestRow, type RequestStatus } from "./rows";
+import { type ActionState, type LevelGroup, parseRequestRow, type RawRequestRow, type RequestRow, type RequestStatus } from "./rows";
 
 /**
  * The requests table: a request's record, its level chain and its outcome. Writes made from

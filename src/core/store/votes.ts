@@ -26,14 +26,7 @@ export type VoteResult =
  * Two concurrent approvals that together reach a quorum cannot both miss it: each reads after
  * its own insert, so the second read sees both votes.
  */
-export async function castVote(
-  db: D1Database,
-  id: string,
-  user: string,
-  decision: "approve" | "reject",
-  at: string,
-  reason?: string,
-): Promise<VoteResult> {
+export async function castVote(db: D1Database, id: string, user: string, decision: "approve" | "reject", at: string, reason?: string): Promise<VoteResult> {
   // One round trip: the vote, then (in the same transaction) the row and the approvals so far.
   const [vote, rowResult, approvalsResult] = await db.batch<Record<string, unknown>>([
     db
@@ -94,7 +87,7 @@ export type ClaimedDecision =
  */
 export async function claimedDecision(db: D1Database, id: string): Promise<ClaimedDecision | null> {
   const row = await getRequest(db, id);
-  if (!row || row.status !== "pending" || !row.claimed_by) return null;
+  if (row?.status !== "pending" || !row.claimed_by) return null;
   const user = row.claimed_by;
   const vote = await db
     .prepare(`SELECT decision, reason FROM votes WHERE request_id = ?1 AND user_id = ?2`)
@@ -120,7 +113,9 @@ const approvalsStatement = (db: D1Database, id: string) =>
 export async function releaseClaim(db: D1Database, id: string, user: string): Promise<void> {
   await db.batch([
     db.prepare(`UPDATE requests SET claimed_by = NULL, claimed_at = NULL WHERE id = ?1 AND claimed_by = ?2 AND status = 'pending'`).bind(id, user),
-    db.prepare(`DELETE FROM votes WHERE request_id = ?1 AND user_id = ?2 AND EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND status = 'pending')`).bind(id, user),
+    db
+      .prepare(`DELETE FROM votes WHERE request_id = ?1 AND user_id = ?2 AND EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND status = 'pending')`)
+      .bind(id, user),
     db.prepare(`DELETE FROM audit WHERE request_id = ?1 AND event_key = ?2`).bind(id, `vote-${user}`),
   ]);
 }
@@ -138,7 +133,12 @@ export async function decisionBlocker(db: D1Database, id: string, user: string):
 }
 
 /** The requester cancels: claims the pending request for the cancellation, atomically. */
-export async function claimCancel(db: D1Database, id: string, user: string, at: string): Promise<{ ok: true } | { ok: false; reason: "unknown" | "not_requester" } | { ok: false; reason: "closed"; status: RequestStatus; by: string | null }> {
+export async function claimCancel(
+  db: D1Database,
+  id: string,
+  user: string,
+  at: string,
+): Promise<{ ok: true } | { ok: false; reason: "unknown" | "not_requester" } | { ok: false; reason: "closed"; status: RequestStatus; by: string | null }> {
   const claimed = await db
     .prepare(`UPDATE requests SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1 AND requester = ?2 AND status = 'pending' AND claimed_by IS NULL RETURNING id`)
     .bind(id, user, at)

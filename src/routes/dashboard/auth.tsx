@@ -54,7 +54,13 @@ export const dashboardAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (check?.locked) return paused(c, check);
     if (!check?.ok) return denied(c, "That token is not right.");
     const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
-    setCookie(c, COOKIE, await sessionValue(token, expires), { httpOnly: true, secure: url.protocol === "https:", sameSite: "Strict", path: "/dashboard", maxAge: SESSION_SECONDS });
+    setCookie(c, COOKIE, await sessionValue(token, expires), {
+      httpOnly: true,
+      secure: url.protocol === "https:",
+      sameSite: "Strict",
+      path: "/dashboard",
+      maxAge: SESSION_SECONDS,
+    });
     const next = typeof form.next === "string" && /^\/dashboard(\/[\w./-]*)?(\?[\w=&%.:-]*)?$/.test(form.next) ? form.next : "/dashboard";
     return c.redirect(next, 303);
   }
@@ -69,7 +75,10 @@ export const dashboardAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 function paused(c: Context<AppEnv>, check: Extract<TokenCheck, { locked: true }>) {
   c.header("Retry-After", String(check.retryAfter));
-  return c.html(<MessagePage title="Sign-in paused" text={`Too many wrong tokens from this address. Try again in ${Math.ceil(check.retryAfter / 60)} minutes.`} />, 429);
+  return c.html(
+    <MessagePage title="Sign-in paused" text={`Too many wrong tokens from this address. Try again in ${Math.ceil(check.retryAfter / 60)} minutes.`} />,
+    429,
+  );
 }
 
 function denied(c: Context<AppEnv>, problem?: string) {

@@ -13,7 +13,24 @@ const HEADER = ["id", "type", "status", "requester", "approvers", "level", "deci
 export function requestsCsv(rows: FilteredRequest[]): string {
   const lines = [HEADER.join(",")];
   for (const r of rows) {
-    lines.push([r.id, r.type, r.status, r.requester, r.approvers.join(" "), String(r.level), r.decided_by, r.decided_at, r.created_at, r.updated_at, r.error, r.description].map(csvCell).join(","));
+    lines.push(
+      [
+        r.id,
+        r.type,
+        r.status,
+        r.requester,
+        r.approvers.join(" "),
+        String(r.level),
+        r.decided_by,
+        r.decided_at,
+        r.created_at,
+        r.updated_at,
+        r.error,
+        r.description,
+      ]
+        .map(csvCell)
+        .join(","),
+    );
   }
   return `${lines.join("\r\n")}\r\n`;
 }

@@ -4,13 +4,22 @@ import { z } from "zod";
 import { userId } from "../../core/ids";
 import { REQUEST_STATUSES } from "../../core/store";
 
-const dateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date like 2026-05-01").refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), "not a date");
+const dateOnly = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date like 2026-05-01")
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), "not a date");
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
 
 /** The list's filters from the query string; a blank field means "any". */
 const filterSchema = z.object({
   status: z.preprocess(blankToUndefined, z.enum(REQUEST_STATUSES).optional()),
-  type: z.preprocess(blankToUndefined, z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "a request type such as deploy").optional()),
+  type: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,30}$/, "a request type such as deploy")
+      .optional(),
+  ),
   requester: z.preprocess(blankToUndefined, userId.optional()),
   approver: z.preprocess(blankToUndefined, userId.optional()),
   from: z.preprocess(blankToUndefined, dateOnly.optional()),

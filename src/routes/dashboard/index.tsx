@@ -71,7 +71,12 @@ dashboardRoutes.get(
 dashboardRoutes.get("/requests/:id", async (c) => {
   const id = requestId.safeParse(c.req.param("id"));
   if (!id.success) return c.html(<MessagePage title="Not a request id" text="Request ids look like req- and 12 letters or digits." />, 400);
-  const [row, audit, messages, workflow] = await Promise.all([getRequest(c.env.DB, id.data), getAudit(c.env.DB, id.data), listMessages(c.env.DB, id.data), instanceStatus(c.env.APPROVAL, id.data)]);
+  const [row, audit, messages, workflow] = await Promise.all([
+    getRequest(c.env.DB, id.data),
+    getAudit(c.env.DB, id.data),
+    listMessages(c.env.DB, id.data),
+    instanceStatus(c.env.APPROVAL, id.data),
+  ]);
   if (!row) return c.html(<MessagePage title="Request not found" text={`No request ${id.data} is recorded.`} />, 404);
   return c.html(<RequestPage row={row} audit={audit} messages={messages} workflow={workflow} />);
 });

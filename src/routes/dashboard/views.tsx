@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from "hono/jsx";
 import type { InstanceView } from "../../core/instances";
-import { REQUEST_STATUSES, type AuditEntry, type FilteredRequest, type RequestRow, type RequestStatus, type StoredMessage } from "../../core/store";
+import { type AuditEntry, type FilteredRequest, REQUEST_STATUSES, type RequestRow, type RequestStatus, type StoredMessage } from "../../core/store";
 import type { Filters } from "./filters";
 import { CSS } from "./styles";
 
@@ -14,23 +14,32 @@ const shorten = (text: string, max: number) => (text.length > max ? `${text.slic
 const time = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "") : "");
 
 /** The list: filters, counts by status, the newest matching requests and the export link. */
-export const RequestsPage: FC<{ filters: Filters; rows: FilteredRequest[]; counts: Partial<Record<RequestStatus, number>> }> = ({ filters: f, rows: shown, counts }) => {
+export const RequestsPage: FC<{ filters: Filters; rows: FilteredRequest[]; counts: Partial<Record<RequestStatus, number>> }> = ({
+  filters: f,
+  rows: shown,
+  counts,
+}) => {
   const query = new URLSearchParams(Object.entries(f).filter(([, v]) => v) as [string, string][]).toString();
-  const total = f.status ? counts[f.status] ?? 0 : Object.values(counts).reduce((a, b) => a + b, 0);
+  const total = f.status ? (counts[f.status] ?? 0) : Object.values(counts).reduce((a, b) => a + b, 0);
   return (
     <Layout title="Requests">
       <FilterForm values={f} />
       <ul class="counts" aria-label="Requests by status">
         {REQUEST_STATUSES.map((s) => (
           <li>
-            <a href={`/dashboard?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(query)), status: s })}`} class={`count ${s}${f.status === s ? " selected" : ""}`}>
+            <a
+              href={`/dashboard?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(query)), status: s })}`}
+              class={`count ${s}${f.status === s ? " selected" : ""}`}
+            >
               <strong>{counts[s] ?? 0}</strong> {s}
             </a>
           </li>
         ))}
       </ul>
       <p class="summary">
-        {shown.length === 0 ? "No requests match." : `Showing ${shown.length === total ? "all" : `the newest ${shown.length} of`} ${total} matching request${total === 1 ? "" : "s"}.`}{" "}
+        {shown.length === 0
+          ? "No requests match."
+          : `Showing ${shown.length === total ? "all" : `the newest ${shown.length} of`} ${total} matching request${total === 1 ? "" : "s"}.`}{" "}
         <a href={`/dashboard/export.csv${query ? `?${query}` : ""}`} class="export">
           Export CSV
         </a>
@@ -94,7 +103,12 @@ export const InvalidFilterPage: FC<{ values: Record<string, string>; problem: st
 );
 
 /** One request: its record, its workflow instance, its timeline from the audit table and its Slack messages. */
-export const RequestPage: FC<{ row: RequestRow; audit: AuditEntry[]; messages: StoredMessage[]; workflow: InstanceView | null }> = ({ row, audit, messages, workflow }) => (
+export const RequestPage: FC<{ row: RequestRow; audit: AuditEntry[]; messages: StoredMessage[]; workflow: InstanceView | null }> = ({
+  row,
+  audit,
+  messages,
+  workflow,
+}) => (
   <Layout title={`Request ${row.id}`}>
     <p>
       <a href="/dashboard">← All requests</a>
@@ -120,7 +134,17 @@ export const RequestPage: FC<{ row: RequestRow; audit: AuditEntry[]; messages: S
           (level {row.level})
         </dd>
         <dt>Decided</dt>
-        <dd>{row.decided_by ? <>by <code>{row.decided_by}</code> at {time(row.decided_at)}</> : row.decided_at ? time(row.decided_at) : "not yet"}</dd>
+        <dd>
+          {row.decided_by ? (
+            <>
+              by <code>{row.decided_by}</code> at {time(row.decided_at)}
+            </>
+          ) : row.decided_at ? (
+            time(row.decided_at)
+          ) : (
+            "not yet"
+          )}
+        </dd>
         {row.error && (
           <>
             <dt>Error</dt>

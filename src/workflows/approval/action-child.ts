@@ -2,7 +2,7 @@ import type { DurationLabel } from "../../core/duration";
 import { createOnce, instanceStatus } from "../../core/instances";
 import * as store from "../../core/store";
 import type { ActionParams } from "../action-params";
-import { ACTION_RESULT_EVENT, actionResultSchema, type ActionResult, type ApprovalOutput } from "../approval-params";
+import { ACTION_RESULT_EVENT, type ActionResult, type ApprovalOutput, actionResultSchema } from "../approval-params";
 import { APPROVAL_STEPS as STEP } from "../step-names";
 import { D1_STEP, isWaitTimeout, WORKFLOW_CALL_STEP } from "../steps";
 import type { ApprovalRun } from "./context";
@@ -36,7 +36,11 @@ export class ActionChild {
         await store.setActionState(env.DB, params.requestId, { status: "failed", detail, at: new Date().toISOString() });
         return null;
       });
-      await this.messages.showDecided(STEP.updateMessageActionNotStarted, { status: "approved", by: approvedBy.at(-1)!, approvedBy, at: approvedAt }, { state: "failed", detail });
+      await this.messages.showDecided(
+        STEP.updateMessageActionNotStarted,
+        { status: "approved", by: approvedBy.at(-1)!, approvedBy, at: approvedAt },
+        { state: "failed", detail },
+      );
       return { state: "failed", detail, via: "event" };
     }
     return this.awaitResult(childId, action.timeout);
@@ -63,7 +67,14 @@ export class ActionChild {
       });
       const at = new Date().toISOString();
       await store.setActionState(env.DB, params.requestId, { status: "running", at });
-      await store.audit(env.DB, { requestId: params.requestId, key: "action-started", event: "action-started", actor: null, detail: new URL(action.url).host, at });
+      await store.audit(env.DB, {
+        requestId: params.requestId,
+        key: "action-started",
+        event: "action-started",
+        actor: null,
+        detail: new URL(action.url).host,
+        at,
+      });
       return null;
     });
   }
@@ -91,7 +102,14 @@ export class ActionChild {
     if (child.status === "errored" || child.status === "terminated") return { state: "failed", detail: child.error ?? child.status };
     const detail = `no result within ${timeout}; the action is still ${child.status}`;
     await store.setActionState(env.DB, params.requestId, { status: "unconfirmed", detail, at: new Date().toISOString(), onlyIfRunning: true });
-    await store.audit(env.DB, { requestId: params.requestId, key: "action-unconfirmed", event: "action-unconfirmed", actor: null, detail, at: new Date().toISOString() });
+    await store.audit(env.DB, {
+      requestId: params.requestId,
+      key: "action-unconfirmed",
+      event: "action-unconfirmed",
+      actor: null,
+      detail,
+      at: new Date().toISOString(),
+    });
     return { state: "unconfirmed", detail };
   }
 }

@@ -2,20 +2,20 @@ import type { WorkflowStepConfig } from "cloudflare:workers";
 import { cachedDisplayName } from "../../core/display-names";
 import * as store from "../../core/store";
 import {
+  type ActionView,
   approvalRequestMessage,
   decidedMessage,
   escalatedNoticeMessage,
   historyReply,
+  type Outcome,
   reminderMessage,
   requesterFailureMessage,
   requesterOutcomeMessage,
   requesterReceiptMessage,
-  type ActionView,
-  type Outcome,
 } from "../../slack/blocks";
 import type { MessageContent, PostedMessage, SlackClient } from "../../slack/client";
 import { refreshHomes } from "../../slack/home";
-import { APPROVAL_STEPS as STEP, approverRole } from "../step-names";
+import { approverRole, APPROVAL_STEPS as STEP } from "../step-names";
 import { D1_STEP, OPTIONAL_SLACK_STEP, optionalSlackStep, postOnce, REQUIRED_SLACK_STEP, slackStep } from "../steps";
 import type { ApprovalRun } from "./context";
 
@@ -47,7 +47,11 @@ export class ApprovalMessages {
   /** Graceful degradation: the display name only improves notification text; a mention works too. */
   async lookUpRequester(): Promise<void> {
     const { env, params, summary } = this.ctx;
-    summary.requesterName = await this.optional(STEP.lookUpRequester, () => cachedDisplayName(env.KV, params.requester, (u) => this.slack.displayName(u)), OPTIONAL_SLACK_STEP);
+    summary.requesterName = await this.optional(
+      STEP.lookUpRequester,
+      () => cachedDisplayName(env.KV, params.requester, (u) => this.slack.displayName(u)),
+      OPTIONAL_SLACK_STEP,
+    );
   }
 
   /** Level 1: each approver's DM, then the requester's receipt. */
@@ -72,7 +76,14 @@ export class ApprovalMessages {
         const role = approverRole(n, user);
         await this.ctx.step.do(STEP.recordUnreachable(role), D1_STEP, async () => {
           const detail = `could not notify ${user}: ${(err as Error).message}`;
-          await store.audit(this.ctx.env.DB, { requestId: this.ctx.params.requestId, key: `unreachable-${role}`, event: "notify-failed", actor: user, detail, at: new Date().toISOString() });
+          await store.audit(this.ctx.env.DB, {
+            requestId: this.ctx.params.requestId,
+            key: `unreachable-${role}`,
+            event: "notify-failed",
+            actor: user,
+            detail,
+            at: new Date().toISOString(),
+          });
           this.ctx.log("approver unreachable", `notify ${role}`, { approver: user, error: (err as Error).message }, "warn");
           return null;
         });
@@ -111,7 +122,9 @@ export class ApprovalMessages {
     await this.history("outcome", decidedMessage(summary, outcome).text);
     if (this.receipt) {
       const receipt = this.receipt;
-      await this.bestEffort(STEP.updateReceipt, () => this.slack.updateMessage(receipt, requesterReceiptMessage(summary, params.levels[0]!.approvers, outcome)));
+      await this.bestEffort(STEP.updateReceipt, () =>
+        this.slack.updateMessage(receipt, requesterReceiptMessage(summary, params.levels[0]!.approvers, outcome)),
+      );
     }
     // The requester cancelled it themselves: no DM about it.
     if (outcome.status !== "cancelled") {
@@ -167,7 +180,13 @@ export class ApprovalMessages {
   private async sendReceipt(): Promise<void> {
     const { env, params, summary, step } = this.ctx;
     const sent = await this.optional<PostedMessage | string>(STEP.sendReceipt, async (attempt) => {
-      const m = await postOnce(this.slack, attempt, params.requester, requesterReceiptMessage(summary, params.levels[0]!.approvers), `${params.requestId}:receipt`);
+      const m = await postOnce(
+        this.slack,
+        attempt,
+        params.requester,
+        requesterReceiptMessage(summary, params.levels[0]!.approvers),
+        `${params.requestId}:receipt`,
+      );
       return { channel: m.channel, ts: m.ts };
     });
     if (!sent) return;
