@@ -1,5 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { cachedDisplayName } from "../src/core/display-names";
+import { newRequestId } from "../src/core/ids";
+import { closeRequest, upsertRequest } from "../src/core/store";
+import { LIVE_SCRIPT_HASH } from "../src/routes/dashboard/live";
 import { approverDm, click, newUser, reject, startRequest, waitForStatus } from "./helpers";
 
 const TOKEN = env.API_TOKEN!;
@@ -23,10 +27,11 @@ describe("the dashboard's protection", () => {
     expect(admin.status).toBe(200);
     expect(admin.headers.get("content-security-policy")).toContain("default-src 'none'");
     expect(admin.headers.get("cache-control")).toBe("no-store");
-    // Every answer, the sign-in page too, carries the full policy: no scripts, frames or foreign content.
+    // Every answer, the sign-in page too, carries the full policy: one script, by its hash; no
+    // other script, no frames, nothing from elsewhere; fetches to this origin only.
     for (const res of [anonymous, admin]) {
       expect(res.headers.get("content-security-policy")).toBe(
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        `default-src 'none'; script-src '${LIVE_SCRIPT_HASH}'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
       );
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("referrer-policy")).toBe("no-referrer");
@@ -134,7 +139,7 @@ describe("the dashboard's pages", () => {
     expect(await (await asAdmin(`/dashboard?requester=${requester}&from=${today}&to=${today}`)).text()).toContain(approved);
     const later = await (await asAdmin(`/dashboard?requester=${requester}&from=${tomorrow}`)).text();
     expect(later).not.toContain(approved);
-    expect(later).toContain("No requests match.");
+    expect(later).toContain("No requests match these filters.");
 
     const bad = await asAdmin("/dashboard?status=bogus");
     expect(bad.status).toBe(400);
@@ -176,10 +181,143 @@ describe("the dashboard's pages", () => {
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="approvals-\d{4}-\d{2}-\d{2}\.csv"$/);
     const [header, row, end] = (await res.text()).split("\r\n");
-    expect(header).toBe("id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description");
+    expect(header).toBe(
+      "id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description,type_title,requester_name,approver_names,decided_by_name",
+    );
     expect(row).toMatch(new RegExp(`^${id},default,pending,${requester},${approver},1,,,\\d{4}-`));
     // The formula is neutralised with a leading quote, and the cell is quoted with "" escapes.
-    expect(row!.endsWith(`,"'=HYPERLINK(""http://evil.example"",""click""), then ""quote"""`)).toBe(true);
+    expect(row).toContain(`,"'=HYPERLINK(""http://evil.example"",""click""), then ""quote""",`);
+    // Then the names: the requester's, looked up by the workflow; the approver was never looked up, so the id.
+    expect(row!.endsWith(`,Approval,${requester.toLowerCase()},${approver},`)).toBe(true);
     expect(end).toBe("");
+  });
+});
+
+describe("names, not ids", () => {
+  it("shows people by their cached display name with the id on hover, a person never seen by the id, and types by title", async () => {
+    const requester = await newUser();
+    const approver = await newUser();
+    const stranger = await newUser();
+    // The approver's name as a workflow cached it earlier (display names are people's own text: escaped).
+    await cachedDisplayName(env.KV, approver, async () => "Maria <Lopez>");
+    const id = await startRequest(requester, approver, "Rotate the API keys of billing");
+    await approverDm(approver);
+    expect((await click(approver, id, "approve")).status).toBe(200);
+    await waitForStatus(id, "approved");
+    // A request for someone no workflow ever looked up.
+    const unseen = newRequestId();
+    const now = new Date().toISOString();
+    await upsertRequest(env.DB, {
+      id: unseen,
+      type: "expense",
+      requester,
+      description: "Team lunch",
+      approvers: [stranger],
+      quorum: 1,
+      allowSelf: false,
+      createdAt: now,
+      expiresAt: now,
+    });
+
+    const list = await (await asAdmin(`/dashboard?requester=${requester}`)).text();
+    // The stand-in's users.info gives a new member their lowercased id as display name; the workflow cached it.
+    const requesterName = `<span class="person" title="${requester}">${requester.toLowerCase()}</span>`;
+    const approverName = `<span class="person" title="${approver}">Maria &lt;Lopez&gt;</span>`;
+    expect(list).toContain(requesterName);
+    expect(list).toContain(approverName);
+    expect(list).toContain(`<code class="person">${stranger}</code>`);
+    expect(list).toContain('<span title="default">Approval</span>');
+    expect(list).toContain('<span title="expense">Expense</span>');
+    // The filter form suggests the people on the page by name.
+    expect(list).toContain(`<option value="${approver}" label="Maria &lt;Lopez&gt;">`);
+
+    const page = await (await asAdmin(`/dashboard/requests/${id}`)).text();
+    const timeline = page.slice(page.indexOf('<ol class="timeline"'), page.indexOf("</ol>"));
+    expect(timeline).toContain(`<strong>approved</strong> ${approverName}`);
+    expect(page).toContain(`<dt>Requester</dt><dd>${requesterName}</dd>`);
+    expect(page).toContain(`by ${approverName} at`);
+    const messages = page.slice(page.indexOf('<table><caption id="messages-caption"'));
+    expect(messages).toContain(approverName);
+    expect(messages).toContain(requesterName);
+  });
+});
+
+describe("live updates", () => {
+  const attr = (html: string, name: string) => new RegExp(`<div id="live"[^>]* ${name}="([^"]*)"`).exec(html)?.[1]?.replace(/&amp;/g, "&");
+
+  it("serves its one script with the hash the CSP and the tag name", async () => {
+    const res = await asAdmin("/dashboard/live.js");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await res.arrayBuffer()));
+    expect(`sha256-${btoa(String.fromCharCode(...digest))}`).toBe(LIVE_SCRIPT_HASH);
+    const page = await (await asAdmin("/dashboard")).text();
+    expect(page).toMatch(new RegExp(`<script src="/dashboard/live\\.js\\?v=[^"]+" integrity="${LIVE_SCRIPT_HASH.replace(/[+/]/g, "\\$&")}" defer="">`));
+    expect((await get("/dashboard/live.js")).status).toBe(401);
+  });
+
+  it("the list's fragment answers 304 while nothing changed, the new region when something did, and stops when nothing is pending", async () => {
+    const requester = await newUser();
+    const id = newRequestId();
+    const created = new Date().toISOString();
+    await upsertRequest(env.DB, {
+      id,
+      type: "default",
+      requester,
+      description: "Open port 8443",
+      approvers: ["U0SOMEONE"],
+      quorum: 1,
+      allowSelf: false,
+      createdAt: created,
+      expiresAt: created,
+    });
+    const page = await (await asAdmin(`/dashboard?requester=${requester}`)).text();
+    const src = attr(page, "data-live-src")!;
+    const version = attr(page, "data-version")!;
+    expect(src).toBe(`/dashboard/fragment?requester=${requester}`);
+    expect(attr(page, "data-live")).toBe("true");
+    expect(page).toContain('<p id="live-status" class="live-status" role="status" aria-live="polite"></p>');
+
+    const unchanged = await get(src, { authorization: `Bearer ${TOKEN}`, "if-none-match": JSON.stringify(version) });
+    expect(unchanged.status).toBe(304);
+    expect(await unchanged.text()).toBe("");
+
+    await closeRequest(env.DB, { id, status: "approved", by: "U0SOMEONE", at: new Date(Date.now() + 1000).toISOString() });
+    const changed = await get(src, { authorization: `Bearer ${TOKEN}`, "if-none-match": JSON.stringify(version) });
+    expect(changed.status).toBe(200);
+    const fragment = await changed.text();
+    expect(fragment.startsWith('<div id="live"')).toBe(true);
+    expect(fragment).not.toContain("<html");
+    expect(fragment).toMatch(/<span class="status approved">approved<\/span>/);
+    // Nothing pending any more: the script stops asking.
+    expect(attr(fragment, "data-live")).toBe("false");
+    const next = attr(fragment, "data-version")!;
+    expect(next).not.toBe(version);
+    expect(changed.headers.get("etag")).toBe(JSON.stringify(next));
+    expect((await get(src, { authorization: `Bearer ${TOKEN}`, "if-none-match": JSON.stringify(next) })).status).toBe(304);
+    expect((await get("/dashboard/fragment?status=bogus", { authorization: `Bearer ${TOKEN}` })).status).toBe(400);
+  });
+
+  it("a request's fragment changes with its trail, and stops once it is decided and its workflow is done", async () => {
+    const requester = await newUser();
+    const approver = await newUser();
+    const id = await startRequest(requester, approver, "Restart the payments queue");
+    await approverDm(approver);
+    const page = await (await asAdmin(`/dashboard/requests/${id}`)).text();
+    expect(attr(page, "data-live-src")).toBe(`/dashboard/requests/${id}/fragment`);
+    expect(attr(page, "data-live")).toBe("true");
+    const version = attr(page, "data-version")!;
+    const fragment = (etag: string) => get(`/dashboard/requests/${id}/fragment`, { authorization: `Bearer ${TOKEN}`, "if-none-match": JSON.stringify(etag) });
+    expect((await fragment(version)).status).toBe(304);
+
+    expect((await click(approver, id, "approve")).status).toBe(200);
+    await waitForStatus(id, "approved");
+    const changed = await fragment(version);
+    expect(changed.status).toBe(200);
+    const html = await changed.text();
+    expect(html).toContain('<span class="status approved">approved</span>');
+    expect([...html.matchAll(/<li class="event (\w+)">/g)].map((m) => m[1])).toEqual(["created", "notified", "approved"]);
+    expect(attr(html, "data-live")).toBe("false");
+    expect((await get(`/dashboard/requests/req-000000000000/fragment`, { authorization: `Bearer ${TOKEN}` })).status).toBe(404);
   });
 });

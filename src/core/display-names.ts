@@ -13,3 +13,30 @@ export async function cachedDisplayName(kv: KVNamespace, user: string, lookup: (
   if (name) await kv.put(key, name, { expirationTtl: TTL_SECONDS }).catch(() => undefined);
   return name;
 }
+
+/** KV's bulk read takes at most 100 keys. @see https://developers.cloudflare.com/changelog/2025-04-10-kv-bulk-reads/ */
+const KV_BULK_MAX = 100;
+
+/**
+ * The names the cache holds for these users, read only (the dashboard never asks Slack): a user
+ * not in the cache (never looked up, or not in the last day) is left out, and so is everyone when
+ * KV cannot be read, since a name only improves what the page shows.
+ */
+export async function knownDisplayNames(kv: KVNamespace, users: Iterable<string>): Promise<Map<string, string>> {
+  const ids = [...new Set(users)];
+  const names = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += KV_BULK_MAX) {
+    const chunk = ids.slice(i, i + KV_BULK_MAX);
+    const found = await kv
+      .get(
+        chunk.map((u) => `name:${u}`),
+        "text",
+      )
+      .catch(() => null);
+    for (const u of chunk) {
+      const name = found?.get(`name:${u}`);
+      if (name) names.set(u, name);
+    }
+  }
+  return names;
+}

@@ -49,9 +49,9 @@ export async function launch(): Promise<Browser> {
 /** Errors the page logged (script errors, CSP refusals): a page under test must have none. */
 export const pageErrors = (page: Page) => (page as Page & { errors: string[] }).errors;
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   await mkdir(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: false });
+  await page.screenshot({ path, fullPage: options.fullPage ?? false });
   return path;
 }

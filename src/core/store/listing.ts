@@ -42,9 +42,12 @@ export interface RequestFilters {
   to?: string | undefined;
 }
 
-/** WHERE clause and bindings for the filters (created_at is an ISO timestamp in UTC). */
-function where(f: RequestFilters, options: { withStatus: boolean } = { withStatus: true }): { sql: string; binds: unknown[] } {
-  const clauses: string[] = [];
+/**
+ * WHERE clause and bindings for the filters (created_at is an ISO timestamp in UTC); `also` adds
+ * fixed conditions of the caller (no values: those are bound). Used by the overview too.
+ */
+export function filterWhere(f: RequestFilters, options: { withStatus: boolean; also?: string[] } = { withStatus: true }): { sql: string; binds: unknown[] } {
+  const clauses: string[] = [...(options.also ?? [])];
   const binds: unknown[] = [];
   const add = (sql: string, ...values: unknown[]) => {
     clauses.push(
@@ -67,7 +70,7 @@ const LISTED_COLUMNS = "id, type, requester, description, approvers, level, stat
 
 /** The newest `limit` requests matching the filters (the dashboard's page, and its CSV export). */
 export async function listRequests(db: D1Database, f: RequestFilters, limit: number): Promise<FilteredRequest[]> {
-  const w = where(f);
+  const w = filterWhere(f);
   const { results } = await db
     .prepare(`SELECT ${LISTED_COLUMNS} FROM requests ${w.sql} ORDER BY created_at DESC, id DESC LIMIT ?${w.binds.length + 1}`)
     .bind(...w.binds, limit)
@@ -77,7 +80,7 @@ export async function listRequests(db: D1Database, f: RequestFilters, limit: num
 
 /** How many requests match the filters, by status (the status filter itself left out). */
 export async function countByStatus(db: D1Database, f: RequestFilters): Promise<Partial<Record<RequestStatus, number>>> {
-  const w = where(f, { withStatus: false });
+  const w = filterWhere(f, { withStatus: false });
   const { results } = await db
     .prepare(`SELECT status, COUNT(*) AS n FROM requests ${w.sql} GROUP BY status`)
     .bind(...w.binds)

@@ -36,7 +36,7 @@ async function validSession(cookie: string, token: string): Promise<boolean> {
  * (another Worker could call this one through a service binding with such a URL), so the open
  * door also needs LOCAL_DEV=true, which only `npm run dev` and the tests set.
  */
-const isLoopback = (host: string) => host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+export const isLoopback = (host: string) => host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
 
 /** Lets a signed-in person, a script with the bearer token, or local dev through; signs in on POST /dashboard/sign-in. */
 export const dashboardAccess: MiddlewareHandler<AppEnv> = async (c, next) => {

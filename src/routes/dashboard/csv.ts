@@ -1,4 +1,5 @@
 import type { FilteredRequest } from "../../core/store";
+import { type Labels, personText } from "./labels";
 
 /** A CSV cell: quoted when needed, and never read as a formula by a spreadsheet. */
 export function csvCell(value: string | null | undefined): string {
@@ -8,10 +9,16 @@ export function csvCell(value: string | null | undefined): string {
 }
 
 const HEADER = ["id", "type", "status", "requester", "approvers", "level", "decided_by", "decided_at", "created_at", "updated_at", "error", "description"];
+/** Added after the original columns (a script reading by position keeps working): names next to the ids. */
+const LABEL_HEADER = ["type_title", "requester_name", "approver_names", "decided_by_name"];
 
-/** The export: a header line, then one line per request (RFC 4180 line ends). */
-export function requestsCsv(rows: FilteredRequest[]): string {
-  const lines = [HEADER.join(",")];
+/**
+ * The export: a header line, then one line per request (RFC 4180 line ends). With labels, each
+ * line also has the type's title and the people's names (the id for a person never seen, as the
+ * pages show it; approver names separated by "; ", since names have spaces).
+ */
+export function requestsCsv(rows: FilteredRequest[], labels?: Labels): string {
+  const lines = [(labels ? [...HEADER, ...LABEL_HEADER] : HEADER).join(",")];
   for (const r of rows) {
     lines.push(
       [
@@ -27,10 +34,23 @@ export function requestsCsv(rows: FilteredRequest[]): string {
         r.updated_at,
         r.error,
         r.description,
+        ...(labels ? labelCells(r, labels) : []),
       ]
         .map(csvCell)
         .join(","),
     );
   }
   return `${lines.join("\r\n")}\r\n`;
+}
+
+const labelCells = (r: FilteredRequest, labels: Labels): string[] => [
+  labels.typeTitle(r.type) ?? "",
+  personText(labels, r.requester),
+  r.approvers.map((a) => personText(labels, a)).join("; "),
+  r.decided_by ? personText(labels, r.decided_by) : "",
+];
+
+/** A table as CSV: the overview's charts' numbers (/dashboard/overview.csv). */
+export function tableCsv(header: string[], rows: (string | number | null)[][]): string {
+  return `${[header, ...rows].map((cells) => cells.map((c) => csvCell(c === null ? "" : String(c))).join(",")).join("\r\n")}\r\n`;
 }
