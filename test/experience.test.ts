@@ -215,6 +215,7 @@ describe("Slack limits", () => {
       type: "default",
       requester: "U0A1",
       description: "x",
+      description_rich: null,
       status: "pending" as const,
       created_at: "2026-01-01T00:00:00Z",
     }));
@@ -229,6 +230,7 @@ describe("Slack limits", () => {
       type: "default",
       requester: "U0A1",
       description: "x",
+      description_rich: null,
       status: "pending" as const,
       created_at: "2026-01-01T00:00:00Z",
     }));

@@ -125,7 +125,7 @@ export async function click(user: string, requestId: string, action: "approve" |
 export interface Block {
   type: string;
   block_id?: string;
-  text?: { type: string; text: string };
+  text?: { type: string; text: string; verbatim?: boolean };
   elements?: { type: string; action_id?: string; text?: string | { type: string; text: string }; value?: string }[];
   [field: string]: unknown;
 }

@@ -5,6 +5,7 @@ import { isInstanceNotFound } from "../core/instances";
 import { log } from "../core/log";
 import { requestTypes } from "../core/policy";
 import { castVote, claimCancel, decisionBlocker, getRequest, releaseClaim, requestsBy, type VoteResult, waitingFor } from "../core/store";
+import { plainUserText } from "../core/user-text";
 import type { AppEnv } from "../env";
 import { SlackClient } from "../slack/client";
 import { parseRequestText, parseSubcommand } from "../slack/commands";
@@ -27,7 +28,7 @@ import {
 import { respondEphemeral } from "../slack/respond";
 import { interaction, slackEvent, slashCommand } from "../slack/validators";
 import { slackSignature } from "../slack/verify";
-import { newRequestModal, rejectReasonModal } from "../slack/views";
+import { type Modal, newRequestModal, rejectReasonModal } from "../slack/views";
 import { DECISION_EVENT, type PersonDecision } from "../workflows/approval-params";
 import { startRequest } from "../workflows/start-request";
 
@@ -51,7 +52,7 @@ const slackClient = (c: Ctx) => {
  * user's action); if Slack refuses, the user gets `fallback` ephemerally instead.
  * @see https://docs.slack.dev/surfaces/modals
  */
-function openModalAfterAck(c: Ctx, triggerId: string, view: Record<string, unknown>, responseUrl: string | undefined, fallback: { text: string }) {
+function openModalAfterAck(c: Ctx, triggerId: string, view: Modal, responseUrl: string | undefined, fallback: { text: string }) {
   c.executionCtx.waitUntil(
     slackClient(c)
       .call("views.open", { trigger_id: triggerId, view })
@@ -192,7 +193,7 @@ async function onNewRequest(c: Ctx, submitted: Extract<ClassifiedInteraction, { 
     requester: submitted.user,
     type: type === "default" ? undefined : type,
     approver,
-    description: text,
+    description: plainUserText(text),
     id: await derivedRequestId(`view:${submitted.viewId}`),
   });
   if (!started.ok) return fieldErrors(c, { [started.field]: started.problem });

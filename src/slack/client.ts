@@ -1,4 +1,5 @@
 import { NonRetryableError } from "cloudflare:workflows";
+import type { KnownBlock } from "@slack/types";
 import { SLACK_USER_ID } from "../core/ids";
 import type { Pacer } from "../core/pacer";
 
@@ -87,7 +88,7 @@ export interface PostedMessage {
 
 export interface MessageContent {
   text: string;
-  blocks?: unknown[];
+  blocks?: KnownBlock[];
 }
 
 /**

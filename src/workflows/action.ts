@@ -7,6 +7,7 @@ import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import { channelPacer } from "../core/pacer";
 import * as store from "../core/store";
+import { storedUserText } from "../core/user-text";
 import { type CallResult, callWebhook, pollStatus, WebhookRetryableError } from "../core/webhook";
 import type { Env } from "../env";
 import { type ActionView, actionHistoryLine, decidedMessage, historyReply, type Outcome, type RequestSummary } from "../slack/blocks";
@@ -45,7 +46,7 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
       id: p.requestId,
       title: p.body.title,
       requester: p.body.requester,
-      description: p.body.description,
+      description: storedUserText(p.body.description, p.descriptionRich),
       createdAt: p.body.approvedAt,
     };
     const outcome: Outcome = { status: "approved", by: p.body.approvedBy.at(-1)!, approvedBy: p.body.approvedBy, at: p.body.approvedAt };

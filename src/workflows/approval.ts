@@ -103,6 +103,7 @@ class ApprovalFlow {
         type: params.type,
         requester: params.requester,
         description: params.description,
+        descriptionRich: params.descriptionRich ?? null,
         approvers: first.approvers,
         quorum: first.quorum,
         allowSelf: params.allowSelf,
