@@ -50,6 +50,15 @@ export function unknownRequestReply() {
   return ephemeral(":grey_question: This request no longer exists.");
 }
 
+export function unsupportedButtonReply() {
+  return ephemeral(":grey_question: This button is no longer supported. `/approval list` shows what waits for your decision.");
+}
+
+/** A Home-tab click that decided a request (in a DM the message itself shows the outcome). */
+export function decidedByYouReply() {
+  return ephemeral(":white_check_mark: Your approval decided this request; everyone involved is being told.");
+}
+
 export function tryAgainReply() {
   return ephemeral(":warning: Your click could not be recorded just now. Please try again.");
 }

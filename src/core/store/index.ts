@@ -11,5 +11,6 @@ export * from "./maintenance";
 export * from "./messages";
 export * from "./requests";
 export * from "./rows";
+export * from "./slack-app";
 export * from "./stats";
 export * from "./votes";

@@ -125,3 +125,25 @@ export interface ActionCallRow {
   result: string;
   at: string;
 }
+
+/** The slack_events table: Events API deliveries handled, by event_id (a retry repeats nothing). */
+export interface SlackEventRow {
+  event_id: string;
+  type: string;
+  received_at: string;
+}
+
+/** The slack_app_events table: what happened to the app's installation and its bot token. */
+export interface SlackAppEventRow {
+  id: number;
+  /** app_uninstalled, tokens_revoked, token_error (a call's token error, confirmed by auth.test), token_works. */
+  event: string;
+  /** What it says of the bot token: revoked, works (again), or null (no change). */
+  bot_token: "revoked" | "works" | null;
+  /** A fingerprint of the bot token it concerns, never the token. */
+  token_id: string;
+  team_id: string | null;
+  enterprise_id: string | null;
+  detail: string | null;
+  at: string;
+}

@@ -3,6 +3,7 @@ import type { Child, FC } from "hono/jsx";
 import type { InstanceView } from "../../core/instances";
 import { type AuditEntry, type FilteredRequest, REQUEST_STATUSES, type RequestRow, type RequestStatus, type StoredMessage } from "../../core/store";
 import type { Filters } from "./filters";
+import { SlackNotice } from "./slack-notice";
 import { CSS } from "./styles";
 
 /**
@@ -301,6 +302,7 @@ const Layout: FC<{ title: string; children?: Child }> = ({ title, children }) =>
         </a>
       </header>
       <main>
+        <SlackNotice />
         <h1>{title}</h1>
         {children}
       </main>
