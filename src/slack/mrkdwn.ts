@@ -62,7 +62,8 @@ export type UserTextPlace = "quote" | "line";
 function plainMrkdwn(text: string, place: UserTextPlace): string {
   const escaped = escapeText(text.replace(/\r\n?/g, "\n"));
   if (place === "quote") return escaped.replace(/```/g, "\u02cb\u02cb\u02cb").replace(/\n/g, "\n>");
-  return escaped.replace(/\s*\n\s*/g, " ").replace(/[*_~`]/g, (c) => LOOKALIKE[c]!);
+  // An underscore inside a word (snake_case, :white_check_mark:) never starts italics: kept.
+  return escaped.replace(/\s*\n\s*/g, " ").replace(/[*~`]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => LOOKALIKE[c]!);
 }
 
 /** Links Slack opens: the web and mail. Any other scheme is shown as text. */

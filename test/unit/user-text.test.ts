@@ -109,6 +109,8 @@ describe("userText: user text as mrkdwn, the one way it enters a message", () =>
     const out = userText(plainUserText("Deploy\n\n*Approved* by _the_ ~CEO~ `now`"), "line");
     expect(out).toBe("Deploy ∗Approved∗ by ˍtheˍ ∼CEO∼ ˋnowˋ");
     expect(out).not.toMatch(/[\n*_~`]/);
+    // Underscores inside words never start italics, so snake_case and emoji codes stay as typed.
+    expect(userText(plainUserText("run db_migrate :white_check_mark:"), "line")).toBe("run db_migrate :white_check_mark:");
   });
 
   it("links Slack opens (web, mail) stay links; other schemes are shown as text", () => {
