@@ -2,8 +2,7 @@ import { requestsBy, waitingFor } from "../core/store";
 import type { Env } from "../env";
 import { botClient } from "./bot-client";
 import type { SlackClient } from "./client";
-import { slackTime } from "./mrkdwn";
-import { homeView } from "./views";
+import { type HomeNotice, homeView } from "./views";
 
 /** KV key marking that a user has opened the App Home, so changes are worth republishing. */
 export const homeKey = (user: string) => `home:${user}`;
@@ -20,10 +19,10 @@ export async function setHomeNotice(kv: KVNamespace, user: string, text: string,
   await kv.put(homeNoticeKey(user), JSON.stringify({ text, at: at.toISOString() }), { expirationTtl: NOTICE_TTL_SECONDS });
 }
 
-async function homeNotice(kv: KVNamespace, user: string): Promise<string | undefined> {
+async function homeNotice(kv: KVNamespace, user: string): Promise<HomeNotice | undefined> {
   const stored = await kv.get<{ text?: unknown; at?: unknown }>(homeNoticeKey(user), "json").catch(() => null);
   if (typeof stored?.text !== "string" || typeof stored.at !== "string") return undefined;
-  return `${stored.text}\n_${slackTime(stored.at)}_`;
+  return { text: stored.text, at: stored.at };
 }
 
 /** Publishes a user's App Home from D1: the answer to their last click there, what waits for their decision, and their requests. */

@@ -1,7 +1,7 @@
 import type { HomeView, KnownBlock, ModalView, PlainTextOption } from "@slack/types";
 import type { ListedRequest } from "../core/store";
 import { decisionButtons } from "./blocks";
-import { capBlocks, context, listLine, md, plain } from "./mrkdwn";
+import { capBlocks, context, listLine, md, plain, slackTime } from "./mrkdwn";
 import { DESCRIPTION_MAX, VIEWS } from "./payloads";
 
 /** Views: the modals the routes open, and the App Home tab. Typed with @slack/types, so a malformed block fails the typecheck. */
@@ -66,14 +66,24 @@ export function rejectReasonModal(requestId: string): Modal {
   };
 }
 
+/** The answer to a user's last click in their App Home (mrkdwn), and when they clicked. */
+export interface HomeNotice {
+  text: string;
+  at: string;
+}
+
 /**
  * The App Home tab: requests waiting for this user (with buttons) and the user's own requests.
  * `notice`: the answer to the user's last click in this tab (a Home click has no response_url),
  * shown at the top.
  */
-export function homeView(waiting: ListedRequest[], mine: ListedRequest[], notice?: string): Home {
+export function homeView(waiting: ListedRequest[], mine: ListedRequest[], notice?: HomeNotice): Home {
   const blocks: KnownBlock[] = [];
-  if (notice) blocks.push({ type: "section", block_id: "notice", text: md(notice, true) }, { type: "divider" });
+  if (notice) {
+    blocks.push({ type: "section", block_id: "notice", text: md(notice.text, true) }, context(`Your last click here, ${slackTime(notice.at)}`), {
+      type: "divider",
+    });
+  }
   blocks.push({ type: "header", text: plain(`Waiting for you (${waiting.length})`) });
   if (waiting.length === 0) blocks.push(context("Nothing waits for your decision."));
   for (const r of waiting) {
