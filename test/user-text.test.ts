@@ -1,18 +1,23 @@
 import { describe, expect, it } from "vitest";
 import {
+  apiGet,
   approverDm,
+  click,
   dmOf,
   eventBody,
   eventually,
   messagesIn,
   newUser,
   postEvent,
+  receiverCalls,
   reject,
   repliesIn,
   requestJson,
+  scriptReceiver,
   slackCalls,
   slashCommand,
   startRequest,
+  startTyped,
   waitForStatus,
 } from "./helpers";
 
@@ -82,5 +87,36 @@ describe("user text in every place it appears", () => {
     const toldText = told.blocks[0]!.text!.text;
     expect(forges(toldText)).toBe(false);
     expect(toldText).toContain(`Reason:\n>Not now\n>${FORGED}`);
+  });
+});
+
+describe("user text outside Slack", () => {
+  it("is the readable text, escaped once or not at all: D1 and the API, the webhook body, the CSV, the dashboard", async () => {
+    const requester = await newUser();
+    const approver = await newUser();
+    const other = await newUser();
+    // Typed: `R&D <v2> [the PR](https://example.com/?a=1&b=2) cc @bob @here`
+    const escaped = `<@${approver}|maria> R&amp;D &lt;v2&gt; <https://example.com/?a=1&amp;b=2|the PR> cc <@${other}|bob> <!here>`;
+    const readable = "R&D <v2> the PR (https://example.com/?a=1&b=2) cc @bob @here";
+    const id = await startTyped(requester, "deploy", null, escaped);
+    await scriptReceiver(id, [{ status: 200, body: { message: "done" } }]);
+    await approverDm(approver);
+    expect((await requestJson(id)).description).toBe(readable);
+    await click(approver, id, "approve");
+    await eventually(async () => (await requestJson(id)).action_status === "succeeded", "the action");
+    // The action's updates of the approver's DM (ActionWorkflow) keep the mention and the link.
+    const dm = await eventually(
+      async () => (await messagesIn(dmOf(approver))).find((m) => JSON.stringify(m.blocks).includes("Action done: done")),
+      "the DM showing the action's outcome",
+    );
+    expect(JSON.stringify(dm.blocks)).toContain(`>R&amp;D &lt;v2&gt; <https://example.com/?a=1&amp;b=2|the PR> cc <@${other}> @here`);
+    const [call] = await receiverCalls(id);
+    expect(JSON.parse(call!.body)).toMatchObject({ requestId: id, description: readable });
+    const csv = await (await apiGet(`/dashboard/export.csv?requester=${requester}`)).text();
+    expect(csv).toContain(`,${readable}\r\n`);
+    // HTML-escaped exactly once by the dashboard.
+    const page = await (await apiGet(`/dashboard/requests/${id}`)).text();
+    expect(page).toContain("R&amp;D &lt;v2&gt; the PR (https://example.com/?a=1&amp;b=2) cc @bob @here");
+    expect(page).not.toContain("&amp;amp;");
   });
 });

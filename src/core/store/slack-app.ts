@@ -10,8 +10,12 @@ const EVENT_IDS_KEPT_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Records the first delivery of an event; false when `eventId` was handled before (a retry with
- * X-Slack-Retry-Num). One atomic insert, so two deliveries racing each other act once; ids
- * older than a day are deleted in the same batch.
+ * X-Slack-Retry-Num). In D1, not KV: one atomic, consistent insert, so two deliveries racing each
+ * other act once, whereas KV may take up to a minute to show a write elsewhere, and Slack's
+ * http_timeout retry comes about 3 s after the first attempt, maybe while it is still running.
+ * Ids older than a day (Slack's retries end after about 5 minutes) are deleted in the same batch.
+ * @see https://docs.slack.dev/apis/events-api/ (retries: X-Slack-Retry-Num, the same event_id)
+ * @see https://developers.cloudflare.com/kv/concepts/how-kv-works/ (eventual consistency)
  */
 export async function firstDelivery(db: D1Database, eventId: string, type: string, at = new Date()): Promise<boolean> {
   const [inserted] = await db.batch([
