@@ -34,7 +34,8 @@ export function newMembers(members = []) {
   const map = new Map();
   for (const u of USERS) map.set(u.id, { id: u.id, name: u.name, real_name: u.real_name, tz: u.tz });
   map.set(APP.botUser, { id: APP.botUser, name: "approvals", real_name: APP.name, tz: "Etc/UTC", is_bot: true });
-  for (const m of members) addMember(map, m);
+  // A bare id of someone already there (a page person the policy names) keeps their profile.
+  for (const m of members) if (typeof m !== "string" || !map.has(m)) addMember(map, m);
   return map;
 }
 

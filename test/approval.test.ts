@@ -67,7 +67,7 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
       const told = await eventually(async () => (await messagesIn(dmOf(requester)))[1], "the requester's outcome DM");
       expect(told.text).toContain(status);
       expect(told.text).toContain(id);
-      if (action === "reject") expect(told.text).toContain(`Reason: ${reason}`);
+      if (action === "reject") expect(told.text).toContain(`Reason:\n>${reason}`);
       const receiptNow = (await messagesIn(dmOf(requester)))[0]!;
       expect(text(receiptNow.blocks)).not.toContain("approval_cancel");
 
@@ -90,11 +90,19 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
   it("escapes the description so it cannot notify a channel or fake a mention", async () => {
     const requester = await newUser();
     const approver = await newUser();
-    const id = await startRequest(requester, approver, "please <!channel> & <@U0BOSS> look");
+    // Typed `please <!channel> & <@U0BOSS> look`: Slack escapes the person's own < > &, so it is text.
+    const typed = await startRequest(requester, approver, "please &lt;!channel&gt; &amp; &lt;@U0BOSS&gt; look");
     const dm = await approverDm(approver);
     expect(text(dm.blocks)).not.toContain("<!channel>");
-    expect(text(dm.blocks)).toContain("&lt;!channel&gt; &amp; &lt;@U0BOSS&gt;");
-    expect((await requestJson(id)).description).toBe("please <!channel> & <@U0BOSS> look");
+    expect(text(dm.blocks)).toContain("please &lt;!channel&gt; &amp; &lt;@U0BOSS&gt; look");
+    expect((await requestJson(typed)).description).toBe("please <!channel> & <@U0BOSS> look");
+    // Typed `please @channel`: Slack makes it a broadcast, which the service shows as a word, never a ping.
+    const other = await newUser();
+    const broadcast = await startRequest(requester, other, "please <!channel|channel> and <!subteam^S0ONCALL|@oncall> look");
+    const section = (await approverDm(other)).blocks.find((b) => b.type === "section")!.text!.text;
+    expect(section).toContain(">please @channel and @oncall look");
+    expect(section).not.toContain("<!");
+    expect((await requestJson(broadcast)).description).toBe("please @channel and @oncall look");
   });
 
   it("counts the Slack calls of one approval", async () => {

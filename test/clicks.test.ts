@@ -153,31 +153,48 @@ describe("who may click, and what a click does", () => {
     expect((await replyTo(hook)).text).toMatch(/no longer exists/);
   });
 
-  it("refuses malformed interaction payloads with a 400 and a clear message", async () => {
-    const user = await newUser();
-    const good = JSON.parse(new URLSearchParams((await clickBody(user, "req-000000000000", "approve")).body).get("payload")!);
+  it("refuses a body that is not Slack's with a 400 and a clear message", async () => {
     const cases: [string, string, RegExp][] = [
       ["no payload", "foo=bar", /missing payload/],
       ["payload not JSON", "payload=%7Bnot-json", /not JSON/],
-      ["unknown type", `payload=${encodeURIComponent(JSON.stringify({ ...good, type: "message_action" }))}`, /invalid interaction/],
-      ["no actions", `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [] }))}`, /actions/],
-      ["bad user id", `payload=${encodeURIComponent(JSON.stringify({ ...good, user: { id: "<!channel>" } }))}`, /user/],
-      [
-        "unknown action",
-        `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [{ action_id: "delete_everything", value: "x" }] }))}`,
-        /unknown action/,
-      ],
-      [
-        "bad request id",
-        `payload=${encodeURIComponent(JSON.stringify({ ...good, actions: [{ action_id: "approval_approve", value: "../../etc" }] }))}`,
-        /request id/,
-      ],
+      ["payload without a type", `payload=${encodeURIComponent(JSON.stringify({ user: { id: "U0ALEX" } }))}`, /invalid interaction/],
     ];
     for (const [name, body, error] of cases) {
       const res = await postSigned("/slack/interactions", body);
       expect(res.status, name).toBe(400);
       expect(((await res.json()) as { error: string }).error, name).toMatch(error);
     }
+  });
+
+  it("acks every payload Slack may send (200), and tells a clicker when a button is no longer supported", async () => {
+    const user = await newUser();
+    const { id } = await pendingRequest();
+    /** A click payload with its own issued response_url, changed by `edit`. */
+    const variant = async (edit: (p: Record<string, unknown>) => Record<string, unknown>) => {
+      const { body, hook } = await clickBody(user, id, "approve");
+      const payload = JSON.parse(new URLSearchParams(body).get("payload")!) as Record<string, unknown>;
+      return { body: `payload=${encodeURIComponent(JSON.stringify(edit(payload)))}`, hook };
+    };
+    const cases: [string, (p: Record<string, unknown>) => Record<string, unknown>, RegExp | null][] = [
+      ["another type", (p) => ({ ...p, type: "message_action", callback_id: "save_message" }), null],
+      ["no actions", (p) => ({ ...p, actions: [] }), null],
+      ["not a user id", (p) => ({ ...p, user: { id: "<!channel>" } }), null],
+      ["an action that is not ours", (p) => ({ ...p, actions: [{ action_id: "delete_everything", value: "x" }] }), /no longer supported/],
+      [
+        "our action with a value that is not a request id",
+        (p) => ({ ...p, actions: [{ action_id: "approval_approve", value: "../../etc" }] }),
+        /no longer supported/,
+      ],
+    ];
+    for (const [name, edit, reply] of cases) {
+      const { body, hook } = await variant(edit);
+      const res = await postSigned("/slack/interactions", body);
+      expect(res.status, name).toBe(200);
+      expect(await res.text(), name).toBe("");
+      if (reply) expect((await replyTo(hook)).text, name).toMatch(reply);
+    }
+    // None of them acted: the request still waits for its approver.
+    expect((await requestJson(id)).status).toBe("pending");
   });
 
   it("never posts a reply to a response_url outside Slack", async () => {

@@ -80,14 +80,21 @@ describe("POST /slack/commands", () => {
     expect(opened!.result).toBe("invalid_trigger_id");
   });
 
-  it("keeps the description as typed: Slack's escaped & < > are decoded once, its tokens kept", async () => {
+  it("keeps the description as typed: Slack's escapes decoded once, links and mentions kept for Slack, readable text in D1", async () => {
     const approver = await newUser();
-    // What Slack sends for `R&D <v2> see https://example.com/?a=1&b=2` (should_escape).
-    const id = await startRequest(await newUser(), approver, "R&amp;D &lt;v2&gt; see <https://example.com/?a=1&amp;b=2>");
+    const other = await newUser();
+    // What Slack sends (should_escape) for `R&D <v2> see [the PR](https://example.com/?a=1&b=2) cc @bob @here @oncall`.
+    const escaped = `R&amp;D &lt;v2&gt; see <https://example.com/?a=1&amp;b=2|the PR> cc <@${other}|bob> <!here> <!subteam^S0ONCALL|@oncall>`;
+    const id = await startRequest(await newUser(), approver, escaped);
     const dm = await approverDm(approver);
-    expect((await requestJson(id)).description).toBe("R&D <v2> see <https://example.com/?a=1&amp;b=2>");
-    // Escaped once for mrkdwn, so Slack shows `R&D <v2>`, not `R&amp;D`.
-    expect(JSON.stringify(dm.blocks)).toContain(">R&amp;D &lt;v2&gt; see ");
+    const row = await requestJson(id);
+    expect(row.description).toBe("R&D <v2> see the PR (https://example.com/?a=1&b=2) cc @bob @here @oncall");
+    expect(row.description_rich).toContainEqual({ type: "user", id: other, label: "bob" });
+    // In Slack: escaped once, the link and the mention kept, nobody notified by @here or @oncall.
+    const section = dm.blocks.find((b) => b.type === "section")!.text!;
+    expect(section).toMatchObject({ type: "mrkdwn", verbatim: true });
+    expect(section.text).toContain(`>R&amp;D &lt;v2&gt; see <https://example.com/?a=1&amp;b=2|the PR> cc <@${other}> @here @oncall`);
+    expect(section.text).not.toContain("<!");
   });
 
   it("refuses a request the requester would approve themselves", async () => {

@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import type { InstanceView } from "../src/core/instances";
 import type { AuditEntry, RequestRow, StoredMessage } from "../src/core/store";
 import { standinControl } from "../standin/control.js";
-import { CLICKED_TS, clickForm, commandForm, viewSubmissionForm } from "../standin/payloads.js";
+import { CLICKED_TS, clickForm, commandForm, eventCallback, interactionForm, viewBlockActionsPayload, viewSubmissionForm } from "../standin/payloads.js";
 import { slackSignature } from "../standin/signing.js";
 
 export const SIGNING_SECRET = env.SLACK_SIGNING_SECRET!;
@@ -81,6 +81,37 @@ export async function clickBody(user: string, requestId: string, action: "approv
   return { body: clickForm(user, requestId, action, { triggerId, responseUrl }), hook: new URL(responseUrl).pathname };
 }
 
+/**
+ * A click in the clicker's App Home tab, as Slack sends it: container {type: "view"}, the home
+ * view, a trigger_id the stand-in issued, and no channel and no response_url.
+ */
+export async function homeClickBody(user: string, requestId: string, action: "approve" | "reject" | "cancel" | string): Promise<string> {
+  const actionId = ["approve", "reject", "cancel"].includes(action) ? `approval_${action}` : action;
+  return interactionForm(
+    viewBlockActionsPayload({
+      user,
+      view: { id: `VHOME${user.slice(1, 8)}`, type: "home", blocks: [], state: { values: {} }, hash: "1700000000.home" } as { id: string },
+      actions: [{ action_id: actionId, block_id: `decision:${requestId}`, value: requestId, type: "button", action_ts: "1700000001.000300" }],
+      triggerId: await standin.triggerId(user),
+    }),
+  );
+}
+
+/** A signed click in the App Home tab; returns the HTTP status. */
+export async function homeClick(user: string, requestId: string, action: "approve" | "reject" | "cancel" | string): Promise<number> {
+  const res = await postSigned("/slack/interactions", await homeClickBody(user, requestId, action));
+  await res.body?.cancel();
+  return res.status;
+}
+
+/** POSTs an Events API body (JSON) signed as Slack signs it; `headers` e.g. Slack's retry headers. */
+export async function postEvent(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return postSigned("/slack/events", JSON.stringify(body), { headers: { "content-type": "application/json", ...headers } });
+}
+
+/** An event_callback wrapping `event`, as Slack delivers it (standin/payloads.js). */
+export const eventBody = (event: Record<string, unknown>, eventId?: string) => eventCallback(event, eventId ? { eventId } : {});
+
 /** What the interaction route answers a modal submission: nothing (closes it), field errors, or a 400. */
 export type SubmitAnswer = { response_action?: "errors"; errors?: Record<string, string>; error?: string } | null;
 
@@ -125,7 +156,7 @@ export async function click(user: string, requestId: string, action: "approve" |
 export interface Block {
   type: string;
   block_id?: string;
-  text?: { type: string; text: string };
+  text?: { type: string; text: string; verbatim?: boolean };
   elements?: { type: string; action_id?: string; text?: string | { type: string; text: string }; value?: string }[];
   [field: string]: unknown;
 }

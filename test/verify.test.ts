@@ -1,3 +1,4 @@
+import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifySlackSignature } from "../src/slack/verify";
 import { commandBody, newUser, postSigned, sign, slackCalls } from "./helpers";
@@ -63,12 +64,62 @@ describe("Slack signature verification on every Slack route", () => {
         await expectRefused(await postSigned(path, body, { timestamp: "12ab" }), 401, /malformed/);
       });
 
-      it("refuses an oversized body without reading it all", async () => {
-        const big = `text=${"x".repeat(70 * 1024)}`;
+      it("refuses a body over 1 MiB without reading it all", async () => {
+        const big = `text=${"x".repeat(1024 * 1024)}`;
         await expectRefused(await postSigned(path, big), 413, /too large/);
+      });
+
+      it("cuts off a streamed body (no Content-Length) once it passes 1 MiB", async () => {
+        const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+        let sent = 0;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            // 4 MiB on offer: the route must stop reading long before the end.
+            if (sent >= 64) return controller.close();
+            sent++;
+            controller.enqueue(chunk);
+          },
+        });
+        const ts = now();
+        const res = await exports.default.fetch(
+          new Request(`https://approvals.test${path}`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/x-www-form-urlencoded",
+              "x-slack-request-timestamp": String(ts),
+              "x-slack-signature": `v0=${"0".repeat(64)}`,
+            },
+            body,
+          }),
+        );
+        await expectRefused(res, 413, /too large/);
+        expect(sent).toBeLessThan(64);
       });
     });
   }
+
+  describe("Slack's ssl_check (unsigned, to the command URL)", () => {
+    // @see https://github.com/slackapi/bolt-python/blob/a2f21ae/tests/scenario_tests/test_ssl_check.py
+    const unsigned = (path: string, body: string) => postSigned(path, body, { signature: null, headers: { "x-slack-request-timestamp": "" } });
+
+    it("is answered 200 with an empty body before any signature check", async () => {
+      const res = await unsigned("/slack/commands", "token=deprecated-verification-token&ssl_check=1");
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("");
+    });
+
+    it("is only a body of token and ssl_check=1: anything else is checked like every request", async () => {
+      await expectRefused(await unsigned("/slack/commands", "token=x&ssl_check=0"), 401, /missing/);
+      await expectRefused(await unsigned("/slack/interactions", "token=x&ssl_check=1"), 401, /missing/);
+      // A command with ssl_check=1 smuggled in does not skip the signature…
+      const command = `${await commandBody(await newUser(), "help")}&ssl_check=1`;
+      await expectRefused(await unsigned("/slack/commands", command), 401, /missing/);
+      // …and, signed, it is the command it is, not an ssl_check.
+      const signed = await postSigned("/slack/commands", command);
+      expect(signed.status).toBe(200);
+      expect(((await signed.json()) as { text: string }).text).toMatch(/approval @approver/);
+    });
+  });
 
   it("starts nothing for a refused request", async () => {
     const user = await newUser();

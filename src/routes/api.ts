@@ -5,6 +5,7 @@ import { requestId as requestIdSchema } from "../core/ids";
 import { instanceStatus } from "../core/instances";
 import { getAudit, getRequest, listMessages, stats } from "../core/store";
 import type { AppEnv } from "../env";
+import { slackAppStatus } from "../slack/token-guard";
 
 /** JSON API for tools and dashboards, behind a bearer token (secret API_TOKEN). */
 export const apiRoutes = new Hono<AppEnv>();
@@ -40,5 +41,5 @@ apiRoutes.get("/requests/:id", async (c) => {
   return c.json({ ...request, messages, audit, workflow });
 });
 
-/** Counts by status and type, escalations, decision latency and action outcomes, from D1. */
-apiRoutes.get("/stats", async (c) => c.json(await stats(c.env.DB)));
+/** Counts by status and type, escalations, decision latency and action outcomes, from D1; and whether Slack's bot token works. */
+apiRoutes.get("/stats", async (c) => c.json({ ...(await stats(c.env.DB)), slack: await slackAppStatus(c.env) }));

@@ -1,18 +1,20 @@
 import { type Context, Hono } from "hono";
-import { loadConfig } from "../config";
 import { derivedRequestId, requestId } from "../core/ids";
 import { isInstanceNotFound } from "../core/instances";
 import { log } from "../core/log";
 import { requestTypes } from "../core/policy";
-import { castVote, claimCancel, decisionBlocker, getRequest, releaseClaim, requestsBy, type VoteResult, waitingFor } from "../core/store";
+import { castVote, claimCancel, decisionBlocker, firstDelivery, getRequest, releaseClaim, requestsBy, type VoteResult, waitingFor } from "../core/store";
+import { plainUserText } from "../core/user-text";
 import type { AppEnv } from "../env";
-import { SlackClient } from "../slack/client";
+import { answerPerson } from "../slack/answer";
+import { botClient } from "../slack/bot-client";
 import { parseRequestText, parseSubcommand } from "../slack/commands";
-import { homeKey, publishHome } from "../slack/home";
-import type { ClassifiedInteraction, FieldErrors } from "../slack/interactions";
+import { homeOpened } from "../slack/home";
+import type { ClassifiedInteraction, FieldErrors, ReplyTarget } from "../slack/interactions";
 import {
   alreadyDecidedReply,
   alreadyVotedReply,
+  decidedByYouReply,
   ephemeral,
   listReply,
   notYourDecisionReply,
@@ -21,13 +23,14 @@ import {
   statusReply,
   tryAgainReply,
   unknownRequestReply,
+  unsupportedButtonReply,
   usage,
   voteRecordedReply,
 } from "../slack/replies";
-import { respondEphemeral } from "../slack/respond";
+import { botTokenProblem, recordInstallationEvent } from "../slack/token-guard";
 import { interaction, slackEvent, slashCommand } from "../slack/validators";
 import { slackSignature } from "../slack/verify";
-import { newRequestModal, rejectReasonModal } from "../slack/views";
+import { type Modal, newRequestModal, rejectReasonModal } from "../slack/views";
 import { DECISION_EVENT, type PersonDecision } from "../workflows/approval-params";
 import { startRequest } from "../workflows/start-request";
 
@@ -41,23 +44,29 @@ export const slackRoutes = new Hono<AppEnv>();
 slackRoutes.use("*", ...slackSignature());
 
 type Ctx = Context<AppEnv>;
-const slackClient = (c: Ctx) => {
-  const config = loadConfig(c.env);
-  return new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL, timeoutMs: 2500 });
-};
+const slackClient = (c: Ctx) => botClient(c.env, { timeoutMs: 2500 });
+
+/** Answers the person after the route has answered Slack (answer.ts: response_url, or their App Home). */
+function answerLater(c: Ctx, to: ReplyTarget, body: { text: string }, requestId?: string) {
+  c.executionCtx.waitUntil(
+    answerPerson(c.env, to, body, requestId).catch((err) =>
+      log("warn", "answer not delivered", { ...(requestId ? { requestId } : {}), error: (err as Error).message }),
+    ),
+  );
+}
 
 /**
  * Opens a modal after the route has answered Slack (the trigger_id stays valid for 3 s from the
- * user's action); if Slack refuses, the user gets `fallback` ephemerally instead.
+ * user's action); if Slack refuses, the user gets `fallback` instead.
  * @see https://docs.slack.dev/surfaces/modals
  */
-function openModalAfterAck(c: Ctx, triggerId: string, view: Record<string, unknown>, responseUrl: string | undefined, fallback: { text: string }) {
+function openModalAfterAck(c: Ctx, triggerId: string, view: Modal, to: ReplyTarget, fallback: { text: string }) {
   c.executionCtx.waitUntil(
     slackClient(c)
       .call("views.open", { trigger_id: triggerId, view })
       .catch((err) => {
         log("warn", "views.open failed", { error: (err as Error).message });
-        return respondEphemeral(responseUrl, loadConfig(c.env).SLACK_API_URL, fallback);
+        return answerPerson(c.env, to, fallback);
       }),
   );
 }
@@ -73,7 +82,8 @@ slackRoutes.post("/commands", slashCommand, async (c) => {
   if (!text) {
     // No text: the form. trigger_id is valid for 3 s, so views.open runs here, not in a workflow.
     if (!cmd.trigger_id) return c.json(ephemeral(help));
-    openModalAfterAck(c, cmd.trigger_id, newRequestModal(types), cmd.response_url, ephemeral(`:warning: The form could not be opened just now.\n\n${help}`));
+    const to: ReplyTarget = cmd.response_url ? { via: "response_url", url: cmd.response_url } : { via: "none" };
+    openModalAfterAck(c, cmd.trigger_id, newRequestModal(types), to, ephemeral(`:warning: The form could not be opened just now.\n\n${help}`));
     return c.body(null, 200);
   }
   if (/^help$/i.test(text)) return c.json(ephemeral(help));
@@ -94,6 +104,9 @@ slackRoutes.post("/commands", slashCommand, async (c) => {
     return c.json(statusReply(row));
   }
 
+  // While Slack's bot token does not work, nobody could be asked: say so instead of starting a request.
+  const tokenProblem = await botTokenProblem(c.env);
+  if (tokenProblem) return c.json(ephemeral(`:warning: Approvals cannot reach Slack just now. ${tokenProblem.message}. Ask a Slack admin.`));
   const request = parseRequestText(
     text,
     types.map((t) => t.name),
@@ -115,8 +128,19 @@ slackRoutes.post("/interactions", interaction, async (c) => {
       return onRejectReason(c, payload);
     case "new_request":
       return onNewRequest(c, payload);
-    case "view_closed":
-      return c.body(null, 200); // nothing to do
+    case "unsupported_click":
+      // An old message after an upgrade, or a button that is not ours: say so, act on nothing.
+      log("info", "unsupported button clicked", { user: payload.user, actionId: payload.actionId.slice(0, 100), via: payload.reply.via });
+      answerLater(c, payload.reply, unsupportedButtonReply());
+      return c.body(null, 200);
+    case "options":
+      // block_suggestion: none of our selects loads options; an empty list, within 3 s.
+      log("info", "options requested for a select that is not ours", { actionId: payload.actionId?.slice(0, 100) ?? null });
+      return c.json({ options: [] });
+    case "ignored":
+      // view_closed, shortcuts, legacy attachment buttons, workflow steps, other apps' views: acked.
+      log("info", "interaction acked, not used", { type: payload.type.slice(0, 50), detail: payload.detail });
+      return c.body(null, 200);
   }
 });
 
@@ -124,7 +148,7 @@ type Click = Extract<ClassifiedInteraction, { kind: "click" }>;
 
 async function onClick(c: Ctx, click: Click) {
   const { requestId: id, user } = click;
-  const reply = (body: { text: string }) => c.executionCtx.waitUntil(respondEphemeral(click.responseUrl, loadConfig(c.env).SLACK_API_URL, body));
+  const reply = (body: { text: string }) => answerLater(c, click.reply, body, id);
   const at = new Date().toISOString();
 
   if (click.action === "cancel") {
@@ -143,12 +167,9 @@ async function onClick(c: Ctx, click: Click) {
   if (click.action === "reject") {
     // Reject asks for a reason first: check now (no write), decide on submit.
     const blocker = await decisionBlocker(c.env.DB, id, user);
-    if (blocker) {
-      reply(refusal(blocker));
-      return c.body(null, 200);
-    }
-    if (!click.triggerId) return c.json({ error: "missing trigger_id" }, 400);
-    openModalAfterAck(c, click.triggerId, rejectReasonModal(id), click.responseUrl, tryAgainReply());
+    if (blocker) reply(refusal(blocker));
+    else if (!click.triggerId) reply(tryAgainReply());
+    else openModalAfterAck(c, click.triggerId, rejectReasonModal(id), click.reply, tryAgainReply());
     return c.body(null, 200);
   }
 
@@ -165,6 +186,8 @@ async function onClick(c: Ctx, click: Click) {
   }
   const problem = await forward(c, id, { decision: "approve", user, at });
   if (problem) reply(problem);
+  // In a DM the message itself shows the outcome; the Home tab says so at its top.
+  else if (click.reply.via === "home") reply(decidedByYouReply());
   return c.body(null, 200);
 }
 
@@ -192,7 +215,7 @@ async function onNewRequest(c: Ctx, submitted: Extract<ClassifiedInteraction, { 
     requester: submitted.user,
     type: type === "default" ? undefined : type,
     approver,
-    description: text,
+    description: plainUserText(text),
     id: await derivedRequestId(`view:${submitted.viewId}`),
   });
   if (!started.ok) return fieldErrors(c, { [started.field]: started.problem });
@@ -236,20 +259,52 @@ async function forward(c: Ctx, id: string, event: PersonDecision): Promise<{ tex
   }
 }
 
-// ---- Events API (App Home)
+// ---- Events API
+
+/** Slack's retry headers, for the log: a retry of a delivery Slack thinks failed carries them. */
+const retryOf = (c: Ctx) => ({ retryNum: c.req.header("x-slack-retry-num") ?? null, retryReason: c.req.header("x-slack-retry-reason") ?? null });
 
 slackRoutes.post("/events", slackEvent, async (c) => {
   const event = c.req.valid("json");
-  if (event.kind === "url_verification") return c.json({ challenge: event.challenge });
-  if (event.kind === "home_opened") {
-    const user = event.user;
-    // Remember who uses the App Home, so workflows refresh it for them (and nobody else).
-    c.executionCtx.waitUntil(
-      (async () => {
-        await c.env.KV.put(homeKey(user), "1", { expirationTtl: 90 * 86_400 });
-        await publishHome(c.env.DB, slackClient(c), user);
-      })().catch((err) => log("warn", "home not published", { user, error: (err as Error).message })),
-    );
+  const ack = () => c.body(null, 200);
+  switch (event.kind) {
+    case "url_verification":
+      return c.json({ challenge: event.challenge });
+    case "ignored":
+      log("info", "event acked, not used", { type: event.type, eventType: event.eventType, eventId: event.eventId ?? null, why: event.why, ...retryOf(c) });
+      return ack();
+    case "app_rate_limited":
+      log("warn", "Slack rate-limits the app's events", { teamId: event.teamId, minuteRateLimited: event.minuteRateLimited });
+      return ack();
   }
-  return c.body(null, 200);
+  // An event with an effect acts once: a retry (the same event_id) repeats nothing.
+  if (event.eventId && !(await firstDelivery(c.env.DB, event.eventId, event.kind))) {
+    log("info", "event already handled", { eventId: event.eventId, kind: event.kind, ...retryOf(c) });
+    return ack();
+  }
+  switch (event.kind) {
+    case "home_opened": {
+      const user = event.user;
+      c.executionCtx.waitUntil(homeOpened(c.env, user).catch((err) => log("warn", "home not published", { user, error: (err as Error).message })));
+      break;
+    }
+    case "app_uninstalled":
+    case "tokens_revoked": {
+      const revoked = event.kind === "app_uninstalled" || event.bot.length > 0;
+      const detail = event.kind === "tokens_revoked" ? `bot: ${event.bot.join(", ") || "none"}; user tokens: ${event.oauth.length}` : null;
+      await recordInstallationEvent(c.env, { event: event.kind, revoked, teamId: event.teamId, enterpriseId: event.enterpriseId, detail });
+      log(
+        revoked ? "error" : "warn",
+        revoked ? "Slack revoked the bot token: Slack steps fail fast until the app is reinstalled" : "Slack revoked user tokens",
+        {
+          event: event.kind,
+          teamId: event.teamId,
+          enterpriseId: event.enterpriseId,
+          eventId: event.eventId ?? null,
+        },
+      );
+      break;
+    }
+  }
+  return ack();
 });

@@ -1,5 +1,7 @@
+import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
+import { plainUserText, type UserText } from "../core/user-text";
 import type { MessageContent } from "./client";
-import { escapeText, mention, slackTime, truncate } from "./mrkdwn";
+import { context, escapeText, foreignText, md, mention, plain, slackTime, truncate, userText } from "./mrkdwn";
 import { ACTIONS } from "./payloads";
 
 /** The messages the workflows post and update: the approver's DM, its thread, the requester's DMs. */
@@ -11,50 +13,49 @@ export interface RequestSummary {
   requester: string;
   /** The requester's display name for notification text, when the lookup worked. */
   requesterName?: string | null;
-  description: string;
+  /** What needs approving, as user text (core/user-text.ts): shown only through `userText`. */
+  description: UserText;
   createdAt: string;
 }
 
-function requestSection(req: RequestSummary): unknown[] {
+/** The description in a one-line text (notifications, receipts, outcomes), shortened. */
+const inLine = (req: RequestSummary, max = 200) => userText(req.description, "line", max);
+
+function requestSection(req: RequestSummary): KnownBlock[] {
   const what = req.title && req.title !== "Approval" ? ` (${escapeText(req.title)})` : "";
   return [
-    {
-      type: "section",
-      text: { type: "mrkdwn", text: truncate(`*${mention(req.requester)} asks for approval${what}:*\n>${escapeText(req.description).replace(/\n/g, "\n>")}`) },
-    },
-    {
-      type: "context",
-      elements: [{ type: "mrkdwn", text: `Requested ${slackTime(req.createdAt)} · Request \`${req.id}\`` }],
-    },
+    // verbatim: nothing in the requester's text is auto-linked or parsed as a mention.
+    { type: "section", text: md(truncate(`*${mention(req.requester)} asks for approval${what}:*\n${userText(req.description, "quote")}`), true) },
+    context(`Requested ${slackTime(req.createdAt)} · Request \`${req.id}\``),
   ];
 }
 
-export function decisionButtons(requestId: string): unknown {
+const button = (action_id: string, text: string, value: string, style?: "primary" | "danger"): Button => ({
+  type: "button",
+  action_id,
+  text: plain(text),
+  value,
+  ...(style ? { style } : {}),
+});
+
+export function decisionButtons(requestId: string): ActionsBlock {
   return {
     type: "actions",
     // Unique per request: a view (the App Home) may hold several of these, and Slack refuses
     // duplicate block ids.
     block_id: `decision:${requestId}`,
-    elements: [
-      { type: "button", action_id: ACTIONS.approve, style: "primary", text: { type: "plain_text", text: "Approve" }, value: requestId },
-      { type: "button", action_id: ACTIONS.reject, style: "danger", text: { type: "plain_text", text: "Reject" }, value: requestId },
-    ],
+    elements: [button(ACTIONS.approve, "Approve", requestId, "primary"), button(ACTIONS.reject, "Reject", requestId, "danger")],
   };
 }
 
 /** The DM asking an approver to decide. `escalatedFrom` is set on an escalation DM. */
 export function approvalRequestMessage(req: RequestSummary, escalatedFrom?: string[]): MessageContent {
-  const intro = escalatedFrom?.length
-    ? [
-        {
-          type: "section",
-          text: { type: "mrkdwn", text: `:rotating_light: Escalated to you: ${escalatedFrom.map(mention).join(", ")} did not decide in time.` },
-        },
-      ]
+  const intro: KnownBlock[] = escalatedFrom?.length
+    ? [{ type: "section", text: md(`:rotating_light: Escalated to you: ${escalatedFrom.map(mention).join(", ")} did not decide in time.`) }]
     : [];
   return {
     // The notification text: a display name reads better than a raw mention in a push notification.
-    text: `${escalatedFrom?.length ? "Escalated: " : ""}approval requested by ${req.requesterName ? escapeText(req.requesterName) : mention(req.requester)}: ${truncate(escapeText(req.description), 200)}`,
+    text: `${escalatedFrom?.length ? "Escalated: " : ""}approval requested by ${req.requesterName ? foreignText(req.requesterName) : mention(req.requester)}: ${inLine(req)}`,
     blocks: [...intro, ...requestSection(req), decisionButtons(req.id)],
   };
 }
@@ -66,7 +67,7 @@ export function escalatedNoticeMessage(req: RequestSummary, escalatedTo: string[
     text: `Escalated to ${to}; you can still decide.`,
     blocks: [
       ...requestSection(req),
-      { type: "context", elements: [{ type: "mrkdwn", text: `:hourglass: No decision in time, so this was escalated to ${to}. You can still decide.` }] },
+      context(`:hourglass: No decision in time, so this was escalated to ${to}. You can still decide.`),
       decisionButtons(req.id),
     ],
   };
@@ -75,7 +76,7 @@ export function escalatedNoticeMessage(req: RequestSummary, escalatedTo: string[
 /** A reminder, posted in the thread of the approver's request DM. */
 export function reminderMessage(req: RequestSummary): MessageContent {
   const line = `:bell: Reminder: ${mention(req.requester)} is still waiting for your decision on \`${req.id}\`.`;
-  return { text: line, blocks: [{ type: "section", text: { type: "mrkdwn", text: line } }] };
+  return { text: line, blocks: [{ type: "section", text: md(line) }] };
 }
 
 export type Outcome =
@@ -91,13 +92,16 @@ function actionLine(a: ActionView): string {
     case "running":
       return `:gear: Running the action…${a.progress === null ? "" : ` ${Math.round(a.progress)}%`}`;
     case "succeeded":
-      return `:rocket: Action done${a.detail ? `: ${escapeText(a.detail)}` : ""}`;
+      return `:rocket: Action done${a.detail ? `: ${foreignText(a.detail, 1000)}` : ""}`;
     case "failed":
-      return `:warning: Action failed: ${escapeText(a.detail)}`;
+      return `:warning: Action failed: ${foreignText(a.detail, 1000)}`;
     case "unconfirmed":
-      return `:grey_question: Action not confirmed: ${escapeText(a.detail)}`;
+      return `:grey_question: Action not confirmed: ${foreignText(a.detail, 1000)}`;
   }
 }
+
+/** The reject reason (typed in the modal): in a quote of its own, so it cannot lay out lines. */
+const reasonQuote = (reason: string) => userText(plainUserText(reason), "quote", 1500);
 
 function outcomeLine(outcome: Outcome): string {
   switch (outcome.status) {
@@ -106,7 +110,7 @@ function outcomeLine(outcome: Outcome): string {
       return `:white_check_mark: *Approved* by ${by} ${slackTime(outcome.at)}`;
     }
     case "rejected":
-      return `:x: *Rejected* by ${mention(outcome.by)} ${slackTime(outcome.at)}${outcome.reason ? `\n>${truncate(escapeText(outcome.reason), 1500).replace(/\n/g, "\n>")}` : ""}`;
+      return `:x: *Rejected* by ${mention(outcome.by)} ${slackTime(outcome.at)}${outcome.reason ? `\n${reasonQuote(outcome.reason)}` : ""}`;
     case "cancelled":
       return `:leftwards_arrow_with_hook: *Cancelled* by ${mention(outcome.by)} ${slackTime(outcome.at)}`;
     case "expired":
@@ -116,14 +120,14 @@ function outcomeLine(outcome: Outcome): string {
 
 /** An approver's DM once the request is over: the buttons are replaced by the outcome (and the action's state). */
 export function decidedMessage(req: RequestSummary, outcome: Outcome, action?: ActionView): MessageContent {
-  const blocks = [...requestSection(req), { type: "section", text: { type: "mrkdwn", text: truncate(outcomeLine(outcome)) } }];
-  if (action) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: truncate(actionLine(action)) }] } as never);
+  const blocks: KnownBlock[] = [...requestSection(req), { type: "section", text: md(truncate(outcomeLine(outcome)), true) }];
+  if (action) blocks.push(context(truncate(actionLine(action)), true));
   return { text: truncate(outcomeLine(outcome).replace(/\*/g, "")), blocks };
 }
 
 /** A thread reply recording one change of the request (escalated, decided, action progress). */
 export function historyReply(line: string): MessageContent {
-  return { text: line, blocks: [{ type: "context", elements: [{ type: "mrkdwn", text: truncate(line) }] }] };
+  return { text: line, blocks: [context(truncate(line), true)] };
 }
 
 export function actionHistoryLine(a: ActionView): string {
@@ -132,37 +136,34 @@ export function actionHistoryLine(a: ActionView): string {
 
 /** The DM telling the requester how their request ended. */
 export function requesterOutcomeMessage(req: RequestSummary, outcome: Outcome): MessageContent {
-  const what = `your request \`${req.id}\` (${truncate(escapeText(req.description), 200)})`;
+  const what = `your request \`${req.id}\` (${inLine(req)})`;
   let line: string;
   if (outcome.status === "expired") line = `:hourglass_flowing_sand: Nobody decided ${what} in time, so it expired.`;
   else if (outcome.status === "cancelled") line = `:leftwards_arrow_with_hook: You cancelled ${what}.`;
   else {
     line = `${outcome.status === "approved" ? ":white_check_mark:" : ":x:"} ${mention(outcome.by)} *${outcome.status}* ${what}.`;
-    if (outcome.status === "rejected" && outcome.reason) line += `\nReason: ${escapeText(outcome.reason)}`;
+    if (outcome.status === "rejected" && outcome.reason) line += `\nReason:\n${reasonQuote(outcome.reason)}`;
   }
-  return { text: line.replace(/\*/g, ""), blocks: [{ type: "section", text: { type: "mrkdwn", text: truncate(line) } }] };
+  return { text: truncate(line.replace(/\*/g, "")), blocks: [{ type: "section", text: md(truncate(line), true) }] };
 }
 
 /** The requester's receipt DM: who was asked, and a Cancel button while the request is pending. */
 export function requesterReceiptMessage(req: RequestSummary, approvers: string[], outcome?: Outcome): MessageContent {
-  const line = `:inbox_tray: Your request \`${req.id}\` (${truncate(escapeText(req.description), 200)}) is with ${approvers.map(mention).join(", ")}.`;
-  const blocks: unknown[] = [{ type: "section", text: { type: "mrkdwn", text: truncate(line) } }];
-  if (outcome) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: truncate(outcomeLine(outcome)) }] });
+  const line = `:inbox_tray: Your request \`${req.id}\` (${inLine(req)}) is with ${approvers.map(mention).join(", ")}.`;
+  const blocks: KnownBlock[] = [{ type: "section", text: md(truncate(line), true) }];
+  if (outcome) blocks.push(context(truncate(outcomeLine(outcome)), true));
   else {
     blocks.push({
       type: "actions",
       block_id: "cancel",
       elements: [
         {
-          type: "button",
-          action_id: ACTIONS.cancel,
-          text: { type: "plain_text", text: "Cancel request" },
-          value: req.id,
+          ...button(ACTIONS.cancel, "Cancel request", req.id),
           confirm: {
-            title: { type: "plain_text", text: "Cancel this request?" },
-            text: { type: "mrkdwn", text: "The approvers will see it was cancelled." },
-            confirm: { type: "plain_text", text: "Cancel it" },
-            deny: { type: "plain_text", text: "Keep it" },
+            title: plain("Cancel this request?"),
+            text: md("The approvers will see it was cancelled."),
+            confirm: plain("Cancel it"),
+            deny: plain("Keep it"),
           },
         },
       ],
@@ -173,6 +174,6 @@ export function requesterReceiptMessage(req: RequestSummary, approvers: string[]
 
 /** The requester's DM when their request could not be processed. */
 export function requesterFailureMessage(req: RequestSummary, error: string): MessageContent {
-  const line = `:warning: Your request \`${req.id}\` could not be processed: ${escapeText(error)}`;
-  return { text: line, blocks: [{ type: "section", text: { type: "mrkdwn", text: truncate(line) } }] };
+  const line = `:warning: Your request \`${req.id}\` could not be processed: ${foreignText(error, 1000)}`;
+  return { text: line, blocks: [{ type: "section", text: md(truncate(line), true) }] };
 }

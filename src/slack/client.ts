@@ -1,6 +1,8 @@
 import { NonRetryableError } from "cloudflare:workflows";
+import type { KnownBlock } from "@slack/types";
 import { SLACK_USER_ID } from "../core/ids";
 import type { Pacer } from "../core/pacer";
+import { type Probe, SlackTokenRevokedError, TOKEN_ERRORS, type TokenGuard } from "./token-guard";
 
 /**
  * Slack errors that no retry can fix: a bad or revoked token, a missing scope, an unknown user or
@@ -78,6 +80,8 @@ export interface SlackClientOptions {
   timeoutMs?: number;
   /** Asked before and told after each post, to keep to Slack's pace (about 1 message/s/channel). */
   pace?: Pacer;
+  /** Fails calls fast while the bot token is known not to work (token-guard.ts). */
+  guard?: TokenGuard;
 }
 
 export interface PostedMessage {
@@ -87,7 +91,7 @@ export interface PostedMessage {
 
 export interface MessageContent {
   text: string;
-  blocks?: unknown[];
+  blocks?: KnownBlock[];
 }
 
 /**
@@ -105,6 +109,38 @@ export class SlackClient {
   constructor(private readonly options: SlackClientOptions) {}
 
   async call<T extends Record<string, unknown>>(method: string, args: Record<string, unknown>): Promise<T> {
+    const guard = method === "auth.test" ? undefined : this.options.guard;
+    await guard?.before();
+    const answer = await this.send(method, args);
+    if (answer.ok) return answer.body as T;
+    const { code } = answer;
+    if (TOKEN_ERRORS.has(code) && (await guard?.confirm(code, () => this.probe()))) {
+      throw new SlackTokenRevokedError(`Slack ${method} failed: ${code}; the bot token does not work: reinstall the app and set SLACK_BOT_TOKEN`);
+    }
+    if (PERMANENT_ERRORS.has(code)) throw new NonRetryableError(`Slack ${method} failed: ${code}`);
+    throw new SlackRetryableError(`Slack ${method} failed: ${code}`);
+  }
+
+  /**
+   * A bot token known not to work is tried again (auth.test); true when it works now. Calls fail
+   * fast until then (token-guard.ts).
+   */
+  async retryToken(): Promise<boolean> {
+    return (await this.options.guard?.retry(() => this.probe())) ?? false;
+  }
+
+  /** auth.test, to tell whether the token itself works. */
+  private async probe(): Promise<Probe> {
+    try {
+      const answer = await this.send("auth.test", {});
+      return answer.ok ? "works" : TOKEN_ERRORS.has(answer.code) ? "revoked" : "unknown";
+    } catch {
+      return "unknown";
+    }
+  }
+
+  /** One Web API request: Slack's answer, or a thrown error for HTTP and network failures. */
+  private async send(method: string, args: Record<string, unknown>): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; code: string }> {
     let res: Response;
     try {
       res = await fetch(this.options.baseUrl + method, {
@@ -138,12 +174,8 @@ export class SlackClient {
     } catch {
       throw new SlackRetryableError(`Slack ${method}: response was not JSON`);
     }
-    if (body.ok !== true) {
-      const code = typeof body.error === "string" ? body.error : "unknown_error";
-      if (PERMANENT_ERRORS.has(code)) throw new NonRetryableError(`Slack ${method} failed: ${code}`);
-      throw new SlackRetryableError(`Slack ${method} failed: ${code}`);
-    }
-    return body as T;
+    if (body.ok === true) return { ok: true, body };
+    return { ok: false, code: typeof body.error === "string" ? body.error : "unknown_error" };
   }
 
   /** Opens (or finds) the bot's DM with a user and returns its channel id. */

@@ -1,50 +1,44 @@
+import { readable, trimUserText, type UserText } from "../core/user-text";
+import { parseEscapedText } from "./escaped-text";
 import { DESCRIPTION_MAX } from "./payloads";
 
 /** The text of `/approval …`: a new request, or one of the read-only subcommands. */
 
-export type ParsedRequestText = { ok: true; type: string | undefined; approver: string | undefined; description: string } | { ok: false; problem: string };
+export type ParsedRequestText = { ok: true; type: string | undefined; approver: string | undefined; description: UserText } | { ok: false; problem: string };
 
 /**
- * `/approval [type] [<@U123|maria>] what needs approving`. Slack escapes user mentions as
- * <@U123|name> (or <@U123>) when the command has should_escape. The first word is a type only
- * when it is one of `types`.
+ * `/approval [type] [<@U123|maria>] what needs approving`, as Slack sends it escaped
+ * (should_escape): the approver is the mention the text starts with (after the type), the rest is
+ * the description as user text (mentions, links, the person's own `& < >`). The first word is a
+ * type only when it is one of `types`.
  */
 export function parseRequestText(text: string, types: string[]): ParsedRequestText {
-  let rest = text.trim();
+  const segments = trimUserText(parseEscapedText(text));
   let type: string | undefined;
-  const firstWord = /^([a-z][a-z0-9-]*)(?:\s+|$)/i.exec(rest);
-  if (firstWord && types.includes(firstWord[1]!.toLowerCase())) {
-    type = firstWord[1]!.toLowerCase();
-    rest = rest.slice(firstWord[0].length);
+  const head = segments[0];
+  if (head?.type === "text") {
+    const firstWord = /^([a-z][a-z0-9-]*)(?:\s+|$)/i.exec(head.text);
+    if (firstWord && types.includes(firstWord[1]!.toLowerCase())) {
+      type = firstWord[1]!.toLowerCase();
+      segments[0] = { type: "text", text: head.text.slice(firstWord[0].length) };
+    }
   }
+  const rest = trimUserText(segments);
   let approver: string | undefined;
-  const m = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*/.exec(rest);
-  if (m) {
-    approver = m[1];
-    rest = rest.slice(m[0].length);
+  const first = rest[0];
+  if (first?.type === "user") {
+    approver = first.id;
+    rest.shift();
   } else if (!type) {
     return { ok: false, problem: "Start with the approver as a mention, like `@maria`." };
   }
-  const description = unescapeCommandText(rest.trim());
-  if (!description) return { ok: false, problem: "Say what needs approving after the approver." };
-  if (description.length > DESCRIPTION_MAX) {
-    return { ok: false, problem: `The description is too long (${description.length} characters, at most ${DESCRIPTION_MAX}).` };
+  const description = trimUserText(rest);
+  const length = readable(description).length;
+  if (length === 0) return { ok: false, problem: "Say what needs approving after the approver." };
+  if (length > DESCRIPTION_MAX) {
+    return { ok: false, problem: `The description is too long (${length} characters, at most ${DESCRIPTION_MAX}).` };
   }
   return { ok: true, type, approver, description };
-}
-
-/**
- * Slack sends command text escaped (should_escape): the person's own `&`, `<`, `>` arrive as
- * `&amp;`, `&lt;`, `&gt;` next to Slack's tokens (`<@U…|name>`, `<https://…>`, `<!here>`). The
- * three entities are decoded outside the tokens, so the description is kept as typed (as the
- * modal's is) and escaped once when shown, not shown as `R&amp;D`.
- * @see https://docs.slack.dev/messaging/formatting-message-text#escaping
- */
-export function unescapeCommandText(text: string): string {
-  return text
-    .split(/(<[^<>]*>)/)
-    .map((part, i) => (i % 2 ? part : part.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&")))
-    .join("");
 }
 
 /** `/approval status <id>` and `/approval list`: read-only subcommands. */

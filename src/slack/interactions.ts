@@ -1,63 +1,118 @@
 import { z } from "zod";
 import { requestId, SLACK_USER_ID } from "../core/ids";
-import { ACTION_OF, actionIdSchema, DESCRIPTION_MAX, type Interaction, type SlackEvents, VIEWS, type ViewSubmission, viewValue } from "./payloads";
+import {
+  ACTION_OF,
+  actionIdSchema,
+  blockActionsSchema,
+  DESCRIPTION_MAX,
+  describeZodError,
+  type Interaction,
+  VIEWS,
+  viewSubmissionSchema,
+  viewValue,
+} from "./payloads";
 
 /**
- * What each Slack payload the routes accept asks the service to do, decided once at the edge
- * (slack/validators.ts), so a route is a switch over typed cases. A payload that is well formed but
- * not one of ours (an unknown action or view) is `refused` today (400); answering such payloads
- * 200 instead is a change of this module only.
+ * What each interaction payload asks the service to do, decided once at the edge
+ * (slack/validators.ts), so a route is a switch over typed cases. Nothing Slack may send is
+ * refused (Slack shows the person an error for a non-2xx answer): a payload that is not one of
+ * ours (an old button after an upgrade, a view, a shortcut, an options request, a legacy
+ * attachment button, a workflow step's click) is acked and logged, and an outdated button of ours
+ * is answered "no longer supported".
  */
 
 /** Field errors of a modal, as Slack shows them next to each input (`response_action: "errors"`). */
 export type FieldErrors = Record<string, string>;
 type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
+/**
+ * Where an answer to the person who clicked can go: the click's response_url (a message), their
+ * App Home (a Home-tab click has no response_url: the Home is republished with the answer), or
+ * nowhere (a click in a modal or a workflow step).
+ * @see https://github.com/slackapi/bolt-js/blob/9a45c3c/src/App.ts (respond() only when there is a response_url)
+ */
+export type ReplyTarget = { via: "response_url"; url: string } | { via: "home"; user: string } | { via: "none" };
+
 export type ClassifiedInteraction =
-  | { kind: "click"; action: "approve" | "reject" | "cancel"; requestId: string; user: string; responseUrl: string | undefined; triggerId: string | undefined }
+  | { kind: "click"; action: "approve" | "reject" | "cancel"; requestId: string; user: string; reply: ReplyTarget; triggerId: string | undefined }
+  /** A button the service no longer knows (or an outdated one of ours): the person is told. */
+  | { kind: "unsupported_click"; actionId: string; user: string; reply: ReplyTarget }
   | { kind: "reject_reason"; requestId: string; user: string; reason: Checked<{ reason: string }> }
   | { kind: "new_request"; user: string; viewId: string; request: Checked<NewRequestValues> }
-  | { kind: "view_closed" }
-  | { kind: "refused"; error: string };
+  /** block_suggestion: the options of an external select (none of ours has any). */
+  | { kind: "options"; actionId: string | null }
+  /** Acked (200, empty: a submitted view closes) and logged. */
+  | { kind: "ignored"; type: string; detail: string };
 
 export function classifyInteraction(payload: Interaction): ClassifiedInteraction {
-  if (payload.type === "view_closed") return { kind: "view_closed" };
-  if (payload.type === "view_submission") return classifySubmission(payload);
-  const action = payload.actions[0]!;
-  const id = actionIdSchema.safeParse(action.action_id);
-  if (!id.success) return { kind: "refused", error: `unknown action ${action.action_id}` };
-  // The button's value names the request; nothing else in it is trusted. D1 says who may act.
-  const request = requestId.safeParse(action.value);
-  if (!request.success) return { kind: "refused", error: "invalid request id in action value" };
-  return {
-    kind: "click",
-    action: ACTION_OF[id.data],
-    requestId: request.data,
-    user: payload.user.id,
-    responseUrl: payload.response_url,
-    triggerId: payload.trigger_id,
-  };
+  switch (payload.type) {
+    case "block_actions":
+      return classifyClick(payload);
+    case "view_submission":
+      return classifySubmission(payload);
+    case "block_suggestion": {
+      const actionId = typeof payload.action_id === "string" ? payload.action_id : null;
+      return { kind: "options", actionId };
+    }
+    default:
+      // view_closed, shortcut, message_action, interactive_message, and whatever Slack adds.
+      return { kind: "ignored", type: payload.type, detail: detailOf(payload) };
+  }
 }
 
-function classifySubmission(payload: ViewSubmission): ClassifiedInteraction {
-  const v = payload.view;
-  const user = payload.user.id;
+/** A short description of a payload for the log: its ids, never its texts. */
+function detailOf(payload: Interaction): string {
+  const p = payload as Record<string, unknown>;
+  const view = p.view as { callback_id?: unknown } | undefined;
+  const id =
+    p.callback_id ??
+    view?.callback_id ??
+    p.action_id ??
+    (Array.isArray(p.actions)
+      ? ((p.actions[0] as { action_id?: unknown; name?: unknown })?.action_id ?? (p.actions[0] as { name?: unknown })?.name)
+      : undefined);
+  return typeof id === "string" ? id.slice(0, 100) : "";
+}
+
+function classifyClick(payload: Interaction): ClassifiedInteraction {
+  const parsed = blockActionsSchema.safeParse(payload);
+  if (!parsed.success) return { kind: "ignored", type: payload.type, detail: `unread: ${describeZodError(parsed.error)}` };
+  const p = parsed.data;
+  const action = p.actions[0];
+  if (!action) return { kind: "ignored", type: p.type, detail: "no action" };
+  // A workflow step's click (function_data, no trigger_id or response_url): not ours to answer yet.
+  if (p.function_data !== undefined) return { kind: "ignored", type: p.type, detail: `workflow step ${action.action_id}` };
+  if (!SLACK_USER_ID.test(p.user.id)) return { kind: "ignored", type: p.type, detail: `not a user: ${action.action_id}` };
+  const user = p.user.id;
+  // A Home-tab click: container {type: "view"} and the home view; no channel, no response_url.
+  const reply: ReplyTarget = p.response_url ? { via: "response_url", url: p.response_url } : p.view?.type === "home" ? { via: "home", user } : { via: "none" };
+  const id = actionIdSchema.safeParse(action.action_id);
+  // The button's value names the request; nothing else in it is trusted. D1 says who may act.
+  const request = requestId.safeParse(action.value);
+  if (!id.success || !request.success) return { kind: "unsupported_click", actionId: action.action_id, user, reply };
+  return { kind: "click", action: ACTION_OF[id.data], requestId: request.data, user, reply, triggerId: p.trigger_id ?? undefined };
+}
+
+function classifySubmission(payload: Interaction): ClassifiedInteraction {
+  const parsed = viewSubmissionSchema.safeParse(payload);
+  if (!parsed.success) return { kind: "ignored", type: payload.type, detail: `unread: ${describeZodError(parsed.error)}` };
+  const v = parsed.data.view;
+  const user = parsed.data.user.id;
+  const ours = v.callback_id === VIEWS.rejectReason || v.callback_id === VIEWS.newRequest;
+  if (!ours || !SLACK_USER_ID.test(user)) return { kind: "ignored", type: payload.type, detail: `view ${v.callback_id ?? ""}`.trim() };
   if (v.callback_id === VIEWS.rejectReason) {
     const id = requestId.safeParse(v.private_metadata);
-    if (!id.success) return { kind: "refused", error: "invalid request id in private_metadata" };
+    if (!id.success) return { kind: "ignored", type: payload.type, detail: "reject reason without a request id" };
     return { kind: "reject_reason", requestId: id.data, user, reason: checked(rejectReason, { reason: viewValue(v, "reason") }) };
   }
-  if (v.callback_id === VIEWS.newRequest) {
-    const values = {
-      type: viewValue(v, "type"),
-      approver: viewValue(v, "approver"),
-      description: viewValue(v, "description"),
-      amount: viewValue(v, "amount"),
-      due: viewValue(v, "due"),
-    };
-    return { kind: "new_request", user, viewId: v.id, request: checked(newRequestValues, values) };
-  }
-  return { kind: "refused", error: `unknown view ${v.callback_id}` };
+  const values = {
+    type: viewValue(v, "type"),
+    approver: viewValue(v, "approver"),
+    description: viewValue(v, "description"),
+    amount: viewValue(v, "amount"),
+    due: viewValue(v, "due"),
+  };
+  return { kind: "new_request", user, viewId: v.id, request: checked(newRequestValues, values) };
 }
 
 /** The reject modal's reason: required, with the modal's own limits checked again here. */
@@ -93,14 +148,4 @@ function checked<T>(schema: z.ZodType<T>, input: unknown): Checked<T> {
   const errors: FieldErrors = {};
   for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
   return { ok: false, errors };
-}
-
-export type ClassifiedEvent = { kind: "url_verification"; challenge: string } | { kind: "home_opened"; user: string } | { kind: "ignored" };
-
-/** The Events API bodies we act on: the URL check, and a user opening the App Home's Home tab. */
-export function classifyEvent(body: SlackEvents): ClassifiedEvent {
-  if (body.type === "url_verification") return { kind: "url_verification", challenge: body.challenge };
-  const e = body.event;
-  if (e.type === "app_home_opened" && e.tab === "home" && e.user && SLACK_USER_ID.test(e.user)) return { kind: "home_opened", user: e.user };
-  return { kind: "ignored" };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { channelId, userId } from "../core/ids";
+import { userId } from "../core/ids";
 
 /** A slash command, as Slack posts it (application/x-www-form-urlencoded). */
 export const slashCommandSchema = z.object({
@@ -24,73 +24,68 @@ export const actionIdSchema = z.enum([ACTIONS.approve, ACTIONS.reject, ACTIONS.c
 /** Callback ids of our modals. */
 export const VIEWS = { newRequest: "approval_new", rejectReason: "approval_reject_reason" } as const;
 
-const blockAction = z.object({
-  action_id: z.string(),
-  value: z.string().max(2000).optional(),
-  action_ts: z.string().optional(),
-});
+/**
+ * Interaction payloads are read liberally: each is an object with a `type`, and only the fields
+ * the service uses are read, each optional where Slack leaves it out (a Home-tab or workflow-step
+ * click has no response_url, a click may have no container, an org-wide install has `team: null`
+ * and W… users, a submitted view may have `state: {}`). What a payload asks is decided in
+ * interactions.ts; a type the service does not use is acked, never refused.
+ * @see https://docs.slack.dev/reference/interaction-payloads/block_actions-payload
+ * @see https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload
+ */
+export const interactionSchema = z.object({ type: z.string() }).loose();
+export type Interaction = z.infer<typeof interactionSchema>;
 
-/** An interactive message click (type block_actions). Other fields Slack sends are ignored. */
+const user = z.object({ id: z.string() }).loose();
+
+/** A click on a button or a menu (type block_actions), in a message, a modal or the App Home. */
 export const blockActionsSchema = z.object({
   type: z.literal("block_actions"),
-  user: z.object({ id: userId, name: z.string().optional(), username: z.string().optional() }),
-  team: z.object({ id: z.string() }).nullable().optional(),
-  channel: z.object({ id: channelId }).optional(),
-  container: z.object({ type: z.string(), channel_id: z.string().optional(), message_ts: z.string().optional() }).optional(),
-  response_url: z.url().optional(),
-  trigger_id: z.string().optional(),
-  actions: z.array(blockAction).min(1),
+  user,
+  container: z.object({ type: z.string().optional() }).loose().nullish(),
+  /** The view clicked in (the App Home: type "home"), when the click was in one. */
+  view: z.object({ id: z.string().optional(), type: z.string().optional() }).loose().nullish(),
+  response_url: z.url().nullish(),
+  trigger_id: z.string().nullish(),
+  /** Set on clicks in a Workflow Builder custom step's message (no trigger_id, no response_url). */
+  function_data: z.unknown().optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).nullish() }).loose()),
 });
 export type BlockActions = z.infer<typeof blockActionsSchema>;
 
 /** One input's state in a submitted view: whichever of these its element type carries. */
-const inputValue = z.object({
-  type: z.string(),
-  value: z.string().nullable().optional(),
-  selected_user: z.string().nullable().optional(),
-  selected_option: z.object({ value: z.string() }).nullable().optional(),
-  selected_date: z.string().nullable().optional(),
-});
+const inputValue = z
+  .object({
+    value: z.unknown().optional(),
+    selected_user: z.unknown().optional(),
+    selected_option: z.object({ value: z.unknown().optional() }).loose().nullish(),
+    selected_date: z.unknown().optional(),
+  })
+  .loose();
 
-const view = z.object({
-  id: z.string().min(1).max(64),
-  callback_id: z.string(),
-  private_metadata: z.string().max(3000).optional(),
-  state: z.object({ values: z.record(z.string(), z.record(z.string(), inputValue)) }).optional(),
-});
+const view = z
+  .object({
+    id: z.string().min(1).max(64),
+    callback_id: z.string().nullish(),
+    private_metadata: z.string().max(3000).nullish(),
+    /** `{}` when the view has no inputs Slack reports (no `values`). */
+    state: z
+      .object({ values: z.record(z.string(), z.record(z.string(), inputValue)).optional() })
+      .loose()
+      .nullish(),
+  })
+  .loose();
 
 /** A modal submitted (type view_submission). */
-export const viewSubmissionSchema = z.object({
-  type: z.literal("view_submission"),
-  user: z.object({ id: userId }),
-  view,
-  trigger_id: z.string().optional(),
-});
+export const viewSubmissionSchema = z.object({ type: z.literal("view_submission"), user, view, trigger_id: z.string().nullish() });
 export type ViewSubmission = z.infer<typeof viewSubmissionSchema>;
 
-const viewClosedSchema = z.object({ type: z.literal("view_closed"), user: z.object({ id: userId }), view });
-
-/** Every interaction payload the route accepts. */
-export const interactionSchema = z.discriminatedUnion("type", [blockActionsSchema, viewSubmissionSchema, viewClosedSchema]);
-export type Interaction = z.infer<typeof interactionSchema>;
-
-/** The value of input `blockId` in a submitted view (text, selected user/option or date). */
+/** The value of input `blockId` in a submitted view (text, selected user/option or date), trimmed; blank is undefined. */
 export function viewValue(v: ViewSubmission["view"], blockId: string): string | undefined {
-  const input = Object.values(v.state?.values[blockId] ?? {})[0];
-  const value = input?.value ?? input?.selected_user ?? input?.selected_option?.value ?? input?.selected_date ?? undefined;
-  return value === null || value === undefined || value.trim() === "" ? undefined : value.trim();
+  const input = Object.values(v.state?.values?.[blockId] ?? {})[0];
+  const value = [input?.value, input?.selected_user, input?.selected_option?.value, input?.selected_date].find((x) => typeof x === "string");
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
-
-/** Events API bodies: the URL check when the app is set up, and event callbacks. */
-export const eventsSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("url_verification"), challenge: z.string().min(1).max(200) }),
-  z.object({
-    type: z.literal("event_callback"),
-    event_id: z.string().optional(),
-    event: z.object({ type: z.string(), user: z.string().optional(), tab: z.string().optional() }).loose(),
-  }),
-]);
-export type SlackEvents = z.infer<typeof eventsSchema>;
 
 /** Turns a zod error into one short line for a 400 answer. */
 export function describeZodError(error: z.ZodError): string {

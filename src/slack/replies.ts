@@ -1,5 +1,6 @@
 import type { ListedRequest, RequestRow } from "../core/store";
-import { escapeText, listLine, mention, STATUS_EMOJI, slackTime, truncate } from "./mrkdwn";
+import { storedUserText } from "../core/user-text";
+import { escapeText, listLine, mention, STATUS_EMOJI, slackTime, truncate, userText } from "./mrkdwn";
 
 /** The routes' ephemeral answers: the body of a slash command's response or of a response_url post. */
 
@@ -49,16 +50,39 @@ export function unknownRequestReply() {
   return ephemeral(":grey_question: This request no longer exists.");
 }
 
+export function unsupportedButtonReply() {
+  return ephemeral(":grey_question: This button is no longer supported. `/approval list` shows what waits for your decision.");
+}
+
+/** A Home-tab click that decided a request (in a DM the message itself shows the outcome). */
+export function decidedByYouReply() {
+  return ephemeral(":white_check_mark: Your approval decided this request; everyone involved is being told.");
+}
+
 export function tryAgainReply() {
   return ephemeral(":warning: Your click could not be recorded just now. Please try again.");
 }
 
 export function statusReply(
-  r: Pick<RequestRow, "id" | "type" | "status" | "requester" | "approvers" | "description" | "decided_by" | "created_at" | "action_status" | "action_progress">,
+  r: Pick<
+    RequestRow,
+    | "id"
+    | "type"
+    | "status"
+    | "requester"
+    | "approvers"
+    | "description"
+    | "description_rich"
+    | "decided_by"
+    | "created_at"
+    | "action_status"
+    | "action_progress"
+  >,
 ) {
   const lines = [
     `${STATUS_EMOJI[r.status]} *\`${r.id}\`* (${escapeText(r.type)}) is *${r.status}*${r.decided_by ? ` (${mention(r.decided_by)})` : ""}`,
-    `>${truncate(escapeText(r.description), 500)}`,
+    // The description in a quote of its own: its lines cannot pass for the status's.
+    userText(storedUserText(r.description, r.description_rich), "quote", 500),
     `Requested by ${mention(r.requester)} ${slackTime(r.created_at)}; approvers: ${r.approvers.map(mention).join(", ")}`,
   ];
   if (r.action_status) lines.push(`Action: ${r.action_status}${r.action_progress !== null ? ` (${r.action_progress}%)` : ""}`);

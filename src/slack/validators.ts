@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { validator } from "hono/validator";
-import { classifyEvent, classifyInteraction } from "./interactions";
-import { describeZodError, eventsSchema, interactionSchema, slashCommandSchema } from "./payloads";
+import { classifyEvent, eventBodySchema } from "./events";
+import { classifyInteraction } from "./interactions";
+import { describeZodError, interactionSchema, slashCommandSchema } from "./payloads";
 
 /**
  * One validator per Slack route (Hono's validator over the body the signature middleware
@@ -29,12 +30,11 @@ export const interaction = validator("form", (form, c) => {
   }
   const parsed = interactionSchema.safeParse(json);
   if (!parsed.success) return refuse(c, `invalid interaction: ${describeZodError(parsed.error)}`);
-  const classified = classifyInteraction(parsed.data);
-  return classified.kind === "refused" ? refuse(c, classified.error) : classified;
+  return classifyInteraction(parsed.data);
 });
 
-/** POST /slack/events: an Events API body (JSON). */
+/** POST /slack/events: an Events API body (JSON); anything with a `type` is Slack's, and classified (events.ts). */
 export const slackEvent = validator("json", (json, c) => {
-  const parsed = eventsSchema.safeParse(json);
-  return parsed.success ? classifyEvent(parsed.data) : refuse(c, `invalid event: ${describeZodError(parsed.error)}`);
+  const parsed = eventBodySchema.safeParse(json);
+  return parsed.success ? classifyEvent(parsed.data) : refuse(c, `not an Events API body: ${describeZodError(parsed.error)}`);
 });

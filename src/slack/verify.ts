@@ -2,9 +2,15 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { loadConfig } from "../config";
 import type { AppEnv } from "../env";
+import { sslCheck } from "./ssl-check";
 
-/** Slack sends a few KB at most; anything far larger is not Slack. */
-export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * The largest body Slack's routes read: 1 MiB. A view payload carries the whole view (Slack
+ * takes views up to 250 kB: `view_too_large`), form-encoded into `payload=`, which can triple
+ * its size (a modal with a large static_select is over 80 KiB); anything larger is not Slack.
+ * @see https://docs.slack.dev/reference/methods/views.open (view_too_large: "greater than 250kb")
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
 /**
  * Slack's own guidance: refuse requests whose timestamp is more than 5 minutes off.
  * @see https://docs.slack.dev/authentication/verifying-requests-from-slack
@@ -55,9 +61,10 @@ export async function verifySlackSignature(
 
 /**
  * The middleware of every Slack route, in order: the settings (a ConfigError answers 503), a body
- * of at most 64 KB (413, refused unread when its length says so), and Slack's signature over that
- * body (401). Hono keeps the verified body, so the route's validator parses exactly what was
- * signed. None of them ever answers 500.
+ * of at most 1 MiB (413: refused unread when Content-Length says so, cut off while streaming
+ * otherwise), Slack's unsigned ssl_check (200, nothing else done; ssl-check.ts), and Slack's
+ * signature over the body (401). Hono keeps the verified body, so the route's validator parses
+ * exactly what was signed. None of them ever answers 500.
  */
 export function slackSignature(): MiddlewareHandler<AppEnv>[] {
   return [
@@ -66,6 +73,7 @@ export function slackSignature(): MiddlewareHandler<AppEnv>[] {
       await next();
     },
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: "request body too large" }, 413) }),
+    sslCheck,
     async (c, next) => {
       const result = await verifySlackSignature(
         loadConfig(c.env).SLACK_SIGNING_SECRET,

@@ -1,13 +1,22 @@
+import type { HomeView, KnownBlock, ModalView, PlainTextOption } from "@slack/types";
 import type { ListedRequest } from "../core/store";
 import { decisionButtons } from "./blocks";
-import { capBlocks, listLine, plain } from "./mrkdwn";
+import { capBlocks, context, listLine, md, plain, slackTime } from "./mrkdwn";
 import { DESCRIPTION_MAX, VIEWS } from "./payloads";
 
-/** Views: the modals the routes open, and the App Home tab. */
+/** Views: the modals the routes open, and the App Home tab. Typed with @slack/types, so a malformed block fails the typecheck. */
+
+/** A modal whose blocks are all blocks Slack knows. */
+export type Modal = ModalView & { blocks: KnownBlock[] };
+/** A Home tab whose blocks are all blocks Slack knows. */
+export type Home = HomeView & { blocks: KnownBlock[] };
 
 /** The new-request modal opened by `/approval` with no text. */
-export function newRequestModal(types: { name: string; title: string }[]): Record<string, unknown> {
-  const options = [{ name: "default", title: "General approval" }, ...types].map((t) => ({ text: plain(t.title.slice(0, 75)), value: t.name }));
+export function newRequestModal(types: { name: string; title: string }[]): Modal {
+  const options: PlainTextOption[] = [{ name: "default", title: "General approval" }, ...types].map((t) => ({
+    text: plain(t.title.slice(0, 75)),
+    value: t.name,
+  }));
   return {
     type: "modal",
     callback_id: VIEWS.newRequest,
@@ -15,7 +24,7 @@ export function newRequestModal(types: { name: string; title: string }[]): Recor
     submit: plain("Send"),
     close: plain("Cancel"),
     blocks: [
-      { type: "input", block_id: "type", label: plain("Type"), element: { type: "static_select", action_id: "type", options, initial_option: options[0] } },
+      { type: "input", block_id: "type", label: plain("Type"), element: { type: "static_select", action_id: "type", options, initial_option: options[0]! } },
       {
         type: "input",
         block_id: "approver",
@@ -37,7 +46,7 @@ export function newRequestModal(types: { name: string; title: string }[]): Recor
 }
 
 /** The modal a Reject click opens: the reason is required. */
-export function rejectReasonModal(requestId: string): Record<string, unknown> {
+export function rejectReasonModal(requestId: string): Modal {
   return {
     type: "modal",
     callback_id: VIEWS.rejectReason,
@@ -46,7 +55,7 @@ export function rejectReasonModal(requestId: string): Record<string, unknown> {
     submit: plain("Reject"),
     close: plain("Back"),
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `Why are you rejecting \`${requestId}\`? The requester will see your reason.` } },
+      { type: "section", text: md(`Why are you rejecting \`${requestId}\`? The requester will see your reason.`) },
       {
         type: "input",
         block_id: "reason",
@@ -57,15 +66,31 @@ export function rejectReasonModal(requestId: string): Record<string, unknown> {
   };
 }
 
-/** The App Home tab: requests waiting for this user (with buttons) and the user's own requests. */
-export function homeView(waiting: ListedRequest[], mine: ListedRequest[]): Record<string, unknown> {
-  const blocks: unknown[] = [{ type: "header", text: plain(`Waiting for you (${waiting.length})`) }];
-  if (waiting.length === 0) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "Nothing waits for your decision." }] });
+/** The answer to a user's last click in their App Home (mrkdwn), and when they clicked. */
+export interface HomeNotice {
+  text: string;
+  at: string;
+}
+
+/**
+ * The App Home tab: requests waiting for this user (with buttons) and the user's own requests.
+ * `notice`: the answer to the user's last click in this tab (a Home click has no response_url),
+ * shown at the top.
+ */
+export function homeView(waiting: ListedRequest[], mine: ListedRequest[], notice?: HomeNotice): Home {
+  const blocks: KnownBlock[] = [];
+  if (notice) {
+    blocks.push({ type: "section", block_id: "notice", text: md(notice.text, true) }, context(`Your last click here, ${slackTime(notice.at)}`), {
+      type: "divider",
+    });
+  }
+  blocks.push({ type: "header", text: plain(`Waiting for you (${waiting.length})`) });
+  if (waiting.length === 0) blocks.push(context("Nothing waits for your decision."));
   for (const r of waiting) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: listLine(r, true) } }, decisionButtons(r.id));
+    blocks.push({ type: "section", text: md(listLine(r, true), true) }, decisionButtons(r.id));
   }
   blocks.push({ type: "divider" }, { type: "header", text: plain("Your requests") });
-  if (mine.length === 0) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "You have not asked for anything yet. Try `/approval`." }] });
-  for (const r of mine) blocks.push({ type: "section", text: { type: "mrkdwn", text: listLine(r, false) } });
+  if (mine.length === 0) blocks.push(context("You have not asked for anything yet. Try `/approval`."));
+  for (const r of mine) blocks.push({ type: "section", text: md(listLine(r, false), true) });
   return { type: "home", blocks: capBlocks(blocks) };
 }

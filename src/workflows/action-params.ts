@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { requestId, userId } from "../core/ids";
+import { userTextSchema } from "../core/user-text";
 import { actionSpec } from "./approval-params";
 
 /** What ApprovalWorkflow hands its ActionWorkflow child; checked when the child starts. */
@@ -8,6 +9,8 @@ export const actionParamsSchema = z.object({
   /** The parent ApprovalWorkflow instance, told the result by event. */
   parentId: z.string().min(1),
   action: actionSpec,
+  /** The description's segments, for the Slack messages (the body has the readable text). Optional: older children have none. */
+  descriptionRich: userTextSchema.optional(),
   /** The JSON body sent to the receiver (signed). */
   body: z.object({
     requestId,

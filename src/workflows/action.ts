@@ -5,12 +5,12 @@ import { CircuitBreaker } from "../core/breaker";
 import { durationMs } from "../core/duration";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
-import { channelPacer } from "../core/pacer";
 import * as store from "../core/store";
+import { storedUserText } from "../core/user-text";
 import { type CallResult, callWebhook, pollStatus, WebhookRetryableError } from "../core/webhook";
 import type { Env } from "../env";
 import { type ActionView, actionHistoryLine, decidedMessage, historyReply, type Outcome, type RequestSummary } from "../slack/blocks";
-import { SlackClient } from "../slack/client";
+import { botClient } from "../slack/bot-client";
 import { type ActionParams, actionParamsSchema } from "./action-params";
 import { ACTION_RESULT_EVENT, type ActionResult } from "./approval-params";
 import { ACTION_STEPS as STEP } from "./step-names";
@@ -37,7 +37,7 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
     const p = parsed.data;
     const config = loadConfig(this.env);
     const breaker = new CircuitBreaker(this.env.KV, { threshold: config.BREAKER_THRESHOLD, resetMs: durationMs(config.BREAKER_RESET) });
-    const slack = new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL, pace: channelPacer(this.env.KV) });
+    const slack = botClient(this.env, { paced: true });
     const host = new URL(p.action.url).host;
     const idempotencyKey = `${event.instanceId}-call-webhook`;
     const logFields = { requestId: p.requestId, instanceId: event.instanceId };
@@ -45,7 +45,7 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
       id: p.requestId,
       title: p.body.title,
       requester: p.body.requester,
-      description: p.body.description,
+      description: storedUserText(p.body.description, p.descriptionRich),
       createdAt: p.body.approvedAt,
     };
     const outcome: Outcome = { status: "approved", by: p.body.approvedBy.at(-1)!, approvedBy: p.body.approvedBy, at: p.body.approvedAt };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { duration } from "../core/duration";
 import { requestId, userId } from "../core/ids";
+import { storedUserText, type UserText, userTextSchema } from "../core/user-text";
 
 const level = z.object({
   approvers: z.array(userId).min(1),
@@ -26,13 +27,22 @@ export const approvalParamsSchema = z.object({
   type: z.string(),
   title: z.string(),
   requester: userId,
+  /** The readable description (core/user-text.ts `readable`). */
   description: z.string().min(1).max(4000),
+  /**
+   * Its segments, when it has more than text. Optional: instances started before it existed
+   * have none, and show `description` as plain text (`requestText`).
+   */
+  descriptionRich: userTextSchema.optional(),
   levels: z.array(level).min(1),
   allowSelf: z.boolean(),
   action: actionSpec.optional(),
   createdAt: z.iso.datetime(),
 });
 export type ApprovalParams = z.infer<typeof approvalParamsSchema>;
+
+/** The description as user text, for Slack: the segments, or the readable text of an older instance. */
+export const requestText = (p: Pick<ApprovalParams, "description" | "descriptionRich">): UserText => storedUserText(p.description, p.descriptionRich);
 
 /**
  * The event that ends a wait: approve / reject by an approver and cancel by the requester (each

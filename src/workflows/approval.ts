@@ -1,14 +1,12 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepEvent } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
-import { loadConfig } from "../config";
 import { type DurationLabel, durationMs } from "../core/duration";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
-import { channelPacer } from "../core/pacer";
 import * as store from "../core/store";
 import type { Env } from "../env";
 import type { Outcome } from "../slack/blocks";
-import { SlackClient } from "../slack/client";
+import { botClient } from "../slack/bot-client";
 import { ActionChild } from "./approval/action-child";
 import { type ApprovalRun, approvalRun } from "./approval/context";
 import { ApprovalMessages } from "./approval/slack-messages";
@@ -40,8 +38,7 @@ export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
     const parsed = approvalParamsSchema.safeParse(event.payload);
     if (!parsed.success) throw new NonRetryableError(`invalid approval params: ${parsed.error.issues[0]?.message}`);
     const params = parsed.data;
-    const config = loadConfig(this.env);
-    const slack = new SlackClient({ token: config.SLACK_BOT_TOKEN, baseUrl: config.SLACK_API_URL, pace: channelPacer(this.env.KV) });
+    const slack = botClient(this.env, { paced: true });
     const ctx = approvalRun(this.env, step, params, event.instanceId);
     const messages = new ApprovalMessages(ctx, slack);
     try {
@@ -103,6 +100,7 @@ class ApprovalFlow {
         type: params.type,
         requester: params.requester,
         description: params.description,
+        descriptionRich: params.descriptionRich ?? null,
         approvers: first.approvers,
         quorum: first.quorum,
         allowSelf: params.allowSelf,

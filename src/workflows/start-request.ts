@@ -4,6 +4,7 @@ import { createOnce } from "../core/instances";
 import { log } from "../core/log";
 import { DEFAULT_TYPE, findType, loadPolicy, resolveLevels } from "../core/policy";
 import { claimKey, releaseKey } from "../core/store";
+import { isRich, readable, type UserText } from "../core/user-text";
 import type { Env } from "../env";
 import type { ApprovalParams } from "./approval-params";
 
@@ -13,7 +14,11 @@ export interface NewRequest {
   type: string | undefined;
   /** An approver named by the requester (replaces level 1's approvers). */
   approver: string | undefined;
-  description: string;
+  /**
+   * What needs approving, as user text: the slash command's parsed text
+   * (slack/commands.ts), or plain text from the modal or the API (`plainUserText(text)`).
+   */
+  description: UserText;
   /** A fixed id (derived from a modal view, so a second submit finds the first request). */
   id?: string;
 }
@@ -47,7 +52,8 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
       type: typeName,
       title: type.title,
       requester: r.requester,
-      description: r.description,
+      description: readable(r.description),
+      ...(isRich(r.description) ? { descriptionRich: r.description } : {}),
       levels: chain.levels,
       allowSelf: type.allowSelfApproval,
       ...(type.action ? { action: type.action } : {}),

@@ -1,7 +1,7 @@
 // Starts the service as `npm run dev` does (scripts/lib/local-stack.js: the Slack stand-in, the
 // D1 migrations and a real `wrangler dev`), on its own ports and with a temporary state folder,
 // for the whole browser / end-to-end run.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -10,9 +10,26 @@ import { startLocalStack } from "../../scripts/lib/local-stack.js";
 
 export const E2E_PORTS = { service: Number(process.env.E2E_SERVICE_PORT ?? 8840), standin: Number(process.env.E2E_STANDIN_PORT ?? 8841) };
 
+/**
+ * The shipped policy, plus a type whose level needs two of the page's people (Maria and Sam), so a
+ * quorum vote can be clicked on the page.
+ */
+async function e2ePolicy(): Promise<string> {
+  const policy = JSON.parse(await readFile("approvals.config.json", "utf8"));
+  policy.types.review = { title: "Peer review", levels: [{ approvers: ["U0APPROVER", "U0ESCALATE"], wait: "1 hour", quorum: 2 }] };
+  return JSON.stringify(policy);
+}
+
 export default async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), "approvals-e2e-"));
-  const stack = await startLocalStack({ port: E2E_PORTS.service, fakeSlackPort: E2E_PORTS.standin, persistTo: dir, quiet: true, forceFakeSlack: true });
+  const stack = await startLocalStack({
+    port: E2E_PORTS.service,
+    fakeSlackPort: E2E_PORTS.standin,
+    persistTo: dir,
+    quiet: true,
+    forceFakeSlack: true,
+    vars: { POLICY_JSON: await e2ePolicy() },
+  });
   const fake = stack.fake;
   if (!fake) throw new Error("the e2e run needs the Slack stand-in");
   project.provide("stack", {

@@ -110,23 +110,86 @@ describe("the Slack stand-in's page", () => {
 });
 
 describe("the App Home tab", () => {
-  it("opening it shows what waits for the approver; Approve there decides the request (a view click, no response_url)", async () => {
-    const { page } = browser;
-    const id = await requestFromPage("@maria Renew the TLS certificate");
-    await page.locator('[data-testid="person-U0APPROVER"]').click();
+  /** Acting as `user` on `page`: their DM with the app, Home tab. */
+  async function openHome(page: typeof browser.page, user: string) {
+    await page.locator(`[data-testid="person-${user}"]`).click();
     await page.locator('[data-testid="conversation-app"]').click();
     await page.locator('#conversation-tabs [data-tab="home"]').click();
+  }
+  const requestDone = (id: string, status: string) =>
+    eventually(async () => {
+      const r = await api(`/api/requests/${id}`);
+      return r.status === status && r.workflow?.status !== "running";
+    }, `the request to be ${status}`);
+
+  it("opening it shows what waits for the approver; Approve there decides the request (a view click, no response_url), and the Home says so", async () => {
+    const { page } = browser;
+    const id = await requestFromPage("@maria Renew the TLS certificate");
+    await openHome(page, "U0APPROVER");
     const approve = page.locator(`#home [data-block-id="decision:${id}"][data-action-id="approval_approve"]`);
     await approve.waitFor();
     await screenshot(page, "standin-10-home-tab");
     await approve.click();
     // Approved, and the workflow done with its messages (so the next test's reset cannot cut them off).
-    await eventually(async () => {
-      const r = await api(`/api/requests/${id}`);
-      return r.status === "approved" && r.workflow?.status !== "running";
-    }, "the request to be approved");
+    await requestDone(id, "approved");
+    // A Home click has no response_url: the answer is at the top of the republished Home.
+    await page.locator("#home").getByText("Your approval decided this request").waitFor();
+    expect(await page.locator(`#home [data-block-id="decision:${id}"]`).count()).toBe(0);
+    await screenshot(page, "standin-11-home-answered");
     const click = (await deliveries()).find((d) => d.kind === "interaction");
     expect(click).toMatchObject({ type: "block_actions", via: "http", status: 200, ok: true });
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it("a refusal reaches the person in the Home: Approve on a request cancelled meanwhile", async () => {
+    const { page } = browser;
+    await fetch(`${stack.standinUrl}/_control/reset`, { method: "POST" });
+    // Maria has her Home tab open before the request exists: the button comes with the workflow's refresh.
+    await page.goto(`${stack.standinUrl}/?user=U0APPROVER&channel=C0GENERAL`);
+    await openHome(page, "U0APPROVER");
+    const alex = await browser.context.newPage();
+    try {
+      await alex.goto(`${stack.standinUrl}/?user=U0REQUESTER&channel=C0GENERAL`);
+      await alex.locator("#composer").fill("/approval @maria Rotate the signing keys");
+      await alex.locator("#composer").press("Enter");
+      const confirmation = alex.locator('[data-testid="ephemeral"]').filter({ hasText: "sent to" }).last();
+      await confirmation.waitFor();
+      const id = /req-[a-z0-9]{12}/.exec((await confirmation.textContent()) ?? "")![0];
+      const approve = page.locator(`#home [data-block-id="decision:${id}"][data-action-id="approval_approve"]`);
+      await approve.waitFor();
+      // Slack refuses the next refresh of Maria's Home, so her tab keeps the button the cancel makes stale.
+      const fault = await fetch(`${stack.standinUrl}/_control/faults`, {
+        method: "POST",
+        body: JSON.stringify({ method: "views.publish", match: "user_id=U0APPROVER", faults: [{ error: "invalid_arguments" }] }),
+      });
+      expect(fault.status).toBe(200);
+      // Alex cancels from his receipt.
+      await alex.locator('[data-testid="conversation-app"]').click();
+      await alex.locator('[data-testid="message"]').filter({ hasText: id }).locator('button[data-action-id="approval_cancel"]').click();
+      await requestDone(id, "cancelled");
+      await approve.click();
+      await page.locator("#home").getByText("This request has already been decided by").waitFor();
+      expect((await api(`/api/requests/${id}`)).status).toBe("cancelled");
+      await screenshot(page, "standin-12-home-refusal");
+    } finally {
+      await alex.close();
+    }
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it("a quorum vote from the Home: the first approval is recorded (1 of 2), the second decides", async () => {
+    const { page } = browser;
+    const id = await requestFromPage("review Code review of billing-api v2.3");
+    await openHome(page, "U0APPROVER");
+    await page.locator(`#home [data-block-id="decision:${id}"][data-action-id="approval_approve"]`).click();
+    await page.locator("#home").getByText("Your approval is recorded: 1 of 2 needed").waitFor();
+    expect((await api(`/api/requests/${id}`)).status).toBe("pending");
+    await screenshot(page, "standin-13-home-quorum-vote");
+    await openHome(page, "U0ESCALATE");
+    await page.locator(`#home [data-block-id="decision:${id}"][data-action-id="approval_approve"]`).click();
+    await requestDone(id, "approved");
+    await page.locator("#home").getByText("Your approval decided this request").waitFor();
+    expect((await api(`/api/requests/${id}`)).decided_by).toBe("U0ESCALATE");
     expect(pageErrors(page)).toEqual([]);
   });
 });

@@ -13,5 +13,6 @@ export * from "./messages";
 export * from "./overview";
 export * from "./requests";
 export * from "./rows";
+export * from "./slack-app";
 export * from "./stats";
 export * from "./votes";

@@ -1,4 +1,4 @@
-import { type FilteredRequest, type ListedRequest, parseApprovers, type RequestStatus } from "./rows";
+import { type FilteredRequest, type ListedRequest, parseApprovers, parseListedRequest, type RawListedRequest, type RequestStatus } from "./rows";
 
 /** Lists of requests: what waits for a user, a requester's own, and the dashboard's filtered list. */
 
@@ -6,7 +6,7 @@ import { type FilteredRequest, type ListedRequest, parseApprovers, type RequestS
 export async function waitingFor(db: D1Database, user: string, limit = 10): Promise<ListedRequest[]> {
   const { results } = await db
     .prepare(
-      `SELECT r.id, r.type, r.requester, r.description, r.status, r.created_at FROM requests r
+      `SELECT r.id, r.type, r.requester, r.description, r.description_rich, r.status, r.created_at FROM requests r
        WHERE r.status = 'pending' AND r.claimed_by IS NULL
          AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?1)
          AND (r.allow_self = 1 OR r.requester != ?1)
@@ -14,21 +14,21 @@ export async function waitingFor(db: D1Database, user: string, limit = 10): Prom
        ORDER BY r.created_at LIMIT ?2`,
     )
     .bind(user, limit)
-    .all<ListedRequest>();
-  return results;
+    .all<RawListedRequest>();
+  return results.map(parseListedRequest);
 }
 
 /** A requester's requests: open ones first, then the latest closed ones. */
 export async function requestsBy(db: D1Database, user: string, limit = 10, onlyOpen = false): Promise<ListedRequest[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, type, requester, description, status, created_at FROM requests
+      `SELECT id, type, requester, description, description_rich, status, created_at FROM requests
        WHERE requester = ?1 ${onlyOpen ? "AND status = 'pending'" : ""}
        ORDER BY status = 'pending' DESC, created_at DESC LIMIT ?2`,
     )
     .bind(user, limit)
-    .all<ListedRequest>();
-  return results;
+    .all<RawListedRequest>();
+  return results.map(parseListedRequest);
 }
 
 /** The dashboard's filters, already validated; dates are UTC days (YYYY-MM-DD), both ends included. */

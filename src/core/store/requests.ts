@@ -1,3 +1,4 @@
+import type { UserText } from "../user-text";
 import { type ActionState, type LevelGroup, parseRequestRow, type RawRequestRow, type RequestRow, type RequestStatus } from "./rows";
 
 /**
@@ -12,6 +13,8 @@ export async function upsertRequest(
     type: string;
     requester: string;
     description: string;
+    /** The description's segments when it has more than text (core/user-text.ts `isRich`), else null. */
+    descriptionRich?: UserText | null;
     approvers: string[];
     quorum: number;
     allowSelf: boolean;
@@ -21,10 +24,10 @@ export async function upsertRequest(
 ): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO requests (id, type, requester, description, approvers, level_groups, level, quorum, allow_self, status, expires_at, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?10, 1, ?6, ?7, 'pending', ?8, ?9, ?9)
+      `INSERT INTO requests (id, type, requester, description, description_rich, approvers, level_groups, level, quorum, allow_self, status, expires_at, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?11, ?5, ?10, 1, ?6, ?7, 'pending', ?8, ?9, ?9)
        ON CONFLICT (id) DO UPDATE SET type = excluded.type, requester = excluded.requester,
-         description = excluded.description, expires_at = excluded.expires_at`,
+         description = excluded.description, description_rich = excluded.description_rich, expires_at = excluded.expires_at`,
     )
     .bind(
       r.id,
@@ -37,6 +40,7 @@ export async function upsertRequest(
       r.expiresAt,
       r.createdAt,
       JSON.stringify([{ approvers: r.approvers, quorum: r.quorum }]),
+      r.descriptionRich?.length ? JSON.stringify(r.descriptionRich) : null,
     )
     .run();
 }

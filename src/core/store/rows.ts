@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type UserText, userTextSchema } from "../user-text";
 
 /**
  * One row type per D1 table (migrations/), and the views the service reads, derived from them.
@@ -18,7 +19,10 @@ export interface RequestRow {
   id: string;
   type: string;
   requester: string;
+  /** The readable description (core/user-text.ts `readable`): what the API, dashboard, CSV and webhooks show. */
   description: string;
+  /** Its segments (mentions, links…) when it has more than text, for Slack; null for plain text. JSON in D1. */
+  description_rich: UserText | null;
   /** Everyone who may decide now (all levels reached so far). JSON in D1. */
   approvers: string[];
   /** The levels reached so far, each with its own quorum. JSON in D1. */
@@ -42,7 +46,11 @@ export interface RequestRow {
 }
 
 /** A requests row as D1 returns it: the JSON columns as text. */
-export type RawRequestRow = Omit<RequestRow, "approvers" | "level_groups"> & { approvers: string; level_groups: string };
+export type RawRequestRow = Omit<RequestRow, "approvers" | "level_groups" | "description_rich"> & {
+  approvers: string;
+  level_groups: string;
+  description_rich: string | null;
+};
 
 const approversColumn = z.array(z.string());
 const levelGroupsColumn = z.array(levelGroup);
@@ -50,12 +58,23 @@ const levelGroupsColumn = z.array(levelGroup);
 /** The approvers column, parsed and checked. */
 export const parseApprovers = (json: string): string[] => approversColumn.parse(JSON.parse(json));
 
+/** The description_rich column, parsed and checked (null for plain text). */
+export const parseDescriptionRich = (json: string | null): UserText | null => (json === null ? null : userTextSchema.parse(JSON.parse(json)));
+
 export function parseRequestRow(raw: RawRequestRow): RequestRow {
-  return { ...raw, approvers: parseApprovers(raw.approvers), level_groups: levelGroupsColumn.parse(JSON.parse(raw.level_groups)) };
+  return {
+    ...raw,
+    description_rich: parseDescriptionRich(raw.description_rich),
+    approvers: parseApprovers(raw.approvers),
+    level_groups: levelGroupsColumn.parse(JSON.parse(raw.level_groups)),
+  };
 }
 
 /** A request in a Slack list: the App Home and `/approval list`. */
-export type ListedRequest = Pick<RequestRow, "id" | "type" | "requester" | "description" | "status" | "created_at">;
+export type ListedRequest = Pick<RequestRow, "id" | "type" | "requester" | "description" | "description_rich" | "status" | "created_at">;
+/** A listed request as D1 returns it. */
+export type RawListedRequest = Omit<ListedRequest, "description_rich"> & { description_rich: string | null };
+export const parseListedRequest = (raw: RawListedRequest): ListedRequest => ({ ...raw, description_rich: parseDescriptionRich(raw.description_rich) });
 
 /** A request in the dashboard's list and its CSV export. */
 export type FilteredRequest = Pick<
@@ -104,5 +123,27 @@ export interface ActionCallRow {
   request_id: string;
   status: number;
   result: string;
+  at: string;
+}
+
+/** The slack_events table: Events API deliveries handled, by event_id (a retry repeats nothing). */
+export interface SlackEventRow {
+  event_id: string;
+  type: string;
+  received_at: string;
+}
+
+/** The slack_app_events table: what happened to the app's installation and its bot token. */
+export interface SlackAppEventRow {
+  id: number;
+  /** app_uninstalled, tokens_revoked, token_error (a call's token error, confirmed by auth.test), token_works. */
+  event: string;
+  /** What it says of the bot token: revoked, works (again), or null (no change). */
+  bot_token: "revoked" | "works" | null;
+  /** A fingerprint of the bot token it concerns, never the token. */
+  token_id: string;
+  team_id: string | null;
+  enterprise_id: string | null;
+  detail: string | null;
   at: string;
 }

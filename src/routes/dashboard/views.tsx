@@ -5,6 +5,7 @@ import { type AuditEntry, type FilteredRequest, REQUEST_STATUSES, type RequestRo
 import type { Filters } from "./filters";
 import { type Labels, People, Person, personText, TypeName } from "./labels";
 import { LIVE_SCRIPT_HASH } from "./live";
+import { SlackNotice } from "./slack-notice";
 import { CSS } from "./styles";
 
 /**
@@ -485,6 +486,7 @@ export const Layout: FC<{ title: string; nav?: "requests" | "overview"; live?: b
         )}
       </header>
       <main id="main" tabindex={-1}>
+        <SlackNotice />
         <h1>{title}</h1>
         {children}
       </main>

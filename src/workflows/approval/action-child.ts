@@ -55,6 +55,7 @@ export class ActionChild {
         requestId: params.requestId,
         parentId: instanceId,
         action,
+        ...(params.descriptionRich ? { descriptionRich: params.descriptionRich } : {}),
         body: {
           requestId: params.requestId,
           type: params.type,

@@ -2,7 +2,7 @@ import type { WorkflowStep } from "cloudflare:workers";
 import { log } from "../../core/log";
 import type { Env } from "../../env";
 import type { RequestSummary } from "../../slack/blocks";
-import type { ApprovalParams } from "../approval-params";
+import { type ApprovalParams, requestText } from "../approval-params";
 
 /** What the parts of one ApprovalWorkflow run share: its bindings, its step API, its request. */
 export interface ApprovalRun {
@@ -22,7 +22,7 @@ export function approvalRun(env: Env, step: WorkflowStep, params: ApprovalParams
     step,
     params,
     instanceId,
-    summary: { id: params.requestId, title: params.title, requester: params.requester, description: params.description, createdAt: params.createdAt },
+    summary: { id: params.requestId, title: params.title, requester: params.requester, description: requestText(params), createdAt: params.createdAt },
     log: (message, step, fields = {}, level = "info") => log(level, message, { requestId: params.requestId, instanceId, step, ...fields }),
   };
 }
