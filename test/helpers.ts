@@ -253,7 +253,7 @@ export async function apiGet(path: string, token: string | null = env.API_TOKEN!
 }
 
 /** GET /api/requests/:id of a recorded request: the row (without the claim), its messages, trail and instance. */
-export type RequestJson = Omit<RequestRow, "claimed_by"> & { messages: StoredMessage[]; audit: AuditEntry[]; workflow: InstanceView };
+export type RequestJson = Omit<RequestRow, "claimed_by" | "claimed_decision"> & { messages: StoredMessage[]; audit: AuditEntry[]; workflow: InstanceView };
 
 export async function requestJson(id: string): Promise<RequestJson> {
   const res = await apiGet(`/api/requests/${id}`);

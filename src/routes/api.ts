@@ -36,7 +36,7 @@ apiRoutes.get("/requests/:id", async (c) => {
     // Created a moment ago: the workflow has not recorded it yet.
     return c.json({ id: id.data, status: "pending", workflow, audit: [] });
   }
-  const { claimed_by: _claimed, ...request } = row;
+  const { claimed_by: _claimed, claimed_decision: _decision, ...request } = row;
   return c.json({ ...request, messages, audit, workflow });
 });
 
