@@ -8,6 +8,7 @@ import { castVote, claimCancel, decisionBlocker, getRequest, requestsBy, type Vo
 import type { AppEnv } from "../env";
 import { SlackClient } from "../slack/client";
 import { parseRequestText, parseSubcommand } from "../slack/commands";
+import { commandRequestId } from "../slack/deliveries";
 import { homeKey, publishHome } from "../slack/home";
 import type { ClassifiedInteraction, FieldErrors } from "../slack/interactions";
 import {
@@ -100,7 +101,14 @@ slackRoutes.post("/commands", slashCommand, async (c) => {
     types.map((t) => t.name),
   );
   if (!request.ok) return c.json(ephemeral(`${request.problem}\n\n${help}`));
-  const started = await startRequest(c.env, { requester: cmd.user_id, type: request.type, approver: request.approver, description: request.description });
+  // The same delivery twice (a retry) is one request: its id comes from the body Slack signed.
+  const started = await startRequest(c.env, {
+    requester: cmd.user_id,
+    type: request.type,
+    approver: request.approver,
+    description: request.description,
+    id: await commandRequestId(await c.req.text()),
+  });
   if (!started.ok) return c.json(ephemeral(`${started.problem}\n\n${help}`));
   return c.json(requestCreatedReply(started.id, started.approvers, started.quorum));
 });
