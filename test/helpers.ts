@@ -277,6 +277,9 @@ export interface ReceiverCall {
   method: string;
   path: string;
   key: string;
+  /** The X-Approvals-Timestamp and X-Approvals-Signature headers as received. */
+  timestamp: string;
+  signature: string;
   signed: boolean;
   body: string;
   at: number;
@@ -288,6 +291,8 @@ export interface ReceiverStep {
   delayMs?: number;
   /** Perform the action, then drop the connection before answering. */
   drop?: boolean;
+  /** Answer `status` with a text body that never ends (64 KB, then the connection held open). */
+  endless?: boolean;
   /** Answer 202 with a status URL whose polls return these, in order (the last one repeats). */
   statusSequence?: { state: "running" | "complete" | "failed"; progress?: number; message?: string }[];
 }
