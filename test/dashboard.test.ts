@@ -176,8 +176,8 @@ describe("the dashboard's pages", () => {
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="approvals-\d{4}-\d{2}-\d{2}\.csv"$/);
     const [header, row, end] = (await res.text()).split("\r\n");
-    expect(header).toBe("id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description");
-    expect(row).toMatch(new RegExp(`^${id},default,pending,${requester},${approver},1,,,\\d{4}-`));
+    expect(header).toBe(`"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description"`);
+    expect(row).toMatch(new RegExp(`^"${id}","default","pending","${requester}","${approver}","1","","","\\d{4}-`));
     // The formula is neutralised with a leading quote, and the cell is quoted with "" escapes.
     expect(row!.endsWith(`,"'=HYPERLINK(""http://evil.example"",""click""), then ""quote"""`)).toBe(true);
     expect(end).toBe("");

@@ -75,7 +75,9 @@ it("lists the requests, filters them, shows a request's timeline and exports CSV
   const href = await page.locator("a.export").getAttribute("href");
   expect(href).toBe("/dashboard/export.csv?status=approved&requester=U0REQUESTER");
   const csv = await (await fetch(`${stack.serviceUrl}${href}`)).text();
-  expect(csv.split("\r\n")[0]).toBe("id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description");
-  expect(csv).toContain(`${id},default,approved,U0REQUESTER,U0APPROVER,1,U0APPROVER,`);
+  expect(csv.split("\r\n")[0]).toBe(
+    `"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description"`,
+  );
+  expect(csv).toContain(`"${id}","default","approved","U0REQUESTER","U0APPROVER","1","U0APPROVER",`);
   expect(pageErrors(page)).toEqual([]);
 });

@@ -1,17 +1,30 @@
 import type { FilteredRequest } from "../../core/store";
 
-/** A CSV cell: quoted when needed, and never read as a formula by a spreadsheet. */
+/**
+ * A sign that makes a spreadsheet read a cell as a formula, at the start of the text or right
+ * after anything a spreadsheet may split cells on or quote with: `,` `;` tab, line breaks, `"`.
+ * A program set to another separator (Excel with `;` in many locales) splits `x;=1+1;y` into
+ * three cells, the middle one a formula, whatever the quoting says.
+ * @see https://owasp.org/www-community/attacks/CSV_Injection
+ */
+const FORMULA_AFTER_SEPARATOR = /(^|[,;\t\r\n"])([=+\-@])/g;
+
+/**
+ * A CSV cell: always quoted (inner quotes doubled), and never read as a formula: a `'` goes
+ * before every formula sign that could start a cell, and before a tab or carriage return that
+ * starts the text.
+ */
 export function csvCell(value: string | null | undefined): string {
-  let v = value ?? "";
-  if (/^[=+\-@\t\r]/.test(v)) v = `'${v}`;
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  let v = (value ?? "").replace(FORMULA_AFTER_SEPARATOR, "$1'$2");
+  if (/^[\t\r]/.test(v)) v = `'${v}`;
+  return `"${v.replace(/"/g, '""')}"`;
 }
 
 const HEADER = ["id", "type", "status", "requester", "approvers", "level", "decided_by", "decided_at", "created_at", "updated_at", "error", "description"];
 
-/** The export: a header line, then one line per request (RFC 4180 line ends). */
+/** The export: a header line, then one line per request (RFC 4180 line ends), every cell quoted. */
 export function requestsCsv(rows: FilteredRequest[]): string {
-  const lines = [HEADER.join(",")];
+  const lines = [HEADER.map(csvCell).join(",")];
   for (const r of rows) {
     lines.push(
       [
