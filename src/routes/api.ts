@@ -11,7 +11,8 @@ export const apiRoutes = new Hono<AppEnv>();
 
 apiRoutes.use("*", async (c, next) => {
   const token = loadConfig(c.env).API_TOKEN;
-  if (!token) return c.json({ error: "the API is disabled: set the API_TOKEN secret" }, 503);
+  // No setting names for callers who are not signed in (the README says what turns the API on).
+  if (!token) return c.json({ error: "the API is disabled" }, 503);
   const check = await checkBearer(c.env.KV, c.req.raw.headers, token);
   if (check?.ok) return next();
   if (check?.locked) {
