@@ -23,7 +23,12 @@ export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789";
 process.env.TEST_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
 
 /** Users the test policy names (tests that need fresh users name them in commands instead). */
-export const POLICY_USERS = { quorum: ["U0QUORUMA", "U0QUORUMB", "U0QUORUMC"], level2: "U0LEVELTWO", level3: "U0LEVELTHREE" };
+export const POLICY_USERS = {
+  quorum: ["U0QUORUMA", "U0QUORUMB", "U0QUORUMC"],
+  level2: "U0LEVELTWO",
+  level3: "U0LEVELTHREE",
+  selfQuorum: ["U0SELFQA", "U0SELFQB"],
+};
 
 /** The policy the tests run with: one type per behaviour, actions pointing at the local receiver. */
 const testPolicy = {
@@ -50,6 +55,8 @@ const testPolicy = {
       ],
     },
     selfservice: { title: "Self-service", allowSelfApproval: true, levels: [{ approvers: [], wait: "1 hour" }] },
+    // Self-approval with a quorum: the requester's own approval is one vote of two.
+    selfquorum: { title: "Self-approval, two of two", allowSelfApproval: true, levels: [{ approvers: POLICY_USERS.selfQuorum, wait: "1 hour", quorum: 2 }] },
     // Two quorum levels: approvals count within their own level only.
     twostage: {
       title: "Two-stage",

@@ -34,13 +34,20 @@ const schema = z
 
 export type Config = z.infer<typeof schema>;
 
+/**
+ * Settings that do not validate. Its message is what a caller may be shown (no setting's name);
+ * `detail` names every bad setting (never a value) and is for the log.
+ */
 export class ConfigError extends Error {
   override name = "ConfigError";
+  constructor(readonly detail: string) {
+    super("service unavailable: its configuration is invalid");
+  }
 }
 
 const cache = new WeakMap<object, Config>();
 
-/** Validates the settings once per env object; throws a ConfigError naming every bad setting. */
+/** Validates the settings once per env object; throws a ConfigError whose detail names every bad setting. */
 export function loadConfig(env: Env): Config {
   const cached = cache.get(env);
   if (cached) return cached;

@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ConfigError } from "./config";
+import { ConfigError, loadConfig } from "./config";
 import { createOnce } from "./core/instances";
 import { log } from "./core/log";
+import { PolicyError } from "./core/policy";
 import type { AppEnv, Env } from "./env";
 import { apiRoutes } from "./routes/api";
 import { dashboardRoutes } from "./routes/dashboard";
@@ -14,6 +15,17 @@ export { MaintenanceWorkflow } from "./workflows/maintenance";
 
 const app = new Hono<AppEnv>();
 
+// Settings that do not validate: the detail goes to the log, here, for every surface; each surface
+// then answers its callers without it (ConfigError's message names no setting).
+app.use("*", async (c, next) => {
+  try {
+    loadConfig(c.env);
+  } catch (err) {
+    if (err instanceof ConfigError) log("error", "invalid configuration", { path: c.req.path, detail: err.detail });
+  }
+  await next();
+});
+
 app.get("/", (c) => c.text("Slack approval service: POST /slack/commands, POST /slack/interactions, GET /api/requests/:id, GET /api/stats\n"));
 app.route("/slack", slackRoutes);
 app.route("/api", apiRoutes);
@@ -21,8 +33,13 @@ app.route("/dashboard", dashboardRoutes);
 
 app.notFound((c) => c.json({ error: "not found" }, 404));
 app.onError((err, c) => {
-  // Settings that do not validate: 503 naming the bad setting (never its value).
+  // Settings that do not validate (logged above): a 503 that names nothing. A policy that does not
+  // validate (POLICY_JSON) is the same kind of problem, and its message names paths: logged here.
   if (err instanceof ConfigError) return c.json({ error: err.message }, 503);
+  if (err instanceof PolicyError) {
+    log("error", "invalid policy", { path: c.req.path, detail: err.message });
+    return c.json({ error: "service unavailable: its configuration is invalid" }, 503);
+  }
   // A request Hono's own parsing refused (e.g. malformed JSON): its status, with a short reason.
   if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
   // Never echo internals (or anything secret) to the caller; the log has the details.

@@ -92,6 +92,15 @@ describe("an approved request runs its action (ActionWorkflow child)", () => {
     expect((await (await env.APPROVAL.get(id)).status()).output).toMatchObject({ action: { state: "failed" } });
   });
 
+  it("reads at most what it keeps of a receiver's answer: one that never ends is cut short, not waited for", async () => {
+    const { id } = await approveDeploy([{ status: 400, endless: true }]);
+    const done = await actionDone(id);
+    expect(done).toMatchObject({ status: "failed", action_status: "failed" });
+    // The receiver's words (the text, shortened), at once: one call, no timeout, no retry.
+    expect(done.error).toMatch(/receiver answered 400: x{200,}$/);
+    expect(await receiverCalls(id)).toHaveLength(1);
+  });
+
   it("error categories: 503 twice then 200 is retried with backoff and succeeds", async () => {
     const { id } = await approveDeploy([{ status: 503 }, { status: 503 }, { status: 200, body: { message: "third time lucky" } }]);
     const done = await actionDone(id);

@@ -113,7 +113,7 @@ describe("who may click, and what a click does", () => {
   });
 
   it("a claim whose event never reached the workflow is decided from D1 when the wait ends", async () => {
-    await using _timeouts = await forceTimeouts(...levelWaits(1), "decision level 1 claimed");
+    await using _timeouts = await forceTimeouts(...levelWaits(1));
     const approver = await newUser();
     const requester = await newUser();
     // A request sent from the modal has an id known before it starts (derived from the view), so

@@ -1,11 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { requestsBy } from "../src/core/store";
 import { commandForm } from "../standin/payloads.js";
 import {
   approverDm,
   callsFor,
   commandBody,
+  dmOf,
   eventually,
+  messagesIn,
   newUser,
   postSigned,
   requestJson,
@@ -95,6 +98,26 @@ describe("POST /slack/commands", () => {
     expect(section).toMatchObject({ type: "mrkdwn", verbatim: true });
     expect(section.text).toContain(`>R&amp;D &lt;v2&gt; see <https://example.com/?a=1&amp;b=2|the PR> cc <@${other}> @here @oncall`);
     expect(section.text).not.toContain("<!");
+  });
+
+  it("the same command delivered three times (a retry by Slack or the Socket Mode bridge) makes one request, one DM and the same answer", async () => {
+    const requester = await newUser();
+    const approver = await newUser();
+    const body = await commandBody(requester, `<@${approver}|maria> Deploy billing-api v2.3`);
+    const ts = Math.floor(Date.now() / 1000);
+    const answers: unknown[] = [];
+    // The same signed delivery twice, then the same body signed again later, as the bridge re-sends it.
+    for (const timestamp of [ts, ts, ts + 1]) {
+      const res = await postSigned("/slack/commands", body, { timestamp });
+      expect(res.status).toBe(200);
+      answers.push(await res.json());
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+    const id = /`(req-[a-z0-9]{12})`/.exec((answers[0] as { text: string }).text)?.[1];
+    await approverDm(approver);
+    expect((await requestsBy(env.DB, requester, 10)).map((r) => r.id)).toEqual([id]);
+    expect(await messagesIn(dmOf(approver))).toHaveLength(1);
   });
 
   it("refuses a request the requester would approve themselves", async () => {

@@ -1,6 +1,6 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ConfigError, loadConfig } from "../src/config";
 import type { Env } from "../src/env";
 import worker from "../src/index";
@@ -40,40 +40,61 @@ describe("configuration", () => {
     ],
     ["short API token", { API_TOKEN: "short" }, /API_TOKEN must be at least 16/],
   ];
-  for (const [name, extra, message] of bad) {
-    it(`names the bad setting: ${name}`, () => {
-      expect(() => load(extra)).toThrow(ConfigError);
-      expect(() => load(extra)).toThrow(message);
+  /** The ConfigError a load throws. */
+  const failure = (extra: Record<string, unknown>): ConfigError => {
+    try {
+      load(extra);
+    } catch (err) {
+      if (err instanceof ConfigError) return err;
+      throw err;
+    }
+    return expect.unreachable("no ConfigError");
+  };
+  for (const [name, extra, detail] of bad) {
+    it(`names the bad setting in the error's detail (for the log): ${name}`, () => {
+      expect(failure(extra).detail).toMatch(detail);
     });
   }
 
-  it("never puts a secret's value in the error", () => {
-    try {
-      load({ SLACK_BOT_TOKEN: "xoxb", APPROVAL_TIMEOUT: "never" });
-      expect.unreachable();
-    } catch (err) {
-      expect((err as Error).message).not.toContain("xoxb");
-    }
+  it("never puts a setting's name in the error's message (what callers may see), nor a secret's value anywhere", () => {
+    const err = failure({ SLACK_BOT_TOKEN: "xoxb", APPROVAL_TIMEOUT: "never" });
+    expect(err.message).not.toMatch(/SLACK_BOT_TOKEN|APPROVAL_TIMEOUT/);
+    expect(err.detail).toMatch(/SLACK_BOT_TOKEN.*APPROVAL_TIMEOUT/);
+    expect(`${err.message} ${err.detail}`).not.toContain("xoxb");
   });
 });
 
 describe("a setting that does not validate, seen from outside", () => {
-  it("answers 503 naming the setting on every surface: JSON for Slack and the API, a page for the dashboard", async () => {
+  it("answers a generic 503 on every surface, naming no setting; the log has the detail", async () => {
     // The real Worker, given an env whose timeout is not a duration (a fresh object: config is cached per env).
     const broken = { ...env, APPROVAL_TIMEOUT: "tomorrow" } as Env;
     const call = (path: string, init: RequestInit = {}) => worker.fetch(new Request(`https://approvals.test${path}`, init), broken, createExecutionContext());
-    for (const path of ["/slack/commands", "/slack/interactions", "/slack/events"]) {
-      const res = await call(path, { method: "POST", body: "x" });
-      expect(res.status, path).toBe(503);
-      expect(await res.json(), path).toEqual({ error: expect.stringMatching(/^Invalid configuration: APPROVAL_TIMEOUT expected a duration/) });
+    const logged: string[] = [];
+    const spies = (["log", "warn", "error"] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((line: unknown) => void logged.push(String(line))),
+    );
+    try {
+      for (const path of ["/slack/commands", "/slack/interactions", "/slack/events"]) {
+        const res = await call(path, { method: "POST", body: "x" });
+        expect(res.status, path).toBe(503);
+        const text = await res.text();
+        expect(JSON.parse(text), path).toEqual({ error: "service unavailable: its configuration is invalid" });
+      }
+      const api = await call("/api/stats", { headers: { authorization: `Bearer ${env.API_TOKEN}` } });
+      expect(api.status).toBe(503);
+      expect(await api.text()).not.toMatch(/APPROVAL_TIMEOUT|duration/);
+      const dashboard = await call("/dashboard");
+      expect(dashboard.status).toBe(503);
+      expect(dashboard.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(dashboard.headers.get("content-security-policy")).toContain("default-src 'none'");
+      const page = await dashboard.text();
+      expect(page).toContain("Dashboard unavailable");
+      expect(page).not.toMatch(/APPROVAL_TIMEOUT|duration/);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
     }
-    const api = await call("/api/stats", { headers: { authorization: `Bearer ${env.API_TOKEN}` } });
-    expect(api.status).toBe(503);
-    expect(((await api.json()) as { error: string }).error).toMatch(/APPROVAL_TIMEOUT/);
-    const dashboard = await call("/dashboard");
-    expect(dashboard.status).toBe(503);
-    expect(dashboard.headers.get("content-type")).toMatch(/^text\/html/);
-    expect(dashboard.headers.get("content-security-policy")).toContain("default-src 'none'");
-    expect(await dashboard.text()).toContain("Dashboard unavailable");
+    const details = logged.filter((l) => l.includes("APPROVAL_TIMEOUT expected a duration"));
+    expect(details.length).toBeGreaterThanOrEqual(5);
+    expect(JSON.parse(details[0]!)).toMatchObject({ level: "error", message: "invalid configuration" });
   });
 });

@@ -5,7 +5,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cachedDisplayName } from "../src/core/display-names";
 import { newRequestId } from "../src/core/ids";
-import { castVote, closeRequest, setActionState, setLevel, upsertRequest } from "../src/core/store";
+import { castVote, claimCancel, closeByClaim, closeRequest, setActionState, setLevel, upsertRequest } from "../src/core/store";
 import { newUser } from "./helpers";
 
 const get = (path: string) => exports.default.fetch(new Request(`https://approvals.test${path}`, { headers: { authorization: `Bearer ${env.API_TOKEN}` } }));
@@ -77,8 +77,16 @@ describe("the overview, against known data", () => {
       });
       return ids[key];
     };
-    const decide = (id: string, status: "approved" | "rejected" | "expired" | "cancelled", by: string | null, when: string) =>
-      closeRequest(env.DB, { id, status, by, at: when });
+    /** Decided as the routes and the workflow decide: a claim (a vote or the requester's cancel), then closed by it. */
+    const decide = async (id: string, status: "approved" | "rejected" | "expired" | "cancelled", by: string | null, when: string) => {
+      if (status === "expired") return expect(await closeRequest(env.DB, { id, status, at: when })).toBe(true);
+      if (status === "cancelled") expect(await claimCancel(env.DB, id, by!, when)).toEqual({ ok: true });
+      else
+        expect(
+          await castVote(env.DB, id, by!, status === "approved" ? "approve" : "reject", when, status === "rejected" ? "Not now" : undefined),
+        ).toMatchObject({ ok: true, decisive: true });
+      expect(await closeByClaim(env.DB, id, when)).not.toBeNull();
+    };
     const escalate = (id: string, approvers: string[], when: string) =>
       setLevel(env.DB, id, {
         approvers,
@@ -96,7 +104,7 @@ describe("the overview, against known data", () => {
     id = await seed("a2", "deploy", "2025-03-03T10:00:00.000Z", [users.a1]);
     await decide(id, "approved", users.a1, at("2025-03-03T10:00:00.000Z", 600));
     await setActionState(env.DB, id, { status: "failed", detail: "HTTP 500", at: at("2025-03-03T10:00:00.000Z", 700) });
-    id = await seed("a3", "expense", "2025-03-03T11:00:00.000Z", [users.a1]);
+    id = await seed("a3", "expense", "2025-03-03T11:00:00.000Z", [users.a1, users.a2]);
     await decide(id, "rejected", users.a2, at("2025-03-03T11:00:00.000Z", 1800));
     // 2025-03-05: two expenses escalated; one approved after 2 hours, one expired.
     id = await seed("a4", "expense", "2025-03-05T08:00:00.000Z", [users.a1]);
@@ -255,22 +263,24 @@ describe("the overview, against known data", () => {
       return (await res.text()).split("\r\n");
     };
     const perDay = await csv("per-day");
-    expect(perDay[0]).toBe("day,approved,rejected,cancelled,expired,failed,pending,total");
-    expect(perDay[3]).toBe("2025-03-03,1,1,0,0,1,0,3");
+    expect(perDay[0]).toBe('"day","approved","rejected","cancelled","expired","failed","pending","total"');
+    expect(perDay[3]).toBe('"2025-03-03","1","1","0","0","1","0","3"');
     expect(perDay).toHaveLength(9);
-    expect(await csv("decision-percentiles")).toEqual(["decisions,p50_seconds,p90_seconds,max_seconds", "6,600,10800,10800", ""]);
-    expect((await csv("decision-time"))[5]).toBe("1 h – 4 h,3600,14400,2");
+    expect(await csv("decision-percentiles")).toEqual(['"decisions","p50_seconds","p90_seconds","max_seconds"', '"6","600","10800","10800"', ""]);
+    expect((await csv("decision-time"))[5]).toBe('"1 h – 4 h","3600","14400","2"');
     expect(await csv("types")).toEqual([
-      "type,type_title,requests,escalated,escalated_percent,expired,expired_percent,pending",
-      "default,Approval,3,0,0,0,0,0",
-      "expense,Expense,3,2,67,1,33,0",
-      "deploy,Production deploy,2,0,0,0,0,0",
+      '"type","type_title","requests","escalated","escalated_percent","expired","expired_percent","pending"',
+      '"default","Approval","3","0","0","0","0","0"',
+      '"expense","Expense","3","2","67","1","33","0"',
+      '"deploy","Production deploy","2","0","0","0","0","0"',
       "",
     ]);
     const pending = await csv("pending");
-    expect(pending[0]).toBe("id,type,type_title,requester,requester_name,waiting_for,waiting_for_names,level,age_seconds,created_at,expires_at,description");
-    expect(pending[1]).toMatch(new RegExp(`^${ids.p1},expense,Expense,${requester},Dana Kim,${users.a2},Sam Chen,1,114\\d\\d,`));
-    expect(await csv("actions")).toEqual(["outcome,requests", "failed,1", "succeeded,1", ""]);
+    expect(pending[0]).toBe(
+      '"id","type","type_title","requester","requester_name","waiting_for","waiting_for_names","level","age_seconds","created_at","expires_at","description"',
+    );
+    expect(pending[1]).toMatch(new RegExp(`^"${ids.p1}","expense","Expense","${requester}","Dana Kim","${users.a2}","Sam Chen","1","114\\d\\d",`));
+    expect(await csv("actions")).toEqual(['"outcome","requests"', '"failed","1"', '"succeeded","1"', ""]);
     expect((await get(`/dashboard/overview.csv?chart=nope&${query()}`)).status).toBe(400);
   });
 

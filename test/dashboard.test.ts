@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { cachedDisplayName } from "../src/core/display-names";
 import { newRequestId } from "../src/core/ids";
-import { closeRequest, upsertRequest } from "../src/core/store";
+import { castVote, closeByClaim, upsertRequest } from "../src/core/store";
 import { LIVE_SCRIPT_HASH } from "../src/routes/dashboard/live";
 import { approverDm, click, newUser, reject, startRequest, waitForStatus } from "./helpers";
 
@@ -182,13 +182,13 @@ describe("the dashboard's pages", () => {
     expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="approvals-\d{4}-\d{2}-\d{2}\.csv"$/);
     const [header, row, end] = (await res.text()).split("\r\n");
     expect(header).toBe(
-      "id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description,type_title,requester_name,approver_names,decided_by_name",
+      `"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description","type_title","requester_name","approver_names","decided_by_name"`,
     );
-    expect(row).toMatch(new RegExp(`^${id},default,pending,${requester},${approver},1,,,\\d{4}-`));
+    expect(row).toMatch(new RegExp(`^"${id}","default","pending","${requester}","${approver}","1","","","\\d{4}-`));
     // The formula is neutralised with a leading quote, and the cell is quoted with "" escapes.
     expect(row).toContain(`,"'=HYPERLINK(""http://evil.example"",""click""), then ""quote""",`);
     // Then the names: the requester's, looked up by the workflow; the approver was never looked up, so the id.
-    expect(row!.endsWith(`,Approval,${requester.toLowerCase()},${approver},`)).toBe(true);
+    expect(row!.endsWith(`,"Approval","${requester.toLowerCase()}","${approver}",""`)).toBe(true);
     expect(end).toBe("");
   });
 });
@@ -282,7 +282,9 @@ describe("live updates", () => {
     expect(unchanged.status).toBe(304);
     expect(await unchanged.text()).toBe("");
 
-    await closeRequest(env.DB, { id, status: "approved", by: "U0SOMEONE", at: new Date(Date.now() + 1000).toISOString() });
+    const decidedAt = new Date(Date.now() + 1000).toISOString();
+    expect(await castVote(env.DB, id, "U0SOMEONE", "approve", decidedAt)).toEqual({ ok: true, decisive: true });
+    expect(await closeByClaim(env.DB, id, decidedAt)).not.toBeNull();
     const changed = await get(src, { authorization: `Bearer ${TOKEN}`, "if-none-match": JSON.stringify(version) });
     expect(changed.status).toBe(200);
     const fragment = await changed.text();

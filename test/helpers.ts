@@ -284,7 +284,7 @@ export async function apiGet(path: string, token: string | null = env.API_TOKEN!
 }
 
 /** GET /api/requests/:id of a recorded request: the row (without the claim), its messages, trail and instance. */
-export type RequestJson = Omit<RequestRow, "claimed_by"> & { messages: StoredMessage[]; audit: AuditEntry[]; workflow: InstanceView };
+export type RequestJson = Omit<RequestRow, "claimed_by" | "claimed_decision"> & { messages: StoredMessage[]; audit: AuditEntry[]; workflow: InstanceView };
 
 export async function requestJson(id: string): Promise<RequestJson> {
   const res = await apiGet(`/api/requests/${id}`);
@@ -308,6 +308,9 @@ export interface ReceiverCall {
   method: string;
   path: string;
   key: string;
+  /** The X-Approvals-Timestamp and X-Approvals-Signature headers as received. */
+  timestamp: string;
+  signature: string;
   signed: boolean;
   body: string;
   at: number;
@@ -319,6 +322,8 @@ export interface ReceiverStep {
   delayMs?: number;
   /** Perform the action, then drop the connection before answering. */
   drop?: boolean;
+  /** Answer `status` with a text body that never ends (64 KB, then the connection held open). */
+  endless?: boolean;
   /** Answer 202 with a status URL whose polls return these, in order (the last one repeats). */
   statusSequence?: { state: "running" | "complete" | "failed"; progress?: number; message?: string }[];
 }

@@ -2,31 +2,186 @@ import { introspectWorkflow } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newRequestId } from "../src/core/ids";
-import { audit, castVote, closeRequest, getRequest, type Stats, saveMessage, setLevel, upsertRequest } from "../src/core/store";
-import { apiGet, approverDm, dmOf, messagesIn, newUser, reject, requestJson, startRequest, waitForStatus } from "./helpers";
+import { audit, castVote, closeByClaim, getRequest, recordWait, type Stats, saveMessage, setLevel, upsertRequest } from "../src/core/store";
+import type { MaintenanceOutput } from "../src/workflows/maintenance";
+import {
+  apiGet,
+  approverDm,
+  click,
+  dmOf,
+  eventually,
+  injectFaults,
+  messagesIn,
+  newUser,
+  postTo,
+  reject,
+  requestJson,
+  slackCalls,
+  startRequest,
+  waitForStatus,
+} from "./helpers";
 
-/** Fires the Worker's cron handler, as the cron trigger would. */
-async function runMaintenance(scheduledTime: number) {
+let runs = 0;
+/**
+ * Fires the Worker's cron handler as the cron trigger would, and waits for the maintenance run it
+ * starts. Each call is its own scheduled minute (the run's instance id), so every call runs.
+ */
+async function runMaintenance(): Promise<MaintenanceOutput> {
+  await using maintenance = await introspectWorkflow(env.MAINTENANCE);
   const worker = exports.default as unknown as { scheduled(o: { scheduledTime: number; cron: string }): Promise<unknown> };
-  await worker.scheduled({ scheduledTime, cron: "*/15 * * * *" });
+  const minute = Math.floor(Date.now() / 60_000) + 1_000_000 * ++runs;
+  await worker.scheduled({ scheduledTime: minute * 60_000, cron: "*/15 * * * *" });
+  const [run] = await maintenance.get();
+  await run!.waitForStatus("complete");
+  return (await run!.getOutput()) as MaintenanceOutput;
 }
 
-describe("clean-up: the cron-started MaintenanceWorkflow", () => {
-  it("ends an instance stuck past its expiry, marks the request expired, prunes old audit data; a second run is harmless", async () => {
+/** As if the cron had come long after the request's expiry as first computed (and after the grace). */
+async function expiryLongPast(id: string) {
+  const row = (await getRequest(env.DB, id))!;
+  await setLevel(env.DB, id, {
+    approvers: row.approvers,
+    groups: row.level_groups,
+    level: row.level,
+    quorum: row.quorum,
+    expiresAt: "2000-01-01T00:00:00.000Z",
+    at: new Date().toISOString(),
+  });
+}
+
+const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
+
+// First in this file: the clean-up tests below record claims made minutes before the request
+// existed (to be past the grace at once), which would make the average latency negative.
+describe("GET /api/stats", () => {
+  it("needs the token and counts requests by status and type, escalations, latency and actions", async () => {
+    expect((await apiGet("/api/stats", null)).status).toBe(401);
+    const before = (await (await apiGet("/api/stats")).json()) as Stats;
     const approver = await newUser();
-    const stuck = await startRequest(await newUser(), approver, "stuck forever");
+    const id = await startRequest(await newUser(), approver);
     await approverDm(approver);
-    // As if its timeouts never fired (the local engine's known gap after a restart): its level's expiry
-    // set long past, as an escalation sets it.
-    const level = (await getRequest(env.DB, stuck))!;
-    await setLevel(env.DB, stuck, {
-      approvers: level.approvers,
-      groups: level.level_groups,
-      level: level.level,
-      quorum: level.quorum,
-      expiresAt: "2000-01-01T00:00:00.000Z",
-      at: new Date().toISOString(),
-    });
+    await reject(approver, id);
+    await waitForStatus(id, "rejected");
+    const after = (await (await apiGet("/api/stats")).json()) as Stats;
+    expect((after.byStatus.rejected ?? 0) - (before.byStatus.rejected ?? 0)).toBe(1);
+    expect((after.byType.default?.rejected ?? 0) - (before.byType.default?.rejected ?? 0)).toBe(1);
+    expect(after.decisionLatencySeconds.count - before.decisionLatencySeconds.count).toBe(1);
+    expect(after.decisionLatencySeconds.average).toBeGreaterThanOrEqual(0);
+    expect(after).toHaveProperty("escalated");
+    expect(after).toHaveProperty("actions");
+  });
+});
+
+describe("clean-up: the cron-started MaintenanceWorkflow never ends a living request", () => {
+  it("the reported case: while the approver's DM is still being retried, a run past the expiry ends nothing; the approver then gets the full wait", async () => {
+    const requester = await newUser();
+    const approver = await newUser();
+    // Slack fails the DM three times: the step retries (1, 2, 4 s) while maintenance runs.
+    await injectFaults("chat.postMessage", postTo(approver), [{ status: 500 }, { status: 500 }, { status: 500 }]);
+    const id = await startRequest(requester, approver, "deploy while Slack is flaky");
+    await eventually(
+      async () => (await slackCalls((c) => c.method === "chat.postMessage" && c.args.channel === approver && c.result === "http_500")).length > 0,
+      "the first failed DM",
+    );
+    await expiryLongPast(id);
+    const output = await runMaintenance();
+    expect(output.ended).not.toContain(id);
+    // Maintenance ran while the approver had not been asked yet: nothing was closed.
+    expect(await messagesIn(dmOf(approver))).toEqual([]);
+    expect((await getRequest(env.DB, id))!.status).toBe("pending");
+
+    await approverDm(approver);
+    const row = await eventually(async () => {
+      const r = await requestJson(id);
+      return r.wait_until && r.audit.some((a) => a.event === "notified") ? r : undefined;
+    }, "the first wait to start");
+    expect(row.status).toBe("pending");
+    // The wait (until the reminder, half of the hour) was recorded when it started, after the DM.
+    const notified = Date.parse(row.audit.find((a) => a.event === "notified")!.at);
+    expect(Date.parse(row.wait_until!)).toBeGreaterThanOrEqual(notified + 30 * 60_000 - 1000);
+    // The chain's end moved with it: this level's hour and the escalation's hour, from then.
+    expect(Date.parse(row.expires_at!)).toBeGreaterThanOrEqual(notified + 2 * 3600_000 - 1000);
+    const [dm] = await messagesIn(dmOf(approver));
+    expect(JSON.stringify(dm!.blocks)).toContain("approval_approve");
+    await click(approver, id, "approve");
+    expect((await waitForStatus(id, "approved")).decided_by).toBe(approver);
+  }, 60_000);
+
+  it("wakes a living instance past the deadline it recorded (a timeout the engine lost); the instance goes on by itself", async () => {
+    const approver = await newUser();
+    const id = await startRequest(await newUser(), approver, "the engine lost my timeout");
+    await approverDm(approver);
+    await eventually(async () => (await getRequest(env.DB, id))?.wait_until ?? undefined, "the first wait to start");
+    // As after a restart of the local engine: the wait's deadline passed, its timeout never fired.
+    await expiryLongPast(id);
+    await recordWait(env.DB, id, { waitUntil: minutesAgo(20), expiresAt: "2000-01-01T00:00:00.000Z" });
+    const output = await runMaintenance();
+    expect(output.ended).not.toContain(id);
+    expect(output.woken).toContain(id);
+    // Woken, the instance found its wait over and went on as after a timeout: the reminder.
+    const reminded = await eventually(async () => {
+      const r = await requestJson(id);
+      return r.audit.some((a) => a.event === "reminded") ? r : undefined;
+    }, "the reminder");
+    expect(reminded.status).toBe("pending");
+    expect(reminded.workflow.status).toBe("running");
+    // The next wait recorded its own deadline, in the future again.
+    expect(Date.parse(reminded.wait_until!)).toBeGreaterThan(Date.now());
+    await click(approver, id, "approve");
+    expect((await waitForStatus(id, "approved")).decided_by).toBe(approver);
+  });
+
+  it("a claim whose event was lost is applied when maintenance wakes the instance", async () => {
+    const approver = await newUser();
+    const requester = await newUser();
+    const id = await startRequest(requester, approver, "my click's event got lost");
+    await approverDm(approver);
+    // The click route's vote and claim (its store call), made minutes ago, with no event sent.
+    const at = minutesAgo(5);
+    expect(await castVote(env.DB, id, approver, "approve", at)).toEqual({ ok: true, decisive: true });
+    const output = await runMaintenance();
+    expect(output.woken).toContain(id);
+    expect(output.ended).not.toContain(id);
+    const done = await waitForStatus(id, "approved");
+    expect(done).toMatchObject({ decided_by: approver, decided_at: at });
+    expect(done.workflow.status).toBe("complete");
+    const [dm] = await messagesIn(dmOf(approver));
+    expect(JSON.stringify(dm!.blocks)).not.toContain("approval_approve");
+  });
+
+  it("ends only what is dead: a gone instance's request expires; a claimed request whose instance died is closed with its claim", async () => {
+    const [a, b, requester] = [await newUser(), await newUser(), await newUser()];
+    const unclaimed = await startRequest(requester, a, "nobody will answer this");
+    const claimed = await startRequest(requester, b, "decided, then the instance died");
+    await approverDm(a);
+    await approverDm(b);
+    const at = minutesAgo(5);
+    expect(await castVote(env.DB, claimed, b, "reject", at, "Not this week")).toEqual({ ok: true, decisive: true });
+    for (const id of [unclaimed, claimed]) {
+      const instance = await env.APPROVAL.get(id);
+      await instance.terminate();
+      await eventually(async () => (await instance.status()).status === "terminated", `${id} terminated`);
+    }
+    await expiryLongPast(unclaimed);
+    await recordWait(env.DB, unclaimed, { waitUntil: minutesAgo(20), expiresAt: minutesAgo(20) });
+
+    const output = await runMaintenance();
+    expect(output.ended).toEqual(expect.arrayContaining([unclaimed, claimed]));
+    expect(output.woken).not.toContain(unclaimed);
+    const expired = await requestJson(unclaimed);
+    expect(expired).toMatchObject({ status: "expired", decided_by: null });
+    expect(expired.error).toMatch(/workflow instance is terminated/);
+    // The claim is the decision: rejected by the claimant, at the claim's time, with its reason.
+    const rejected = await requestJson(claimed);
+    expect(rejected).toMatchObject({ status: "rejected", decided_by: b, decided_at: at });
+    expect(rejected.audit.find((x) => x.event === "rejected")).toMatchObject({ actor: b, detail: "Not this week" });
+    // A second run finds nothing left to do.
+    const again = await runMaintenance();
+    expect(again.ended).not.toContain(unclaimed);
+    expect(again.ended).not.toContain(claimed);
+  });
+
+  it("prunes records past the retention; the requests themselves stay", async () => {
     // An old, approved request, its records past the retention: written by the store calls the
     // workflow and the click route make, at a time long ago.
     const old = newRequestId();
@@ -47,52 +202,14 @@ describe("clean-up: the cron-started MaintenanceWorkflow", () => {
     await saveMessage(env.DB, old, { role: `L1-${oldApprover}`, user_id: oldApprover, channel: dmOf(oldApprover), ts: "978307200.000100" });
     await audit(env.DB, { requestId: old, key: `notified-L1-${oldApprover}`, event: "notified", actor: oldApprover, detail: "level 1", at: longAgo });
     expect(await castVote(env.DB, old, oldApprover, "approve", longAgo)).toEqual({ ok: true, decisive: true });
-    expect(await closeRequest(env.DB, { id: old, status: "approved", by: oldApprover, at: longAgo })).toBe(true);
-    expect((await requestJson(old)).audit.map((a: { event: string }) => a.event)).toEqual(["created", "notified", "approved"]);
+    expect(await closeByClaim(env.DB, old, longAgo)).toMatchObject({ status: "approved", by: oldApprover, at: longAgo });
+    expect((await requestJson(old)).audit.map((a) => a.event)).toEqual(["created", "notified", "approved"]);
 
-    await using runs = await introspectWorkflow(env.MAINTENANCE);
-    const minute = Date.now() - (Date.now() % 60_000);
-    await runMaintenance(minute);
-    await runMaintenance(minute); // the same tick twice: one instance
-    await runMaintenance(minute + 60_000); // an overlapping later run
-    const instances = await runs.get();
-    expect(instances).toHaveLength(2);
-    for (const i of instances) await i.waitForStatus("complete");
-    const outputs = (await Promise.all(instances.map((i) => i.getOutput()))) as { ended: string[]; pruned: { audit: number } }[];
-    expect(outputs.flatMap((o) => o.ended)).toContain(stuck);
-
-    const row = await requestJson(stuck);
-    expect(row).toMatchObject({ status: "expired", error: "ended by maintenance: stuck past its expiry" });
-    // Woken by an "expire" event, the instance finished itself: its DM no longer has buttons.
-    await (await env.APPROVAL.get(stuck)).status();
-    const done = await waitForStatus(stuck, "expired");
-    expect(done.workflow.status).toBe("complete");
-    const [dm] = await messagesIn(dmOf(approver));
-    expect(JSON.stringify(dm!.blocks)).not.toContain("approval_approve");
-    expect(row.audit.filter((a: { event: string }) => a.event === "expired")).toHaveLength(1);
+    const output = await runMaintenance();
     const pruned = await requestJson(old);
     expect(pruned.audit).toEqual([]);
     expect(pruned.messages).toEqual([]);
-    expect(pruned.status).toBe("approved"); // the request itself stays
-    expect(outputs.reduce((n, o) => n + o.pruned.audit, 0)).toBeGreaterThanOrEqual(3);
-  });
-});
-
-describe("GET /api/stats", () => {
-  it("needs the token and counts requests by status and type, escalations, latency and actions", async () => {
-    expect((await apiGet("/api/stats", null)).status).toBe(401);
-    const before = (await (await apiGet("/api/stats")).json()) as Stats;
-    const approver = await newUser();
-    const id = await startRequest(await newUser(), approver);
-    await approverDm(approver);
-    await reject(approver, id);
-    await waitForStatus(id, "rejected");
-    const after = (await (await apiGet("/api/stats")).json()) as Stats;
-    expect((after.byStatus.rejected ?? 0) - (before.byStatus.rejected ?? 0)).toBe(1);
-    expect((after.byType.default?.rejected ?? 0) - (before.byType.default?.rejected ?? 0)).toBe(1);
-    expect(after.decisionLatencySeconds.count - before.decisionLatencySeconds.count).toBe(1);
-    expect(after.decisionLatencySeconds.average).toBeGreaterThanOrEqual(0);
-    expect(after).toHaveProperty("escalated");
-    expect(after).toHaveProperty("actions");
+    expect(pruned.status).toBe("approved");
+    expect(output.pruned.audit).toBeGreaterThanOrEqual(3);
   });
 });

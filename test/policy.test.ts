@@ -17,6 +17,7 @@ import {
   responsesTo,
   slashCommand,
   startTyped,
+  submitView,
   waitForStatus,
 } from "./helpers";
 
@@ -171,6 +172,24 @@ describe("request types from the policy", () => {
     expect(thread.filter((m) => m.text.includes("Reminder"))).toHaveLength(1);
     expect(thread.filter((m) => m.text.includes("Escalated to level"))).toHaveLength(2);
     expect(mine!.updated).toBeGreaterThanOrEqual(3);
+  });
+
+  it("type names from Object's prototype are unknown types: a field error in the form, the usage for the command", async () => {
+    const requester = await newUser();
+    const approver = await newUser();
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      const values = {
+        type: { type: "static_select", selected_option: { value: name } },
+        approver: { type: "users_select", selected_user: approver },
+        description: { type: "plain_text_input", value: "Ship it" },
+      };
+      const submitted = await submitView(requester, { callback_id: "approval_new" }, values);
+      expect(submitted, name).toEqual({ status: 200, body: { response_action: "errors", errors: { type: `Unknown request type "${name}".` } } });
+      const command = await slashCommand(requester, `${name} <@${approver}> Ship it`);
+      expect(command.status, name).toBe(200);
+      expect(command.body.text, name).toMatch(/approver as a mention/);
+    }
+    expect(await messagesIn(dmOf(approver))).toEqual([]);
   });
 
   it("self-approval is refused by default and allowed where the policy says so", async () => {

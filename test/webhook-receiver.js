@@ -1,9 +1,28 @@
-// A real HTTP server that plays an action's receiver in tests: it verifies our signature,
-// honours Idempotency-Key (a repeated key replays the first answer without performing the action
+// A real HTTP server that plays an action's receiver in tests: it verifies our signature as the
+// README tells receivers to (verifyApprovalsSignature below), honours Idempotency-Key (a repeated key replays the first answer without performing the action
 // again) and answers as scripted: errors, delays, a dropped connection, or 202 and a status URL.
 // Control: POST /_control/script, GET /_control/calls, GET /_control/performed.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
+
+/** How far a signature's timestamp may be from now: older (or newer) calls are refused as replays. */
+export const SIGNATURE_WINDOW_SECONDS = 5 * 60;
+
+/**
+ * The receiver's check of an Approvals call (README, "Actions"): the HMAC-SHA256, with the shared
+ * secret, of `v2`, the timestamp, the method, the path and query, the Idempotency-Key and the raw
+ * body, one per line; compared in constant time; the timestamp within 5 minutes of now.
+ * @param {{ secret: string, method: string, path: string, idempotencyKey: string | undefined,
+ *   timestamp: string | undefined, signature: string | undefined, body: string, nowSeconds?: number }} call
+ */
+export function verifyApprovalsSignature(call) {
+  const now = call.nowSeconds ?? Math.floor(Date.now() / 1000);
+  if (!call.timestamp || !/^\d{1,12}$/.test(call.timestamp) || Math.abs(now - Number(call.timestamp)) > SIGNATURE_WINDOW_SECONDS) return false;
+  const signed = ["v2", call.timestamp, call.method, call.path, call.idempotencyKey ?? "", call.body].join("\n");
+  const expected = Buffer.from(`v2=${createHmac("sha256", call.secret).update(signed).digest("hex")}`);
+  const given = Buffer.from(call.signature ?? "");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 /** @param {{ port?: number, secret: string }} options */
 export async function startWebhookReceiver(options) {
@@ -38,9 +57,9 @@ export async function startWebhookReceiver(options) {
     const key = req.headers["idempotency-key"];
     const timestamp = req.headers["x-approvals-timestamp"];
     const signature = String(req.headers["x-approvals-signature"] ?? "");
-    const expected = `v1=${createHmac("sha256", options.secret).update(`${timestamp}.${body}`).digest("hex")}`;
-    const signed = signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
-    const call = { seq: ++state.seq, method: req.method, path: url.pathname, key, signed, body, at: Date.now() };
+    // req.url is the path and query exactly as on the request line.
+    const signed = verifyApprovalsSignature({ secret: options.secret, method: req.method, path: req.url, idempotencyKey: key, timestamp, signature, body });
+    const call = { seq: ++state.seq, method: req.method, path: url.pathname, key, timestamp, signature, signed, body, at: Date.now() };
     state.calls.push(call);
     if (!signed) return json(401, { error: "bad signature" });
 
@@ -58,6 +77,7 @@ export async function startWebhookReceiver(options) {
     const script = state.scripts.find((s) => body.includes(s.match));
     const step = script?.responses.shift() ?? { status: 200, body: { message: "done" } };
     if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
+    if (step.endless) return answerEndlessly(res, step.status);
     if (step.status >= 200 && step.status < 300) {
       let answer = step.body ?? { message: "done" };
       if (step.statusSequence) {
@@ -71,6 +91,18 @@ export async function startWebhookReceiver(options) {
     }
     return json(step.status, step.body ?? { error: `scripted ${step.status}` });
   });
+
+  /**
+   * An answer that never ends: 64 KB of text, then nothing more, the connection held open (for a
+   * minute at most). A caller that reads to the end waits until it gives up; one that reads only
+   * what it keeps has its answer at once.
+   */
+  function answerEndlessly(res, status) {
+    res.writeHead(status, { "content-type": "text/plain" });
+    res.write(Buffer.alloc(64 * 1024, "x"));
+    const stop = setTimeout(() => res.end(), 60_000);
+    res.on("close", () => clearTimeout(stop));
+  }
 
   await new Promise((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   return {

@@ -22,10 +22,31 @@ const level = z
     path: ["quorum"],
   });
 
+/**
+ * Where an action may be sent: https, or plain http to this machine only (localhost or 127.0.0.1
+ * exactly, for tests and local development); never with credentials in the URL. Judged on the
+ * parsed URL, not its text: `http://localhost:@evil.example/` is evil.example, over http.
+ */
+export function actionUrlProblem(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "must be a URL";
+  }
+  if (url.username || url.password) return "must not carry credentials (user:password@): put secrets in the action's secret";
+  if (url.protocol === "https:") return null;
+  if (url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1")) return null;
+  return "must be an https URL (http only for localhost or 127.0.0.1)";
+}
+
 const action = z
   .object({
     /** HTTPS endpoint that performs the approved action (http allowed only for localhost, for tests). */
-    url: z.url().refine((u) => u.startsWith("https://") || /^http:\/\/(127\.0\.0\.1|localhost)(:|\/)/.test(u), "must be an https URL"),
+    url: z.string().superRefine((u, ctx) => {
+      const problem = actionUrlProblem(u);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
     method: z.enum(["POST", "PUT"]).default("POST"),
     /** Name of the Worker secret holding the HMAC key that signs the body (never the key itself). */
     // Must end in _WEBHOOK_SECRET: a policy can never hand a receiver the Slack or API secrets.
@@ -124,9 +145,13 @@ export function defaultType(config: Config): RequestTypePolicy {
   return { title: "Approval", levels, allowSelfApproval: false };
 }
 
+/**
+ * The type a requester named. Own properties only: a name is user input, and `constructor` or
+ * `__proto__` must be an unknown type, not something Object's prototype has.
+ */
 export function findType(policy: Policy, config: Config, name: string): RequestTypePolicy | undefined {
-  if (name === DEFAULT_TYPE) return policy.types[DEFAULT_TYPE] ?? defaultType(config);
-  return policy.types[name];
+  const own = Object.hasOwn(policy.types, name) ? policy.types[name] : undefined;
+  return name === DEFAULT_TYPE ? (own ?? defaultType(config)) : own;
 }
 
 /** The request types a requester can pick by name (the built-in default is picked by leaving the type out). */

@@ -12,7 +12,8 @@ export const apiRoutes = new Hono<AppEnv>();
 
 apiRoutes.use("*", async (c, next) => {
   const token = loadConfig(c.env).API_TOKEN;
-  if (!token) return c.json({ error: "the API is disabled: set the API_TOKEN secret" }, 503);
+  // No setting names for callers who are not signed in (the README says what turns the API on).
+  if (!token) return c.json({ error: "the API is disabled" }, 503);
   const check = await checkBearer(c.env.KV, c.req.raw.headers, token);
   if (check?.ok) return next();
   if (check?.locked) {
@@ -37,7 +38,7 @@ apiRoutes.get("/requests/:id", async (c) => {
     // Created a moment ago: the workflow has not recorded it yet.
     return c.json({ id: id.data, status: "pending", workflow, audit: [] });
   }
-  const { claimed_by: _claimed, ...request } = row;
+  const { claimed_by: _claimed, claimed_decision: _decision, ...request } = row;
   return c.json({ ...request, messages, audit, workflow });
 });
 

@@ -3,18 +3,20 @@ import { derivedRequestId, requestId } from "../core/ids";
 import { isInstanceNotFound } from "../core/instances";
 import { log } from "../core/log";
 import { requestTypes } from "../core/policy";
-import { castVote, claimCancel, decisionBlocker, firstDelivery, getRequest, releaseClaim, requestsBy, type VoteResult, waitingFor } from "../core/store";
+import { castVote, claimCancel, decisionBlocker, firstDelivery, getRequest, requestsBy, type VoteResult, waitingFor } from "../core/store";
 import { plainUserText } from "../core/user-text";
 import type { AppEnv } from "../env";
 import { answerPerson } from "../slack/answer";
 import { botClient } from "../slack/bot-client";
 import { parseRequestText, parseSubcommand } from "../slack/commands";
+import { commandRequestId } from "../slack/deliveries";
 import { homeOpened } from "../slack/home";
 import type { ClassifiedInteraction, FieldErrors, ReplyTarget } from "../slack/interactions";
 import {
   alreadyDecidedReply,
   alreadyVotedReply,
   decidedByYouReply,
+  decisionRecordedReply,
   ephemeral,
   listReply,
   notYourDecisionReply,
@@ -112,7 +114,14 @@ slackRoutes.post("/commands", slashCommand, async (c) => {
     types.map((t) => t.name),
   );
   if (!request.ok) return c.json(ephemeral(`${request.problem}\n\n${help}`));
-  const started = await startRequest(c.env, { requester: cmd.user_id, type: request.type, approver: request.approver, description: request.description });
+  // The same delivery twice (a retry) is one request: its id comes from the body Slack signed.
+  const started = await startRequest(c.env, {
+    requester: cmd.user_id,
+    type: request.type,
+    approver: request.approver,
+    description: request.description,
+    id: await commandRequestId(await c.req.text()),
+  });
   if (!started.ok) return c.json(ephemeral(`${started.problem}\n\n${help}`));
   return c.json(requestCreatedReply(started.id, started.approvers, started.quorum));
 });
@@ -201,8 +210,8 @@ async function onRejectReason(c: Ctx, submitted: Extract<ClassifiedInteraction, 
   const at = new Date().toISOString();
   const vote = await castVote(c.env.DB, id, user, "reject", at, reason);
   if (!vote.ok) return fieldErrors(c, { reason: refusal(vote).text });
-  const problem = await forward(c, id, { decision: "reject", user, at, reason });
-  if (problem) return fieldErrors(c, { reason: problem.text });
+  // The rejection is claimed: it stands even if the workflow cannot be told at once.
+  await forward(c, id, { decision: "reject", user, at, reason });
   return c.body(null, 200);
 }
 
@@ -238,9 +247,11 @@ function refusal(r: Exclude<VoteResult, { ok: true }>): { text: string } {
 }
 
 /**
- * Sends the deciding click to the workflow. If that fails, the claim is given back so the click
- * can be tried again; if even that fails, the claim stays and the workflow decides from D1 when
- * its wait ends (a claim is never lost, only late). Returns null, or what to tell the user.
+ * Wakes the workflow after a claim. The claim is the decision and is never given back: an event
+ * that fails here may still have been delivered, and a claim given back could let it be read as a
+ * click that no longer counts. If the event cannot be sent, the workflow applies the claim when
+ * its current wait ends or when maintenance wakes it (a claim pending for minutes), so a claimed
+ * click is late at worst, never lost and never undone. Returns null, or what to tell the user.
  */
 async function forward(c: Ctx, id: string, event: PersonDecision): Promise<{ text: string } | null> {
   try {
@@ -249,13 +260,13 @@ async function forward(c: Ctx, id: string, event: PersonDecision): Promise<{ tex
     log("info", "decision forwarded", { requestId: id, user: event.user, decision: event.decision });
     return null;
   } catch (err) {
-    log("error", "decision not delivered", { requestId: id, user: event.user, error: (err as Error).message });
-    try {
-      await releaseClaim(c.env.DB, id, event.user);
-    } catch (releaseErr) {
-      log("error", "claim not released; the workflow will decide from it", { requestId: id, user: event.user, error: (releaseErr as Error).message });
-    }
-    return isInstanceNotFound(err) ? unknownRequestReply() : tryAgainReply();
+    log("error", "decision event not delivered; the claim stands and will be applied", {
+      requestId: id,
+      user: event.user,
+      instanceGone: isInstanceNotFound(err),
+      error: (err as Error).message,
+    });
+    return decisionRecordedReply(event.decision);
   }
 }
 

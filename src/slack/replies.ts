@@ -59,6 +59,12 @@ export function decidedByYouReply() {
   return ephemeral(":white_check_mark: Your approval decided this request; everyone involved is being told.");
 }
 
+/** A claimed decision whose workflow could not be told at once: it stands, and is applied shortly. */
+export function decisionRecordedReply(decision: "approve" | "reject" | "cancel") {
+  const what = { approve: "approval", reject: "rejection", cancel: "cancellation" }[decision];
+  return ephemeral(`:hourglass_flowing_sand: Your ${what} is recorded and decides this request; the messages will show it within a few minutes.`);
+}
+
 export function tryAgainReply() {
   return ephemeral(":warning: Your click could not be recorded just now. Please try again.");
 }

@@ -45,8 +45,11 @@ export type ApprovalParams = z.infer<typeof approvalParamsSchema>;
 export const requestText = (p: Pick<ApprovalParams, "description" | "descriptionRich">): UserText => storedUserText(p.description, p.descriptionRich);
 
 /**
- * The event that ends a wait: approve / reject by an approver and cancel by the requester (each
- * sent by the click route after its D1 claim), expire by the maintenance workflow (no user).
+ * The event that wakes a waiting ApprovalWorkflow. It decides nothing: the D1 claim is the
+ * decision (store.closeByClaim), and a woken workflow reads D1 to see whether there is one. So the
+ * payload is informative only (logs, older instances): approve / reject / cancel after the click
+ * route's claim, wake from the maintenance workflow (an instance past its deadline), expire from
+ * maintenance runs of earlier versions (the request already closed in D1).
  */
 export const DECISION_EVENT = "decision";
 const at = z.iso.datetime();
@@ -55,11 +58,12 @@ export const decisionEventSchema = z.discriminatedUnion("decision", [
   /** The reason the reject modal required. */
   z.object({ decision: z.literal("reject"), user: userId, at, reason: z.string().max(1000) }),
   z.object({ decision: z.literal("cancel"), user: userId, at }),
+  z.object({ decision: z.literal("wake"), at }),
   z.object({ decision: z.literal("expire"), at }),
 ]);
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;
-/** A decision someone made (not an expiry). */
-export type PersonDecision = Exclude<DecisionEvent, { decision: "expire" }>;
+/** What the click route tells the workflow after its claim (the claim, not this, is what counts). */
+export type PersonDecision = Extract<DecisionEvent, { user: string }>;
 
 /** The event the ActionWorkflow child sends its parent when the action has ended. */
 export const ACTION_RESULT_EVENT = "action-result";
@@ -70,7 +74,8 @@ export const actionResultSchema = z.object({
 export type ActionResult = z.infer<typeof actionResultSchema>;
 
 export interface ApprovalOutput {
-  status: "approved" | "rejected" | "expired" | "cancelled";
+  /** How the request ended: as D1 records it. */
+  status: "approved" | "rejected" | "expired" | "cancelled" | "failed";
   decidedBy: string | null;
   approvedBy: string[];
   at: string;

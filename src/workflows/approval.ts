@@ -1,8 +1,9 @@
-import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepEvent } from "cloudflare:workers";
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { type DurationLabel, durationMs } from "../core/duration";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
+import type { RequestStatus } from "../core/store";
 import * as store from "../core/store";
 import type { Env } from "../env";
 import type { Outcome } from "../slack/blocks";
@@ -10,20 +11,20 @@ import { botClient } from "../slack/bot-client";
 import { ActionChild } from "./approval/action-child";
 import { type ApprovalRun, approvalRun } from "./approval/context";
 import { ApprovalMessages } from "./approval/slack-messages";
-import {
-  type ApprovalOutput,
-  type ApprovalParams,
-  approvalParamsSchema,
-  DECISION_EVENT,
-  type DecisionEvent,
-  decisionEventSchema,
-  type PersonDecision,
-} from "./approval-params";
+import { type ApprovalOutput, type ApprovalParams, approvalParamsSchema, DECISION_EVENT } from "./approval-params";
 import { APPROVAL_STEPS as STEP } from "./step-names";
 import { D1_STEP, isWaitTimeout } from "./steps";
 
 type Level = ApprovalParams["levels"][number];
-type Expiry = Extract<DecisionEvent, { decision: "expire" }>;
+
+/**
+ * How a wait ended other than by its timeout, as D1 says after an event woke it: the request has
+ * a claim (a decision), or was closed meanwhile (earlier versions of maintenance expired requests
+ * in D1 and then woke their instance).
+ */
+type WaitEnd = { kind: "claimed" } | { kind: "closed"; status: RequestStatus; at: string | null };
+/** What a woken wait finds in D1: an end, or the time left until its deadline. */
+type WakeCheck = WaitEnd | { kind: "open"; remainingMs: number };
 
 /**
  * One approval request, from the first DM to the outcome. For each level of its chain: DM the
@@ -32,6 +33,11 @@ type Expiry = Extract<DecisionEvent, { decision: "expire" }>;
  * decision at any wait ends it: every DM is updated, the requester told, D1 holds the outcome and
  * the audit trail; an approved request with an action then runs its ActionWorkflow child.
  * Step names (step-names.ts) depend only on the level and the approver.
+ *
+ * The decision rule: the D1 claim is the decision. A `decision` event only wakes a wait; the
+ * woken workflow reads D1, and closes the request with what its claim says (decide). An event
+ * with no claim behind it (late, repeated, or from someone else) changes nothing: the wait goes
+ * on for the time it has left.
  */
 export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
   override async run(event: Readonly<WorkflowEvent<ApprovalParams>>, step: WorkflowStep): Promise<ApprovalOutput> {
@@ -46,7 +52,7 @@ export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).replace(/^Error: /, "");
       await step.do(STEP.recordFailure, D1_STEP, async () => {
-        await store.closeRequest(this.env.DB, { id: params.requestId, status: "failed", by: null, at: new Date().toISOString(), error: message });
+        await store.closeRequest(this.env.DB, { id: params.requestId, status: "failed", at: new Date().toISOString(), error: message });
         log("error", "approval failed", { requestId: params.requestId, instanceId: event.instanceId, error: message });
         return null;
       });
@@ -77,19 +83,22 @@ class ApprovalFlow {
         await this.messages.notifyFirstLevel();
       } else {
         // A click may have claimed the request just as the wait ran out: D1 is the truth.
-        const claimed = await this.pendingClaim(`level ${n - 1}`);
-        if (claimed) return this.decide(claimed, n - 1);
+        if (await this.claimed(`level ${n - 1}`)) return this.decide(n - 1);
         await this.escalate(n, approvers, added);
       }
       await this.messages.refreshHomes(`level ${n}`);
-      const decision = await this.waitForLevel(n, level);
-      if (decision?.decision === "expire") return this.expire(n, decision);
-      if (decision) return this.decide(decision, n);
+      const end = await this.waitForLevel(
+        n,
+        level,
+        levels.slice(n).reduce((ms, l) => ms + durationMs(l.wait), 0),
+      );
+      if (end?.kind === "closed" && end.status === "expired") return this.expire(n, { at: end.at ?? new Date().toISOString() });
+      if (end) return this.decide(n);
     }
     return this.expire(levels.length);
   }
 
-  /** D1: the request with its whole chain's expiry, and its "created" audit entry. */
+  /** D1: the request with its whole chain's expiry (as projected now), and its "created" audit entry. */
   private async recordRequest(): Promise<void> {
     const { env, params } = this.ctx;
     const first = params.levels[0]!;
@@ -145,12 +154,16 @@ class ApprovalFlow {
     await this.messages.escalate(n, added);
   }
 
-  /** Wait until the reminder time, remind the level's approvers, wait out the rest of the level. */
-  private async waitForLevel(n: number, level: Level): Promise<DecisionEvent | null> {
+  /**
+   * Wait until the reminder time, remind the level's approvers, wait out the rest of the level.
+   * `laterMs`: the waits of the levels after this one (for the projected expiry).
+   */
+  private async waitForLevel(n: number, level: Level, laterMs: number): Promise<WaitEnd | null> {
     const { env, params } = this.ctx;
     const remindAfter = level.reminder && durationMs(level.reminder) < durationMs(level.wait) ? level.reminder : null;
-    const decision = await this.waitForDecision(STEP.decisionWait(n), remindAfter ?? level.wait);
-    if (decision || !remindAfter) return decision;
+    const first = remindAfter ?? level.wait;
+    const end = await this.waitForDecision(STEP.decisionWait(n), first, durationMs(level.wait) - durationMs(first) + laterMs);
+    if (end || !remindAfter) return end;
 
     await this.messages.remind(n);
     await this.ctx.step.do(STEP.recordReminder(n), D1_STEP, async () => {
@@ -165,88 +178,119 @@ class ApprovalFlow {
       return null;
     });
     const rest = Math.max(1, Math.round((durationMs(level.wait) - durationMs(remindAfter)) / 1000));
-    return this.waitForDecision(STEP.decisionAfterReminderWait(n), `${rest} seconds`);
-  }
-
-  /** Each wait handles its own timeout: null means nobody decided in time. */
-  private async waitForDecision(name: string, timeout: DurationLabel): Promise<DecisionEvent | null> {
-    let received: WorkflowStepEvent<DecisionEvent>;
-    try {
-      received = await this.ctx.step.waitForEvent<DecisionEvent>(name, { type: DECISION_EVENT, timeout });
-    } catch (err) {
-      if (isWaitTimeout(err)) return null;
-      throw err;
-    }
-    const decision = decisionEventSchema.safeParse(received.payload);
-    if (!decision.success) throw new NonRetryableError(`malformed decision event: ${decision.error.issues[0]?.message}`);
-    return decision.data;
+    return this.waitForDecision(STEP.decisionAfterReminderWait(n), `${rest} seconds`, laterMs);
   }
 
   /**
-   * A claim recorded in D1 whose event has not been consumed: wait a little for the event, and
-   * if it never comes (the route could not deliver it), decide from D1.
+   * One wait for a decision, `timeout` long from when it starts, which is recorded in D1 first
+   * (requests.wait_until, and the chain's projected end: `afterMs` more). An event wakes it; D1
+   * then says whether there is something to decide. If not (an event with no claim behind it),
+   * the wait goes on for the time it has left; an instance woken past its deadline (maintenance
+   * wakes such instances: the local engine loses a pending timeout across a restart) goes on as
+   * if the wait had timed out. Null: nobody decided in time.
    */
-  private async pendingClaim(tag: `level ${number}` | "at expiry"): Promise<PersonDecision | null> {
-    const claim = await this.ctx.step.do(STEP.checkClaim(tag), D1_STEP, () => store.claimedDecision(this.ctx.env.DB, this.ctx.params.requestId));
-    if (!claim) return null;
-    const event = await this.waitForDecision(STEP.claimedDecisionWait(tag), "2 minutes");
-    // The claim decides: an expiry that arrives now does not undo a click D1 has recorded.
-    return event && event.decision !== "expire" ? event : claim;
+  private async waitForDecision(name: string, timeout: DurationLabel, afterMs: number): Promise<WaitEnd | null> {
+    const { env, params, step } = this.ctx;
+    const until = await step.do(STEP.startWait(name), D1_STEP, async () => {
+      const ends = Date.now() + durationMs(timeout);
+      const waitUntil = new Date(ends).toISOString();
+      await store.recordWait(env.DB, params.requestId, { waitUntil, expiresAt: new Date(ends + afterMs).toISOString() });
+      return waitUntil;
+    });
+    let wait: { name: string; timeout: DurationLabel } = { name, timeout };
+    for (let wake = 1; ; wake++) {
+      try {
+        await step.waitForEvent(wait.name, { type: DECISION_EVENT, timeout: wait.timeout });
+      } catch (err) {
+        if (isWaitTimeout(err)) return null;
+        throw err;
+      }
+      const seen = await step.do(STEP.checkWake(name, wake), D1_STEP, () => this.checkWake(until));
+      if (seen.kind !== "open") return seen;
+      if (seen.remainingMs < 1000) return null;
+      wait = { name: STEP.wokenWait(name, wake), timeout: `${Math.ceil(seen.remainingMs / 1000)} seconds` };
+    }
   }
 
-  /** A person decided: the outcome in D1, then everywhere in Slack; an approval runs its action. */
-  private async decide(decision: PersonDecision, level: number): Promise<ApprovalOutput> {
-    const { env, params } = this.ctx;
-    const status = ({ approve: "approved", reject: "rejected", cancel: "cancelled" } as const)[decision.decision];
-    const { user, at } = decision;
-    const reason = decision.decision === "reject" && decision.reason ? decision.reason : undefined;
-    const recorded = await this.ctx.step.do(STEP.recordDecision, D1_STEP, async () => {
-      const closed = await store.closeRequest(env.DB, { id: params.requestId, status, by: user, at, ...(reason ? { detail: reason } : {}) });
-      const row = await store.getRequest(env.DB, params.requestId);
-      // Closed by someone else meanwhile (e.g. maintenance expired it): announce nothing different.
-      if (!closed && (row?.status !== status || row.decided_by !== user)) return { ours: false, status: row?.status ?? "unknown", approvedBy: [] as string[] };
-      const latency = (Date.parse(at) - Date.parse(params.createdAt)) / 1000;
-      metric(env.METRICS, "request_decided", { type: params.type, detail: status, value: latency });
-      this.ctx.log(`request ${status}`, STEP.recordDecision, { decidedBy: user, approvalLevel: level, latencySeconds: latency });
-      return { ours: true, status, approvedBy: status === "approved" ? await store.approvalsOf(env.DB, params.requestId) : [] };
+  /** After a wake-up: a claim or a closed request ends the wait; else the time left (D1's deadline). */
+  private async checkWake(until: string): Promise<WakeCheck> {
+    const row = await store.getRequest(this.ctx.env.DB, this.ctx.params.requestId);
+    if (row && row.status !== "pending") return { kind: "closed", status: row.status, at: row.decided_at };
+    if (row?.claimed_by) return { kind: "claimed" };
+    return { kind: "open", remainingMs: Date.parse(row?.wait_until ?? until) - Date.now() };
+  }
+
+  /** Whether the request has a claim in D1 (checked as a wait runs out, before escalating or expiring). */
+  private async claimed(tag: `level ${number}` | "at expiry"): Promise<boolean> {
+    // Earlier versions recorded the claim itself (or null) as this step's result: truthy means claimed.
+    const claim = await this.ctx.step.do(STEP.checkClaim(tag), D1_STEP, async () => {
+      const row = await store.getRequest(this.ctx.env.DB, this.ctx.params.requestId);
+      return row?.status === "pending" && row.claimed_by !== null;
     });
-    if (!recorded.ours) {
-      this.ctx.log("decision not applied: the request was already closed", STEP.recordDecision, { found: recorded.status }, "warn");
-      return { status: recorded.status === "expired" ? "expired" : status, decidedBy: null, approvedBy: [], at, level };
+    return Boolean(claim);
+  }
+
+  /**
+   * The claim decides: the request is closed with what its claim says (store.closeByClaim), then
+   * the outcome is shown everywhere in Slack; an approval runs its action.
+   */
+  private async decide(level: number): Promise<ApprovalOutput> {
+    const { env, params } = this.ctx;
+    type Applied = { outcome: store.ClaimedOutcome | null; found: RequestStatus | "unknown"; approvedBy: string[] };
+    const recorded = await this.ctx.step.do(STEP.applyClaim, D1_STEP, async (): Promise<Applied> => {
+      const outcome = await store.closeByClaim(env.DB, params.requestId, new Date().toISOString());
+      if (!outcome) {
+        const row = await store.getRequest(env.DB, params.requestId);
+        return { outcome: null, found: row?.status ?? "unknown", approvedBy: [] };
+      }
+      if (outcome.closedNow) {
+        const latency = (Date.parse(outcome.at) - Date.parse(params.createdAt)) / 1000;
+        metric(env.METRICS, "request_decided", { type: params.type, detail: outcome.status, value: latency });
+        this.ctx.log(`request ${outcome.status}`, STEP.applyClaim, { decidedBy: outcome.by, approvalLevel: level, latencySeconds: latency });
+      }
+      return { outcome, found: outcome.status, approvedBy: outcome.status === "approved" ? await store.approvalsOf(env.DB, params.requestId) : [] };
+    });
+    const outcome = recorded.outcome;
+    if (!outcome) {
+      // Closed otherwise meanwhile (expired, failed): that stands, and was announced by whoever closed it.
+      this.ctx.log("no claim to apply: the request was closed otherwise", STEP.applyClaim, { found: recorded.found }, "warn");
+      const found = recorded.found;
+      const status: ApprovalOutput["status"] = found === "pending" || found === "unknown" ? "expired" : found;
+      return { status, decidedBy: null, approvedBy: [], at: new Date().toISOString(), level };
     }
+    const { status, by, at } = outcome;
     const approvedBy = recorded.approvedBy;
-    const outcome: Outcome =
+    const shown: Outcome =
       status === "approved"
-        ? { status, by: user, approvedBy, at }
+        ? { status, by, approvedBy, at }
         : status === "rejected"
-          ? { status, by: user, at, ...(reason ? { reason } : {}) }
-          : { status, by: user, at };
-    const output: ApprovalOutput = { status, decidedBy: user, approvedBy, at, level };
+          ? { status, by, at, ...(outcome.reason ? { reason: outcome.reason } : {}) }
+          : { status, by, at };
+    const output: ApprovalOutput = { status, decidedBy: by, approvedBy, at, level };
     const runsAction = status === "approved" && params.action;
-    await this.messages.finish(outcome, runsAction ? { state: "running", progress: null } : undefined);
-    if (runsAction) output.action = await this.action.run(approvedBy.length ? approvedBy : [user], at);
+    await this.messages.finish(shown, runsAction ? { state: "running", progress: null } : undefined);
+    if (runsAction) output.action = await this.action.run(approvedBy.length ? approvedBy : [by], at);
     return output;
   }
 
   /**
    * Nobody decided in time. Expiry only closes an unclaimed request: a click that claimed it at
-   * the last moment wins, and is decided from D1. `byMaintenance`: the maintenance workflow has
-   * already closed the request in D1 and woke this instance to finish it in Slack.
+   * the last moment wins, and is decided from D1. `closed`: the request was already expired in D1
+   * (by an earlier version of the maintenance workflow); this instance only announces it.
    */
-  private async expire(level: number, byMaintenance?: Expiry): Promise<ApprovalOutput> {
+  private async expire(level: number, closed?: { at: string }): Promise<ApprovalOutput> {
     const { env, params } = this.ctx;
     const result = await this.ctx.step.do(STEP.recordExpiry, D1_STEP, async () => {
-      const now = byMaintenance?.at ?? new Date().toISOString();
-      const closed = byMaintenance ? true : await store.closeRequest(env.DB, { id: params.requestId, status: "expired", by: null, at: now });
-      if (closed) {
-        if (!byMaintenance) metric(env.METRICS, "request_expired", { type: params.type });
-        this.ctx.log("request expired", STEP.recordExpiry, { approvalLevel: level, byMaintenance: Boolean(byMaintenance) });
+      const now = closed?.at ?? new Date().toISOString();
+      const done = closed ? true : await store.closeRequest(env.DB, { id: params.requestId, status: "expired", at: now });
+      if (done) {
+        if (!closed) metric(env.METRICS, "request_expired", { type: params.type });
+        this.ctx.log("request expired", STEP.recordExpiry, { approvalLevel: level, byMaintenance: Boolean(closed) });
       }
-      return { closed, at: now };
+      return { closed: done, at: now };
     });
     if (!result.closed) {
-      const claimed = await this.pendingClaim("at expiry");
-      if (claimed) return this.decide(claimed, level);
+      if (await this.claimed("at expiry")) return this.decide(level);
       // Neither expired nor claimed: closed by someone else; nothing to announce.
       return { status: "expired", decidedBy: null, approvedBy: [], at: result.at, level };
     }

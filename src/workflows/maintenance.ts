@@ -1,59 +1,109 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { durationMs } from "../core/duration";
+import { type InstanceView, instanceStatus } from "../core/instances";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import * as store from "../core/store";
 import type { Env } from "../env";
 import { DECISION_EVENT, type DecisionEvent } from "./approval-params";
 import { MAINTENANCE_STEPS as STEP } from "./step-names";
-import { D1_STEP } from "./steps";
+import { D1_STEP, WORKFLOW_CALL_STEP } from "./steps";
 
-/** How long past its expiry a pending request may lag before it counts as stuck. */
-const GRACE_MS = 10 * 60_000;
+/** How long past the end of its current wait (recorded by the instance) a request may lag before its instance is asked. */
+const WAIT_GRACE_MS = 10 * 60_000;
+/** How long a claim may wait to be applied (its event should wake the instance at once) before the instance is asked. */
+const CLAIM_GRACE_MS = 2 * 60_000;
+
+/**
+ * Instance states in which an instance can still act on its own: it is woken, never ended.
+ * "unknown" is in: an instance we cannot judge is not closed from outside.
+ */
+const ALIVE: ReadonlySet<InstanceView["status"]> = new Set(["queued", "running", "paused", "waiting", "waitingForPause", "unknown"]);
 
 export interface MaintenanceOutput {
+  /** Overdue requests whose instance lives: sent a wake-up, so it decides, escalates or expires by itself. */
+  woken: string[];
+  /** Overdue requests whose instance is dead (errored, terminated, finished or gone): closed in D1. */
   ended: string[];
   pruned: { audit: number; calls: number };
 }
 
 /**
- * Clean-up, started by the cron trigger: expires requests whose instance is stuck past its expiry
- * (closed in D1, then the instance is woken to update Slack and end), and prunes audit records,
- * action call records and idempotency keys older than AUDIT_RETENTION. Every step is idempotent,
- * so two overlapping runs do no harm.
+ * Clean-up, started by the cron trigger. It never ends a request whose instance still lives:
+ * - an overdue request (past the deadline its instance recorded when its wait started, or
+ *   claimed a while ago and still pending) is a question for its instance: one that lives is
+ *   woken with a `wake` event, and finds out for itself what to do (apply the claim, or go on as
+ *   after a timeout: the local engine loses a pending timeout across a restart until the
+ *   instance is woken); one that is dead has its request closed in D1: with its claim when it
+ *   has one (the claim is the decision), else expired (failed, if the instance errored);
+ * - audit records, action call records and idempotency keys older than AUDIT_RETENTION are pruned.
+ * Every step is idempotent, so two overlapping runs do no harm.
  */
 export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, { startedAt: string }> {
   override async run(event: Readonly<WorkflowEvent<{ startedAt: string }>>, step: WorkflowStep): Promise<MaintenanceOutput> {
     const config = loadConfig(this.env);
-    const stale = await step.do(STEP.findStale, D1_STEP, () => store.stalePending(this.env.DB, new Date(Date.now() - GRACE_MS).toISOString()));
-    const ended: string[] = [];
-    for (const id of stale) {
-      const closed = await step.do(STEP.end(id), D1_STEP, async () => {
-        // Close in D1 first (only if still pending and unclaimed: a click in flight wins), then
-        // wake the instance with an "expire" event so it updates its Slack messages itself.
-        const row = await store.getRequest(this.env.DB, id);
-        const at = new Date().toISOString();
-        const done = await store.closeRequest(this.env.DB, { id, status: "expired", by: null, at, error: "ended by maintenance: stuck past its expiry" });
-        if (!done) return false;
-        try {
-          await (await this.env.APPROVAL.get(id)).sendEvent({ type: DECISION_EVENT, payload: { decision: "expire", at } satisfies DecisionEvent });
-        } catch (err) {
-          // The instance is gone or has finished: D1 is closed, which is what matters.
-          log("warn", "stuck instance not woken", { requestId: id, instanceId: event.instanceId, step: STEP.end(id), error: (err as Error).message });
-        }
-        metric(this.env.METRICS, "request_expired", { type: row?.type ?? "unknown", detail: "maintenance" });
-        log("warn", "stuck request ended", { requestId: id, instanceId: event.instanceId, step: STEP.end(id) });
-        return true;
-      });
-      if (closed) ended.push(id);
+    const overdue = await step.do(STEP.findOverdue, D1_STEP, () =>
+      store.overdueRequests(this.env.DB, {
+        waitsBefore: new Date(Date.now() - WAIT_GRACE_MS).toISOString(),
+        claimsBefore: new Date(Date.now() - CLAIM_GRACE_MS).toISOString(),
+      }),
+    );
+    const output: MaintenanceOutput = { woken: [], ended: [], pruned: { audit: 0, calls: 0 } };
+    for (const request of overdue) {
+      try {
+        const done = await step.do(STEP.check(request.id), WORKFLOW_CALL_STEP, () => this.settle(request, event.instanceId));
+        if (done !== "nothing") output[done].push(request.id);
+      } catch (err) {
+        // One request that cannot be settled now must not keep the others (or the pruning) waiting.
+        log("error", "overdue request not settled", {
+          requestId: request.id,
+          instanceId: event.instanceId,
+          step: STEP.check(request.id),
+          error: (err as Error).message,
+        });
+      }
     }
-    const pruned = await step.do(STEP.prune, D1_STEP, async () => {
+    output.pruned = await step.do(STEP.prune, D1_STEP, async () => {
       const before = new Date(Date.now() - durationMs(config.AUDIT_RETENTION)).toISOString();
       const counts = await store.pruneBefore(this.env.DB, before);
       log("info", "old records pruned", { instanceId: event.instanceId, step: STEP.prune, audit: counts.audit, calls: counts.calls });
       return counts;
     });
-    return { ended, pruned };
+    return output;
+  }
+
+  /** Asks the request's instance how it is: wakes it if it lives, closes its request in D1 if not. */
+  private async settle(request: store.OverdueRequest, instanceId: string): Promise<"woken" | "ended" | "nothing"> {
+    const { id } = request;
+    const fields = { requestId: id, instanceId, step: STEP.check(id) };
+    const instance = await instanceStatus(this.env.APPROVAL, id);
+    if (instance && ALIVE.has(instance.status)) {
+      const at = new Date().toISOString();
+      await (await this.env.APPROVAL.get(id)).sendEvent({ type: DECISION_EVENT, payload: { decision: "wake", at } satisfies DecisionEvent });
+      log("warn", "overdue instance woken", { ...fields, status: instance.status, claimed: request.claimed });
+      return "woken";
+    }
+    const state = instance?.status ?? "gone";
+    const at = new Date().toISOString();
+    if (request.claimed) {
+      const note = `closed by maintenance from its claim: its workflow instance is ${state}, so Slack was not updated and no action was run`;
+      const outcome = await store.closeByClaim(this.env.DB, id, at, note);
+      if (!outcome?.closedNow) return "nothing";
+      metric(this.env.METRICS, "request_decided", { type: request.type, detail: outcome.status });
+      log("warn", "claimed request of a dead instance closed with its claim", { ...fields, state, status: outcome.status, decidedBy: outcome.by });
+      return "ended";
+    }
+    const errored = instance?.status === "errored";
+    const closed = await store.closeRequest(this.env.DB, {
+      id,
+      status: errored ? "failed" : "expired",
+      at,
+      error: errored ? `its workflow instance errored: ${instance.error ?? "no detail"}` : `ended by maintenance: its workflow instance is ${state}`,
+    });
+    if (!closed) return "nothing";
+    if (!errored) metric(this.env.METRICS, "request_expired", { type: request.type, detail: "maintenance" });
+    log("warn", "request of a dead instance ended", { ...fields, state });
+    return "ended";
   }
 }

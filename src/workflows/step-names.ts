@@ -25,16 +25,25 @@ export const APPROVAL_STEPS = {
   /** Waits for the decision event: until the reminder, then for the rest of the level's time. */
   decisionWait: (level: number) => `decision-${level}`,
   decisionAfterReminderWait: (level: number) => `decision-${level}-after-reminder`,
+  /** Records when a wait ends (requests.wait_until) as the wait starts. */
+  startWait: (wait: string) => `start ${wait}`,
+  /** After the `n`th event woke a wait: what D1 says (claimed, closed, or time left). */
+  checkWake: (wait: string, n: number) => `woken ${wait} ${n}`,
+  /** The rest of a wait after its `n`th wake-up found nothing to decide. */
+  wokenWait: (wait: string, n: number) => `${wait} after wake ${n}`,
   remind: (role: string) => `remind ${role}`,
   recordReminder: (level: number) => `record reminder level ${level}`,
   checkClaim: (tag: LevelTag | "at expiry") => `check claim ${tag}`,
-  /** Waits a little for the event of a claim found in D1. */
-  claimedDecisionWait: (tag: LevelTag | "at expiry") => `decision ${tag} claimed`,
   escalate: (level: number) => `escalate to level ${level}`,
   recordUnreachable: (role: string) => `record unreachable ${role}`,
   markEscalated: (role: string, level: number) => `mark escalated ${role} at level ${level}`,
   history: (tag: `escalated ${number}` | "outcome", role: string) => `history ${tag} ${role}`,
-  recordDecision: "record decision",
+  /**
+   * Closes the request with its claim. (It replaced "record decision", which closed it with the
+   * event's content: an instance that ran that step replays this one, which finds the request
+   * closed with its claim and returns the same outcome.)
+   */
+  applyClaim: "apply claim",
   recordExpiry: "record expiry",
   updateMessage: (role: string) => `update message ${role}`,
   updateMessageActionNotStarted: (role: string) => `update message ${role} action not started`,
@@ -66,7 +75,8 @@ export const ACTION_STEPS = {
 } as const;
 
 export const MAINTENANCE_STEPS = {
-  findStale: "find stale requests",
-  end: (requestId: string) => `end ${requestId}`,
+  findOverdue: "find overdue requests",
+  /** Asks one overdue request's instance how it is: woken if it lives, its request closed if not. */
+  check: (requestId: string) => `check ${requestId}`,
   prune: "prune old records",
 } as const;

@@ -169,10 +169,10 @@ it("lists the requests, filters them, shows a request's timeline and exports CSV
   expect(href).toBe("/dashboard/export.csv?status=approved&requester=U0REQUESTER");
   const csv = await (await fetch(`${stack.serviceUrl}${href}`)).text();
   expect(csv.split("\r\n")[0]).toBe(
-    "id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description,type_title,requester_name,approver_names,decided_by_name",
+    `"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description","type_title","requester_name","approver_names","decided_by_name"`,
   );
-  expect(csv).toContain(`${id},default,approved,U0REQUESTER,U0APPROVER,1,U0APPROVER,`);
-  expect(csv).toMatch(new RegExp(`${id},.*,Approval,alex,`));
+  expect(csv).toContain(`"${id}","default","approved","U0REQUESTER","U0APPROVER","1","U0APPROVER",`);
+  expect(csv).toMatch(new RegExp(`"${id}",.*,"Approval","alex",`));
   expect(pageErrors(page)).toEqual([]);
 });
 
@@ -313,7 +313,7 @@ describe("for people: names, live updates, the overview", () => {
     // The chart's CSV, as the page links it, has the same numbers.
     const csvHref = await page.locator("#section-per-day a.csv").getAttribute("href");
     const csv = await (await fetch(`${stack.serviceUrl}${csvHref}`)).text();
-    expect(csv).toContain(`\r\n${today},2,0,1,0,0,1,4\r\n`);
+    expect(csv).toContain(`\r\n"${today}","2","0","1","0","0","1","4"\r\n`);
 
     expect(await accessibilityProblems()).toEqual([]);
     await shoot("overview", true);

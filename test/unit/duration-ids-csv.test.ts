@@ -42,13 +42,30 @@ describe("the id kernel", () => {
 });
 
 describe("CSV export cells", () => {
-  it("quotes what needs quoting and keeps spreadsheets from reading a formula", () => {
-    expect(csvCell("plain")).toBe("plain");
-    expect(csvCell(null)).toBe("");
-    expect(csvCell('say "hi", then\nleave')).toBe('"say ""hi"", then\nleave"');
-    for (const formula of ["=SUM(A1)", "+1", "-1", "@cmd", "\tx", "\rx"])
-      expect(csvCell(formula).startsWith("'") || csvCell(formula).startsWith(`"'`), formula).toBe(true);
+  it("quotes every cell, doubling quotes inside", () => {
+    expect(csvCell("plain")).toBe(`"plain"`);
+    expect(csvCell(null)).toBe(`""`);
+    expect(csvCell('say "hi", then\nleave')).toBe(`"say ""hi"", then\nleave"`);
+  });
+
+  it("neutralises a formula at the start of the cell", () => {
+    for (const formula of ["=SUM(A1)", "+1", "-1", "@cmd"]) expect(csvCell(formula), formula).toBe(`"'${formula}"`);
+    for (const control of ["\tx", "\rx"]) expect(csvCell(control), JSON.stringify(control)).toBe(`"'${control}"`);
     expect(csvCell("=1,2")).toBe(`"'=1,2"`);
+  });
+
+  it("neutralises a formula after any separator a spreadsheet may split on (, ; tab newline) or a quote", () => {
+    // Excel with ";" as its list separator splits `x;=1+1;y` into three cells: the middle one a formula.
+    expect(csvCell("x;=1+1;y")).toBe(`"x;'=1+1;y"`);
+    expect(csvCell("a,+1")).toBe(`"a,'+1"`);
+    expect(csvCell("a\t-1")).toBe(`"a\t'-1"`);
+    expect(csvCell("line one\n@SUM(A1)")).toBe(`"line one\n'@SUM(A1)"`);
+    expect(csvCell("a\r\n=1")).toBe(`"a\r\n'=1"`);
+    expect(csvCell('say "=1+1"')).toBe(`"say ""'=1+1"""`);
+    // Text chosen by a webhook receiver, stored as the request's error.
+    expect(csvCell('receiver answered 400: ok;=HYPERLINK("http://evil.example")')).toBe(`"receiver answered 400: ok;'=HYPERLINK(""http://evil.example"")"`);
+    // Signs inside words and numbers are left alone.
+    expect(csvCell("billing-api v2.3 - hotfix, 3+4=7 @ noon")).toBe(`"billing-api v2.3 - hotfix, 3+4=7 @ noon"`);
   });
 
   it("one header line, one line per request, CRLF line ends", () => {
@@ -67,7 +84,8 @@ describe("CSV export cells", () => {
       updated_at: "t2",
     };
     expect(requestsCsv([row])).toBe(
-      "id,type,status,requester,approvers,level,decided_by,decided_at,created_at,updated_at,error,description\r\nreq-abc123def456,default,approved,U0A,U0B U0C,2,U0C,t2,t0,t2,,x\r\n",
+      `"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description"\r\n` +
+        `"req-abc123def456","default","approved","U0A","U0B U0C","2","U0C","t2","t0","t2","","x"\r\n`,
     );
   });
 });

@@ -86,6 +86,10 @@ describe("findType and the built-in default type", () => {
     ]);
   });
 
+  it("names from Object's prototype are no type (own properties only)", () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) expect(findType(policy, config(), name), name).toBeUndefined();
+  });
+
   it("a policy's own default type replaces the built-in one", () => {
     const own = parsePolicy({ types: { default: { title: "Ours", levels: [{ approvers: ["U0BOSS"], wait: "1 hour" }] } } });
     expect(findType(own, config("U0ESC"), "default")?.title).toBe("Ours");
@@ -116,6 +120,34 @@ describe("parsing the policy", () => {
     // zod reports a refused record key as "Invalid key in record"; the path names the type.
     expect(() => parsePolicy({ types: { list: { title: "L", levels: [{ wait: "1 hour" }] } } })).toThrow(/types\.list: /);
     expect(() => parsePolicy({ types: { Deploy: { title: "D", levels: [{ wait: "1 hour" }] } } })).toThrow(/types\.Deploy: /);
+  });
+
+  it("an action URL is https, or http to localhost or 127.0.0.1 exactly, and never carries credentials", () => {
+    const withUrl = (url: string) => ({ types: { x: { title: "X", levels: [{ wait: "1 hour" }], action: { url, secret: "X_WEBHOOK_SECRET" } } } });
+    for (const ok of [
+      "https://deploy.example/hooks/approved",
+      "https://deploy.example:8443/h?x=1",
+      "http://localhost:8080/hook",
+      "http://127.0.0.1/hook",
+      "http://localhost/",
+    ]) {
+      expect(parsePolicy(withUrl(ok)).types.x!.action!.url, ok).toBe(ok);
+    }
+    for (const bad of [
+      // The real host of these two is evil.example, over plain http.
+      "http://localhost:@evil.example/hook",
+      "http://127.0.0.1:1@evil.example/hook",
+      "https://user:pass@deploy.example/hook",
+      "https://token@deploy.example/hook",
+      "http://deploy.example/hook",
+      "http://localhost.evil.example/hook",
+      "http://127.0.0.1.evil.example/hook",
+      "http://[::1]/hook",
+      "ftp://deploy.example/hook",
+      "javascript:alert(1)",
+    ]) {
+      expect(() => parsePolicy(withUrl(bad)), bad).toThrow(/types\.x\.action\.url: /);
+    }
   });
 
   it("POLICY_JSON that is not JSON is a PolicyError, not a crash", () => {

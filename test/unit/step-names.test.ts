@@ -21,18 +21,21 @@ describe("the durable names of steps, waits and events", () => {
       s.refreshHomes("outcome"),
       s.decisionWait(2),
       s.decisionAfterReminderWait(2),
+      s.startWait(s.decisionWait(2)),
+      s.checkWake(s.decisionWait(2), 1),
+      s.wokenWait(s.decisionWait(2), 1),
+      s.checkWake(s.decisionAfterReminderWait(2), 3),
+      s.wokenWait(s.decisionAfterReminderWait(2), 3),
       s.remind(role),
       s.recordReminder(2),
       s.checkClaim("level 1"),
       s.checkClaim("at expiry"),
-      s.claimedDecisionWait("level 1"),
-      s.claimedDecisionWait("at expiry"),
       s.escalate(2),
       s.recordUnreachable(role),
       s.markEscalated(approverRole(1, "U0ALEX"), 2),
       s.history("escalated 2", role),
       s.history("outcome", role),
-      s.recordDecision,
+      s.applyClaim,
       s.recordExpiry,
       s.updateMessage(role),
       s.updateMessageActionNotStarted(role),
@@ -57,18 +60,23 @@ describe("the durable names of steps, waits and events", () => {
       "refresh homes outcome",
       "decision-2",
       "decision-2-after-reminder",
+      "start decision-2",
+      "woken decision-2 1",
+      "decision-2 after wake 1",
+      "woken decision-2-after-reminder 3",
+      "decision-2-after-reminder after wake 3",
       "remind L2-U0MARIA",
       "record reminder level 2",
       "check claim level 1",
       "check claim at expiry",
-      "decision level 1 claimed",
-      "decision at expiry claimed",
       "escalate to level 2",
       "record unreachable L2-U0MARIA",
       "mark escalated L1-U0ALEX at level 2",
       "history escalated 2 L2-U0MARIA",
       "history outcome L2-U0MARIA",
-      "record decision",
+      // Replaced "record decision" (which closed the request with the event's content): a replay
+      // of an instance that ran it finds the request closed with its claim, and the same outcome.
+      "apply claim",
       "record expiry",
       "update message L2-U0MARIA",
       "update message L2-U0MARIA action not started",
@@ -121,9 +129,10 @@ describe("the durable names of steps, waits and events", () => {
   });
 
   it("MaintenanceWorkflow", () => {
-    expect([MAINTENANCE_STEPS.findStale, MAINTENANCE_STEPS.end("req-abc123def456"), MAINTENANCE_STEPS.prune]).toEqual([
-      "find stale requests",
-      "end req-abc123def456",
+    // Renamed freely: a maintenance run is short and re-checks whatever it finds.
+    expect([MAINTENANCE_STEPS.findOverdue, MAINTENANCE_STEPS.check("req-abc123def456"), MAINTENANCE_STEPS.prune]).toEqual([
+      "find overdue requests",
+      "check req-abc123def456",
       "prune old records",
     ]);
   });

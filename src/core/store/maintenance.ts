@@ -1,15 +1,32 @@
-/** What the maintenance workflow reads and deletes: stuck requests, and records past the retention. */
+/** What the maintenance workflow reads and deletes: overdue requests, and records past the retention. */
 
-/** Pending, unclaimed requests whose whole chain ran out before `before` (their instance should have ended). */
-export async function stalePending(db: D1Database, before: string, limit = 100): Promise<string[]> {
+/** A pending request that should have moved on by now (see overdueRequests). */
+export interface OverdueRequest {
+  id: string;
+  type: string;
+  /** Someone has claimed it (its decision is made), but it is still pending. */
+  claimed: boolean;
+}
+
+/**
+ * Pending requests that should have moved on: unclaimed ones whose current wait ended before
+ * `waitsBefore` (wait_until, written by their instance when the wait started; expires_at for
+ * requests older than that column), and claimed ones whose claim is older than `claimsBefore`
+ * (the claim's event should have woken the instance long ago). Whether one is stuck is for its
+ * instance to tell: this only finds whom to ask.
+ */
+export async function overdueRequests(db: D1Database, cutoff: { waitsBefore: string; claimsBefore: string }, limit = 100): Promise<OverdueRequest[]> {
   const { results } = await db
     .prepare(
-      `SELECT id FROM requests WHERE status = 'pending' AND claimed_by IS NULL AND expires_at IS NOT NULL AND expires_at < ?1
-       ORDER BY expires_at LIMIT ?2`,
+      `SELECT id, type, claimed_by IS NOT NULL AS claimed FROM requests
+       WHERE status = 'pending' AND (
+         (claimed_by IS NULL AND coalesce(wait_until, expires_at) < ?1) OR
+         (claimed_by IS NOT NULL AND claimed_at < ?2))
+       ORDER BY created_at LIMIT ?3`,
     )
-    .bind(before, limit)
-    .all<{ id: string }>();
-  return results.map((r) => r.id);
+    .bind(cutoff.waitsBefore, cutoff.claimsBefore, limit)
+    .all<{ id: string; type: string; claimed: number }>();
+  return results.map((r) => ({ id: r.id, type: r.type, claimed: r.claimed === 1 }));
 }
 
 /**

@@ -69,31 +69,97 @@ export async function getRequest(db: D1Database, id: string): Promise<RequestRow
 }
 
 /**
- * Ends a pending request (decided, expired or failed) with its audit entry, atomically. Returns
- * false when the request was no longer pending (closed by someone else), or, for an expiry, when
- * a click has claimed it: then the caller must not announce this outcome.
+ * The wait the instance has just started: when it ends, and when the whole chain would end from
+ * now. Written when the wait actually starts (after the DMs went out), so nobody counts time the
+ * approver never had.
  */
-export async function closeRequest(
-  db: D1Database,
-  c: { id: string; status: Exclude<RequestStatus, "pending">; by: string | null; at: string; error?: string; detail?: string },
-): Promise<boolean> {
+export async function recordWait(db: D1Database, id: string, w: { waitUntil: string; expiresAt: string }): Promise<void> {
+  await db.prepare(`UPDATE requests SET wait_until = ?2, expires_at = ?3 WHERE id = ?1 AND status = 'pending'`).bind(id, w.waitUntil, w.expiresAt).run();
+}
+
+/**
+ * Ends a pending request that nobody decided: expired (only while unclaimed: a claim made at the
+ * last moment wins) or failed, with its audit entry, atomically. Returns false when the request
+ * was no longer pending, or claimed for an expiry: then the caller must not announce this outcome.
+ * A decision is closed by closeByClaim only.
+ */
+export async function closeRequest(db: D1Database, c: { id: string; status: "expired" | "failed"; at: string; error?: string }): Promise<boolean> {
   const [closed] = await db.batch([
     db
       .prepare(
-        `UPDATE requests SET status = ?2, decided_by = ?3, decided_at = ?4, error = ?5, updated_at = ?4
+        `UPDATE requests SET status = ?2, decided_by = NULL, decided_at = ?3, error = ?4, updated_at = ?3
          WHERE id = ?1 AND status = 'pending' AND (?2 != 'expired' OR claimed_by IS NULL)
          RETURNING id`,
       )
-      .bind(c.id, c.status, c.by, c.at, c.error ?? null),
+      .bind(c.id, c.status, c.at, c.error ?? null),
     db
       .prepare(
         `INSERT INTO audit (request_id, event_key, event, actor, detail, at)
-         SELECT ?1, 'closed', ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND status = ?2 AND updated_at = ?5)
+         SELECT ?1, 'closed', ?2, NULL, ?4, ?3 WHERE EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND status = ?2 AND updated_at = ?3)
          ON CONFLICT (request_id, event_key) DO NOTHING`,
       )
-      .bind(c.id, c.status, c.by, c.detail ?? c.error ?? null, c.at),
+      .bind(c.id, c.status, c.at, c.error ?? null),
   ]);
   return (closed?.results.length ?? 0) > 0;
+}
+
+/** A decision as its claim recorded it, and as the request was closed with it. */
+export interface ClaimedOutcome {
+  status: "approved" | "rejected" | "cancelled";
+  /** Who claimed it (the approver, or the requester who cancelled). */
+  by: string;
+  /** When it was claimed. */
+  at: string;
+  /** A rejection's reason (the claimant's vote). */
+  reason: string | null;
+  /** False when the request had been closed with this claim before (a retried or replayed step). */
+  closedNow: boolean;
+}
+
+/**
+ * THE DECISION RULE, enforced here: a request is decided by its D1 claim, and only by it. One
+ * conditional UPDATE closes a pending, claimed request with what the claim says (approve →
+ * approved, reject → rejected, cancel → cancelled; by the claimant, at the claim's time), so
+ * nothing the caller knows (an event's content, however late or repeated) can choose the outcome.
+ * Returns the outcome when the request is closed with its claim (now, or by an earlier call),
+ * null when it is unclaimed or was closed otherwise (expired, failed). `error` notes how it was
+ * closed when that is not the usual way (maintenance, for an instance that died).
+ */
+export async function closeByClaim(db: D1Database, id: string, now: string, error?: string): Promise<ClaimedOutcome | null> {
+  const [closed, , row] = await db.batch<Record<string, unknown>>([
+    db
+      .prepare(
+        // A claim made by a version before claimed_decision (during a deploy) says it the old way:
+        // the claimant's vote, else a cancellation (as migration 0004 filled in older claims).
+        `UPDATE requests SET
+           status = CASE coalesce(claimed_decision, (SELECT v.decision FROM votes v WHERE v.request_id = requests.id AND v.user_id = requests.claimed_by), 'cancel')
+             WHEN 'approve' THEN 'approved' WHEN 'reject' THEN 'rejected' ELSE 'cancelled' END,
+           decided_by = claimed_by, decided_at = claimed_at, error = ?3, updated_at = ?2
+         WHERE id = ?1 AND status = 'pending' AND claimed_by IS NOT NULL
+         RETURNING id`,
+      )
+      .bind(id, now, error ?? null),
+    db
+      .prepare(
+        `INSERT INTO audit (request_id, event_key, event, actor, detail, at)
+         SELECT r.id, 'closed', r.status, r.decided_by, v.reason, r.decided_at
+         FROM requests r LEFT JOIN votes v ON v.request_id = r.id AND v.user_id = r.claimed_by AND v.decision = 'reject'
+         WHERE r.id = ?1 AND r.status IN ('approved', 'rejected', 'cancelled') AND r.decided_by = r.claimed_by AND r.decided_at = r.claimed_at
+         ON CONFLICT (request_id, event_key) DO NOTHING`,
+      )
+      .bind(id),
+    db
+      .prepare(
+        `SELECT r.status, r.claimed_by, r.claimed_at, r.decided_by, r.decided_at, v.reason
+         FROM requests r LEFT JOIN votes v ON v.request_id = r.id AND v.user_id = r.claimed_by AND v.decision = 'reject'
+         WHERE r.id = ?1`,
+      )
+      .bind(id),
+  ]);
+  const r = row?.results[0] as (Pick<RequestRow, "status" | "claimed_by" | "claimed_at" | "decided_by" | "decided_at"> & { reason: string | null }) | undefined;
+  if (!r?.claimed_by || !r.claimed_at || r.decided_by !== r.claimed_by || r.decided_at !== r.claimed_at) return null;
+  if (r.status !== "approved" && r.status !== "rejected" && r.status !== "cancelled") return null;
+  return { status: r.status, by: r.claimed_by, at: r.claimed_at, reason: r.reason, closedNow: (closed?.results.length ?? 0) > 0 };
 }
 
 export async function setActionState(

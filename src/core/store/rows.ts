@@ -9,6 +9,8 @@ import { type UserText, userTextSchema } from "../user-text";
 export const REQUEST_STATUSES = ["pending", "approved", "rejected", "expired", "cancelled", "failed"] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export type ActionState = "running" | "succeeded" | "failed" | "unconfirmed";
+/** What a claim decides: an approver's approval or rejection, or the requester's cancellation. */
+export type ClaimDecision = "approve" | "reject" | "cancel";
 
 const levelGroup = z.object({ approvers: z.array(z.string()), quorum: z.number().int().min(1) });
 /** One level reached so far, with its own quorum (requests.level_groups). */
@@ -31,13 +33,20 @@ export interface RequestRow {
   quorum: number;
   allow_self: number;
   status: RequestStatus;
-  /** Set by the deciding click (or the cancel): the D1 claim that decides who acted. */
+  /**
+   * The claim, set once by the deciding click (or the cancel) and never changed: who decided,
+   * when, and what. It is the decision; the workflow closes the request with what it says.
+   */
   claimed_by: string | null;
   claimed_at: string | null;
+  claimed_decision: ClaimDecision | null;
   decided_by: string | null;
   decided_at: string | null;
   error: string | null;
+  /** When the chain runs out, as projected when the current wait started. */
   expires_at: string | null;
+  /** When the wait the instance is in ends, written by the instance as the wait starts. */
+  wait_until: string | null;
   action_status: ActionState | null;
   action_progress: number | null;
   action_detail: string | null;

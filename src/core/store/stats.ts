@@ -20,10 +20,18 @@ export async function stats(db: D1Database): Promise<Stats> {
     ),
     db.prepare(`SELECT action_status AS status, count(*) AS n FROM requests WHERE action_status IS NOT NULL GROUP BY action_status`),
   ]);
-  const result: Stats = { byStatus: {}, byType: {}, escalated: 0, decisionLatencySeconds: { count: 0, average: null, max: null }, actions: {} };
+  // Keyed by values from D1 (a type may be named `constructor`): objects without a prototype.
+  const record = <T>(): Record<string, T> => Object.create(null);
+  const result: Stats = {
+    byStatus: record(),
+    byType: record(),
+    escalated: 0,
+    decisionLatencySeconds: { count: 0, average: null, max: null },
+    actions: record(),
+  };
   for (const r of (byType?.results ?? []) as { type: string; status: string; n: number }[]) {
     result.byStatus[r.status] = (result.byStatus[r.status] ?? 0) + r.n;
-    (result.byType[r.type] ??= {})[r.status] = r.n;
+    (result.byType[r.type] ??= record())[r.status] = r.n;
   }
   result.escalated = Number((escalated?.results[0] as { n: number } | undefined)?.n ?? 0);
   const l = latency?.results[0] as { n: number; avg: number | null; max: number | null } | undefined;

@@ -5,7 +5,9 @@ import { parseRequestRow, type RawRequestRow, type RequestRow, type RequestStatu
 
 /**
  * Votes and claims: who may decide a request, and the one conditional update (the claim) that
- * decides who acted. Everything the click route writes goes through here.
+ * decides it: who, when and what. A claim is made once and never given back, whatever happens to
+ * the event that follows it; the workflow closes the request with it (requests.closeByClaim).
+ * Everything the click route writes goes through here.
  */
 
 export type VoteResult =
@@ -58,8 +60,10 @@ export async function castVote(db: D1Database, id: string, user: string, decisio
     }
   }
   const claimed = await db
-    .prepare(`UPDATE requests SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1 AND status = 'pending' AND claimed_by IS NULL RETURNING id`)
-    .bind(id, user, at)
+    .prepare(
+      `UPDATE requests SET claimed_by = ?2, claimed_at = ?3, claimed_decision = ?4 WHERE id = ?1 AND status = 'pending' AND claimed_by IS NULL RETURNING id`,
+    )
+    .bind(id, user, at, decision)
     .first();
   if (claimed) return { ok: true, decisive: true };
   const now = await getRequest(db, id);
@@ -75,31 +79,6 @@ async function explainRefusal(db: D1Database, row: RequestRow, user: string): Pr
   return { ok: false, reason: "not_approver" };
 }
 
-/** A decision as the claim in D1 records it (the same shape as the decision event). */
-export type ClaimedDecision =
-  | { decision: "approve"; user: string; at: string }
-  | { decision: "reject"; user: string; at: string; reason: string }
-  | { decision: "cancel"; user: string; at: string };
-
-/**
- * The decision a claim stands for, rebuilt from D1 (the claimant's vote, or a cancellation by
- * the requester): used when the click's event did not reach the workflow.
- */
-export async function claimedDecision(db: D1Database, id: string): Promise<ClaimedDecision | null> {
-  const row = await getRequest(db, id);
-  if (row?.status !== "pending" || !row.claimed_by) return null;
-  const user = row.claimed_by;
-  const vote = await db
-    .prepare(`SELECT decision, reason FROM votes WHERE request_id = ?1 AND user_id = ?2`)
-    .bind(id, user)
-    .first<Pick<VoteRow, "decision" | "reason">>();
-  const at = row.claimed_at ?? row.updated_at;
-  if (vote?.decision === "reject") return { decision: "reject", user, at, reason: vote.reason ?? "" };
-  if (vote) return { decision: "approve", user, at };
-  if (user === row.requester) return { decision: "cancel", user, at };
-  return null;
-}
-
 /** Who approved a request (in vote order): shown in the outcome of a quorum decision. */
 export async function approvalsOf(db: D1Database, id: string): Promise<string[]> {
   const { results } = await approvalsStatement(db, id).all<{ user_id: string }>();
@@ -108,17 +87,6 @@ export async function approvalsOf(db: D1Database, id: string): Promise<string[]>
 
 const approvalsStatement = (db: D1Database, id: string) =>
   db.prepare(`SELECT user_id FROM votes WHERE request_id = ?1 AND decision = 'approve' ORDER BY at, rowid`).bind(id);
-
-/** Gives a claim (and the vote) back when the click could not be delivered to the workflow. */
-export async function releaseClaim(db: D1Database, id: string, user: string): Promise<void> {
-  await db.batch([
-    db.prepare(`UPDATE requests SET claimed_by = NULL, claimed_at = NULL WHERE id = ?1 AND claimed_by = ?2 AND status = 'pending'`).bind(id, user),
-    db
-      .prepare(`DELETE FROM votes WHERE request_id = ?1 AND user_id = ?2 AND EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND status = 'pending')`)
-      .bind(id, user),
-    db.prepare(`DELETE FROM audit WHERE request_id = ?1 AND event_key = ?2`).bind(id, `vote-${user}`),
-  ]);
-}
 
 /** The click route's check before opening the reject-reason modal (no write). */
 export async function decisionBlocker(db: D1Database, id: string, user: string): Promise<Exclude<VoteResult, { ok: true }> | null> {
@@ -132,7 +100,10 @@ export async function decisionBlocker(db: D1Database, id: string, user: string):
   return explainRefusal(db, row, user);
 }
 
-/** The requester cancels: claims the pending request for the cancellation, atomically. */
+/**
+ * The requester cancels: claims the pending request for the cancellation, atomically. The claim
+ * says "cancel", so a requester who also voted (self-approval) is never taken for an approval.
+ */
 export async function claimCancel(
   db: D1Database,
   id: string,
@@ -140,7 +111,10 @@ export async function claimCancel(
   at: string,
 ): Promise<{ ok: true } | { ok: false; reason: "unknown" | "not_requester" } | { ok: false; reason: "closed"; status: RequestStatus; by: string | null }> {
   const claimed = await db
-    .prepare(`UPDATE requests SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1 AND requester = ?2 AND status = 'pending' AND claimed_by IS NULL RETURNING id`)
+    .prepare(
+      `UPDATE requests SET claimed_by = ?2, claimed_at = ?3, claimed_decision = 'cancel'
+       WHERE id = ?1 AND requester = ?2 AND status = 'pending' AND claimed_by IS NULL RETURNING id`,
+    )
     .bind(id, user, at)
     .first();
   if (claimed) return { ok: true };

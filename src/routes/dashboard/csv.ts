@@ -1,11 +1,24 @@
 import type { FilteredRequest } from "../../core/store";
 import { type Labels, personText } from "./labels";
 
-/** A CSV cell: quoted when needed, and never read as a formula by a spreadsheet. */
+/**
+ * A sign that makes a spreadsheet read a cell as a formula, at the start of the text or right
+ * after anything a spreadsheet may split cells on or quote with: `,` `;` tab, line breaks, `"`.
+ * A program set to another separator (Excel with `;` in many locales) splits `x;=1+1;y` into
+ * three cells, the middle one a formula, whatever the quoting says.
+ * @see https://owasp.org/www-community/attacks/CSV_Injection
+ */
+const FORMULA_AFTER_SEPARATOR = /(^|[,;\t\r\n"])([=+\-@])/g;
+
+/**
+ * A CSV cell: always quoted (inner quotes doubled), and never read as a formula: a `'` goes
+ * before every formula sign that could start a cell, and before a tab or carriage return that
+ * starts the text.
+ */
 export function csvCell(value: string | null | undefined): string {
-  let v = value ?? "";
-  if (/^[=+\-@\t\r]/.test(v)) v = `'${v}`;
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  let v = (value ?? "").replace(FORMULA_AFTER_SEPARATOR, "$1'$2");
+  if (/^[\t\r]/.test(v)) v = `'${v}`;
+  return `"${v.replace(/"/g, '""')}"`;
 }
 
 const HEADER = ["id", "type", "status", "requester", "approvers", "level", "decided_by", "decided_at", "created_at", "updated_at", "error", "description"];
@@ -13,12 +26,12 @@ const HEADER = ["id", "type", "status", "requester", "approvers", "level", "deci
 const LABEL_HEADER = ["type_title", "requester_name", "approver_names", "decided_by_name"];
 
 /**
- * The export: a header line, then one line per request (RFC 4180 line ends). With labels, each
- * line also has the type's title and the people's names (the id for a person never seen, as the
- * pages show it; approver names separated by "; ", since names have spaces).
+ * The export: a header line, then one line per request (RFC 4180 line ends), every cell quoted.
+ * With labels, each line also has the type's title and the people's names (the id for a person
+ * never seen, as the pages show it; approver names separated by "; ", since names have spaces).
  */
 export function requestsCsv(rows: FilteredRequest[], labels?: Labels): string {
-  const lines = [(labels ? [...HEADER, ...LABEL_HEADER] : HEADER).join(",")];
+  const lines = [(labels ? [...HEADER, ...LABEL_HEADER] : HEADER).map(csvCell).join(",")];
   for (const r of rows) {
     lines.push(
       [
