@@ -1,5 +1,5 @@
 import type { UserText } from "../user-text";
-import { type ActionState, type LevelGroup, parseRequestRow, type RawRequestRow, type RequestRow, type RequestStatus } from "./rows";
+import { type ActionState, type LevelGroup, parseRequestRow, type RawRequestRow, type RequestRow } from "./rows";
 
 /**
  * The requests table: a request's record, its level chain and its outcome. Writes made from
