@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "./config";
 import { createOnce } from "./core/instances";
 import { log } from "./core/log";
+import { PolicyError } from "./core/policy";
 import type { AppEnv, Env } from "./env";
 import { apiRoutes } from "./routes/api";
 import { dashboardRoutes } from "./routes/dashboard";
@@ -21,8 +22,9 @@ app.route("/dashboard", dashboardRoutes);
 
 app.notFound((c) => c.json({ error: "not found" }, 404));
 app.onError((err, c) => {
-  // Settings that do not validate: 503 naming the bad setting (never its value).
-  if (err instanceof ConfigError) return c.json({ error: err.message }, 503);
+  // Settings that do not validate: 503 naming the bad setting (never its value). A bad policy
+  // (POLICY_JSON) is a bad setting too: 503 with the path of the bad field, not a bare 500.
+  if (err instanceof ConfigError || err instanceof PolicyError) return c.json({ error: err.message }, 503);
   // A request Hono's own parsing refused (e.g. malformed JSON): its status, with a short reason.
   if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
   // Never echo internals (or anything secret) to the caller; the log has the details.
