@@ -2,6 +2,7 @@
 // requests, open one's timeline, export CSV.
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { type Browser, launch, pageErrors, screenshot } from "./browser";
+import { eventually } from "./eventually";
 
 const stack = inject("stack");
 let browser: Browser;
@@ -14,16 +15,6 @@ afterAll(async () => {
 
 const pagePost = async (path: string, body: unknown): Promise<any> =>
   (await fetch(`${stack.standinUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 it("lists the requests, filters them, shows a request's timeline and exports CSV", async () => {
   // One approved and one pending request, made through the stand-in as a person would.
