@@ -311,7 +311,7 @@ describe("graceful degradation", () => {
     await startTyped(requester, "deploy", approver);
     const dm = await approverDm(approver);
     expect(dm.text).toContain(`approval requested by <@${requester}>`);
-    const lookups = await slackCalls((c) => c.method === "users.info" && c.args.user === requester);
+    const lookups = await slackCalls((c) => c.args.user === requester, { method: "users.info", match: requester });
     expect(lookups.map((c) => c.result)).toEqual(["http_500", "http_500"]);
   });
 });

@@ -205,23 +205,27 @@ describe("App Home (Events API)", () => {
     const requester = await newUser();
     const res = await event({ type: "event_callback", event_id: "Ev1", event: { type: "app_home_opened", user: me, tab: "home" } });
     expect(res.status).toBe(200);
-    const first = await eventually(async () => (await slackCalls((c) => c.method === "views.publish" && c.args.user_id === me))[0], "the first publish");
+    const first = await eventually(
+      async () => (await slackCalls((c) => c.args.user_id === me, { method: "views.publish", match: me }))[0],
+      "the first publish",
+    );
     expect(text(first.args.view)).toContain("Waiting for you (0)");
 
     const id = await startRequest(requester, me, "Home test");
     const waiting = await eventually(
-      async () => (await slackCalls((c) => c.method === "views.publish" && c.args.user_id === me)).find((c) => text(c.args.view).includes(id)),
+      async () => (await slackCalls((c) => c.args.user_id === me, { method: "views.publish", match: me })).find((c) => text(c.args.view).includes(id)),
       "the refreshed home",
     );
     expect(text(waiting.args.view)).toContain("Waiting for you (1)");
     expect(text(waiting.args.view)).toContain("approval_approve");
     // The requester never opened the App Home: no publish for them.
-    expect(await slackCalls((c) => c.method === "views.publish" && c.args.user_id === requester)).toEqual([]);
+    expect(await slackCalls((c) => c.args.user_id === requester, { method: "views.publish", match: requester })).toEqual([]);
 
     await click(me, id, "approve");
     await waitForStatus(id, "approved");
     await eventually(
-      async () => text((await slackCalls((c) => c.method === "views.publish" && c.args.user_id === me)).at(-1)?.args.view).includes("Waiting for you (0)"),
+      async () =>
+        text((await slackCalls((c) => c.args.user_id === me, { method: "views.publish", match: me })).at(-1)?.args.view).includes("Waiting for you (0)"),
       "the home after the decision",
     );
   });
