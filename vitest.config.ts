@@ -111,6 +111,9 @@ export default defineConfig({
     setupFiles: ["./test/apply-migrations.ts"],
     // The Worker logs one JSON line per event; show them only for failing tests.
     silent: "passed-only",
+    // The files mostly wait (Slack's pacing, retry backoffs, the engine's steps), not compute:
+    // three at once on this 2-core machine take half the time of vitest's default (cores - 1).
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -43,10 +43,33 @@ export async function startFakeSlack(options = {}) {
   const state = initial();
   /** Server-sent-event listeners of the page. */
   const watchers = new Set();
+  /** Long-polling control requests (`wait=`), woken on every change. */
+  const waiters = new Set();
   const changed = () => {
     state.version++;
     for (const res of watchers) res.write(`data: ${state.version}\n\n`);
+    for (const waiter of [...waiters]) waiter.check();
   };
+  /**
+   * What `compute` returns once it is non-empty, or after `waitMs` whatever it returns then: a
+   * test waits for the call or post it expects instead of re-reading the whole log on a timer.
+   */
+  function whenFound(compute, waitMs) {
+    const first = compute();
+    if (first.length > 0 || !(waitMs > 0)) return Promise.resolve(first);
+    return new Promise((resolve) => {
+      const waiter = {
+        check: () => compute().length > 0 && waiter.finish(),
+        finish: () => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(compute());
+        },
+      };
+      const timer = setTimeout(waiter.finish, Math.min(waitMs, MAX_WAIT_MS));
+      waiters.add(waiter);
+    });
+  }
   const socket = createSocketMode({ appId: APP.id, pingIntervalMs: options.pingIntervalMs, onChange: changed });
   let base = "";
   const issuer = createIssuer(state, options.now);
@@ -220,6 +243,7 @@ export async function startFakeSlack(options = {}) {
 
   async function control(url, body, res) {
     const since = Number(url.searchParams.get("since") ?? "0");
+    const waitMs = Number(url.searchParams.get("wait") ?? "0");
     const input = parseJson(body) ?? {};
     switch (url.pathname) {
       case "/_control/users": {
@@ -258,20 +282,26 @@ export async function startFakeSlack(options = {}) {
           return send(res, 400, { ok: false, error: "expected {eventRetryDelaysMs: [...]}" });
         state.settings.eventRetryDelaysMs = input.eventRetryDelaysMs;
         return send(res, 200, { ok: true });
-      case "/_control/calls": {
-        const method = url.searchParams.get("method");
-        return send(
-          res,
-          200,
-          state.calls.filter((c) => c.seq > since && (!method || c.method === method)),
-        );
+      case "/_control/changes": {
+        // { version }: at once if the state changed after `after`, else at the next change (or after `wait` ms).
+        const after = Number(url.searchParams.get("after") ?? "-1");
+        await whenFound(() => (state.version > after ? [state.version] : []), waitMs);
+        return send(res, 200, { version: state.version });
       }
-      case "/_control/responses":
-        return send(
-          res,
-          200,
-          state.responses.filter((r) => r.seq > since),
-        );
+      case "/_control/calls": {
+        // method: one method; match: a substring of the call's arguments (as JSON), e.g. a user id;
+        // wait: answer when a call matches (long poll), at most that many ms.
+        const method = url.searchParams.get("method");
+        const match = url.searchParams.get("match");
+        const matches = (c) => c.seq > since && (!method || c.method === method) && (!match || argsJson(c).includes(match));
+        return send(res, 200, await whenFound(() => state.calls.filter(matches), waitMs));
+      }
+      case "/_control/responses": {
+        // path: the response_url's path (the end of it); wait: as for calls.
+        const path = url.searchParams.get("path");
+        const matches = (r) => r.seq > since && (!path || r.path.endsWith(path));
+        return send(res, 200, await whenFound(() => state.responses.filter(matches), waitMs));
+      }
       case "/_control/deliveries":
         // what the page (or a test) delivered to the app: kind, via http/socket, status, ms, ack
         return send(
@@ -358,12 +388,24 @@ export async function startFakeSlack(options = {}) {
       new Promise((resolve) => {
         delivery.stop();
         for (const w of watchers) w.end();
+        for (const waiter of [...waiters]) waiter.finish();
         socket.close();
         server.closeAllConnections?.();
         server.close(() => resolve(undefined));
       }),
   };
 }
+
+/** A recorded call's arguments as JSON, serialised once (the record never changes after it is made). */
+const argsJsonCache = new WeakMap();
+function argsJson(call) {
+  let json = argsJsonCache.get(call);
+  if (json === undefined) argsJsonCache.set(call, (json = JSON.stringify(call.args)));
+  return json;
+}
+
+/** The longest a control request waits for a change (`wait=`). */
+const MAX_WAIT_MS = 30_000;
 
 const PAGE_HEADERS = {
   "cache-control": "no-store",

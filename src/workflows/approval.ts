@@ -50,7 +50,8 @@ export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
     try {
       return await new ApprovalFlow(ctx, messages, new ActionChild(ctx, messages)).run();
     } catch (err) {
-      const message = (err instanceof Error ? err.message : String(err)).replace(/^Error: /, "");
+      // A step's error reaches us with its class name in front ("NonRetryableError: …"): people see the message.
+      const message = (err instanceof Error ? err.message : String(err)).replace(/^(?:NonRetryable)?Error: /, "");
       await step.do(STEP.recordFailure, D1_STEP, async () => {
         await store.closeRequest(this.env.DB, { id: params.requestId, status: "failed", at: new Date().toISOString(), error: message });
         log("error", "approval failed", { requestId: params.requestId, instanceId: event.instanceId, error: message });

@@ -5,6 +5,7 @@
 // mode. Screenshots of each page, wide and phone, light and dark, land in test-output/screenshots/.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Browser, launch, pageErrors, screenshot } from "./browser";
+import { eventually } from "./eventually";
 
 const stack = inject("stack");
 let browser: Browser;
@@ -17,16 +18,6 @@ afterAll(async () => {
 
 const pagePost = async (path: string, body: unknown): Promise<any> =>
   (await fetch(`${stack.standinUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const api = async (id: string): Promise<any> =>
   (await fetch(`${stack.serviceUrl}/api/requests/${id}`, { headers: { authorization: `Bearer ${stack.apiToken}` } })).json();
