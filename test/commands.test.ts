@@ -45,6 +45,8 @@ describe("POST /slack/commands", () => {
     ["plain @name (not a mention)", "@maria deploy it", /approver as a mention/],
     ["mention without description", `<@U0TESTAPPR|maria>   `, /what needs approving/],
     ["too long", `<@U0TESTAPPR> ${"x".repeat(2001)}`, /too long/],
+    // As Slack sends it: 2,001 typed "&" arrive as 10,005 characters of "&amp;".
+    ["too long once decoded", `<@U0TESTAPPR> ${"&amp;".repeat(2001)}`, /too long \(2001 characters/],
   ];
   for (const [name, text, expected] of usageCases) {
     it(`explains the usage and starts nothing: ${name}`, async () => {
@@ -103,6 +105,15 @@ describe("POST /slack/commands", () => {
     expect(section).toMatchObject({ type: "mrkdwn", verbatim: true });
     expect(section.text).toContain(`>R&amp;D &lt;v2&gt; see <https://example.com/?a=1&amp;b=2|the PR> cc <@${other}> @here @oncall`);
     expect(section.text).not.toContain("<!");
+  });
+
+  it("takes a description that Slack's escaping made several times longer than what was typed", async () => {
+    const approver = await newUser();
+    // 2,000 characters typed (the most a description may have), 5,440 as Slack sends them ("&" → "&amp;").
+    const typed = `${"R&&D ".repeat(380)}${"&".repeat(100)}`.trim();
+    const id = await startRequest(await newUser(), approver, typed.replaceAll("&", "&amp;"));
+    await approverDm(approver);
+    expect((await requestJson(id)).description).toBe(typed);
   });
 
   it("the same command delivered three times (a retry by Slack or the Socket Mode bridge) makes one request, one DM and the same answer", async () => {

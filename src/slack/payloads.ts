@@ -4,7 +4,10 @@ import { userId } from "../core/ids";
 /** A slash command, as Slack posts it (application/x-www-form-urlencoded). */
 export const slashCommandSchema = z.object({
   command: z.string().startsWith("/"),
-  text: z.string().max(4000).default(""),
+  // No cap of its own: Slack escapes & < > (a typed "&" arrives as "&amp;"), so the text Slack
+  // sends can be several times what was typed; the body limit bounds it, and the description's
+  // own limit (after decoding) answers the person with the usage instead of an error.
+  text: z.string().default(""),
   user_id: userId,
   user_name: z.string().optional(),
   channel_id: z.string().min(1),
