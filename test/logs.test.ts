@@ -61,6 +61,8 @@ describe("the Worker's logs", () => {
     const lines = logs.lines.filter((l) => l.startsWith("{"));
     const events = lines.map((l) => JSON.parse(l) as { level: string; message: string; requestId?: string; step?: string });
     const messages = (id: string) => events.filter((e) => e.requestId === id).map((e) => e.message);
+    // Every line keeps its own level (no field overwrites it: "approver notified" once read level 1).
+    expect(events.filter((e) => !["debug", "info", "warn", "error"].includes(e.level))).toEqual([]);
     expect(messages(approved)).toEqual(
       expect.arrayContaining([
         "request created",

@@ -149,7 +149,7 @@ class ApprovalFlow {
       });
       await store.audit(env.DB, { requestId: params.requestId, key: `escalated-${n}`, event: "escalated", actor: added.join(","), detail: `level ${n}`, at });
       metric(env.METRICS, "request_escalated", { type: params.type, detail: `level ${n}` });
-      this.ctx.log("request escalated", STEP.escalate(n), { level: n, escalatedTo: added.join(",") });
+      this.ctx.log("request escalated", STEP.escalate(n), { approvalLevel: n, escalatedTo: added.join(",") });
       return null;
     });
     await this.messages.escalate(n, added);

@@ -170,7 +170,7 @@ export class ApprovalMessages {
     await step.do(STEP.recordMessage(role), D1_STEP, async () => {
       await store.saveMessage(env.DB, params.requestId, { role, user_id: user, channel: message.channel, ts: message.ts });
       await store.audit(env.DB, { requestId: params.requestId, key: `notified-${role}`, event: "notified", actor: user, detail: `level ${level}`, at });
-      this.ctx.log("approver notified", STEP.recordMessage(role), { approver: user, level });
+      this.ctx.log("approver notified", STEP.recordMessage(role), { approver: user, approvalLevel: level });
       return null;
     });
     this.sent.push({ role, user, level, message });
