@@ -23,11 +23,14 @@ async function policyUsers(settings) {
 }
 
 /**
- * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string> }} [opts]
+ * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string>, wrangler?: { command: string[], devArgs?: string[] } }} [opts]
  *   runtimeEnv: extra environment for wrangler and workerd (e.g. WORKERD_ALL_AUTOGATES for large loads)
+ *   wrangler: another wrangler to run (the toolchain benchmark's previous version): its command
+ *   (default `npx wrangler`) and extra `wrangler dev` arguments (e.g. an older compatibility date)
  */
 export async function startLocalStack(opts = {}) {
   const port = opts.port ?? LOCAL.port;
+  const wrangler = opts.wrangler?.command ?? ["npx", "wrangler"];
   const url = `http://127.0.0.1:${port}`;
   const persistTo = opts.persistTo ?? ".wrangler/state";
   const devVars = await readDevVars();
@@ -52,7 +55,7 @@ export async function startLocalStack(opts = {}) {
 
   let migrate;
   try {
-    migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+    migrate = spawnSync(wrangler[0], [...wrangler.slice(1), "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
       env: wranglerEnv,
       encoding: "utf8",
     });
@@ -61,12 +64,15 @@ export async function startLocalStack(opts = {}) {
   }
   if (migrate.status !== 0) throw new Error(`D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
+  const args = [...wrangler.slice(1), "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", ...(opts.wrangler?.devArgs ?? [])];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
 
+  /** How long the last start of `wrangler dev` took until it answered (ms). */
+  let startMs = 0;
   /** Starts `wrangler dev` and waits until it answers. */
   async function startService() {
-    const child = spawn("npx", args, {
+    const started = performance.now();
+    const child = spawn(wrangler[0], args, {
       env: { ...wranglerEnv, ...opts.runtimeEnv },
       stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit",
       detached: true,
@@ -90,6 +96,7 @@ export async function startLocalStack(opts = {}) {
       await fake?.close();
       throw err;
     }
+    startMs = performance.now() - started;
     return child;
   }
 
@@ -111,6 +118,10 @@ export async function startLocalStack(opts = {}) {
     child: await startService(),
     /** The stand-in's ssl_check to the service's command URL, as Slack sends one (recorded, never fatal). */
     sslCheck: undefined,
+    /** How long `wrangler dev` took to answer at its last start (ms). */
+    get startMs() {
+      return startMs;
+    },
     /** Crash drill: kill the service (default SIGKILL), keep the stand-in, start it again on the same state. */
     async restartService(signal = "SIGKILL") {
       await killService(stack.child, signal);
