@@ -64,7 +64,18 @@ export async function startLocalStack(opts = {}) {
   }
   if (migrate.status !== 0) throw new Error(`D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
-  const args = [...wrangler.slice(1), "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", ...(opts.wrangler?.devArgs ?? [])];
+  const args = [
+    ...wrangler.slice(1),
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    persistTo,
+    "--show-interactive-dev-session=false",
+    ...(opts.wrangler?.devArgs ?? []),
+  ];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
 
   /** How long the last start of `wrangler dev` took until it answered (ms). */
