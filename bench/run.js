@@ -6,6 +6,7 @@ const all = {
   "click-latency": ["click-latency.js"],
   "click-route": ["click-route.js"],
   peer: ["peer-compare.js"],
+  cost: ["cost.js"],
   scale: ["scale.js"],
   drills: ["drills.js"],
   toolchain: ["toolchain.js"],
