@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { duration } from "../core/duration";
-import { requestId, userId } from "../core/ids";
+import { apiActor, requestId, userId } from "../core/ids";
+import { fieldsSchema, sourceSchema } from "../core/request-source";
 import { storedUserText, type UserText, userTextSchema } from "../core/user-text";
 
 const level = z.object({
@@ -21,12 +22,22 @@ export type ActionSpec = z.infer<typeof actionSpec>;
 /**
  * What the slash command route hands to a new ApprovalWorkflow instance: the request and its
  * approver chain, resolved from the policy at creation (a later policy change cannot alter it).
+ * A durable contract with instances already waiting: a field added later is optional, so the
+ * params of an older instance still parse.
  */
 export const approvalParamsSchema = z.object({
   requestId,
   type: z.string(),
   title: z.string(),
-  requester: userId,
+  /**
+   * The Slack user who asked. Optional (issue 13): a request made over the API may have none,
+   * and then gets no receipt and no outcome DM. Every instance started before has one.
+   */
+  requester: userId.optional(),
+  /** Who asks when it came from the API (a pipeline): optional, older instances have none. */
+  source: sourceSchema.optional(),
+  /** Named values shown with the request, in every message: optional, older instances have none. */
+  fields: fieldsSchema.optional(),
   /** The readable description (core/user-text.ts `readable`). */
   description: z.string().min(1).max(4000),
   /**
@@ -46,7 +57,9 @@ export const requestText = (p: Pick<ApprovalParams, "description" | "description
 
 /**
  * The event that ends a wait: approve / reject by an approver and cancel by the requester (each
- * sent by the click route after its D1 claim), expire by the maintenance workflow (no user).
+ * sent by the click route after its D1 claim) or by a pipeline (sent by the API route after its
+ * claim: `user` is then `api:<source name>`, never a Slack user id, with the reason it gave),
+ * expire by the maintenance workflow (no user).
  */
 export const DECISION_EVENT = "decision";
 const at = z.iso.datetime();
@@ -54,7 +67,7 @@ export const decisionEventSchema = z.discriminatedUnion("decision", [
   z.object({ decision: z.literal("approve"), user: userId, at }),
   /** The reason the reject modal required. */
   z.object({ decision: z.literal("reject"), user: userId, at, reason: z.string().max(1000) }),
-  z.object({ decision: z.literal("cancel"), user: userId, at }),
+  z.object({ decision: z.literal("cancel"), user: z.union([userId, apiActor]), at, reason: z.string().max(300).optional() }),
   z.object({ decision: z.literal("expire"), at }),
 ]);
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;

@@ -1,6 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepEvent } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { type DurationLabel, durationMs } from "../core/duration";
+import { apiActorFor } from "../core/ids";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import * as store from "../core/store";
@@ -98,7 +99,9 @@ class ApprovalFlow {
       await store.upsertRequest(env.DB, {
         id: params.requestId,
         type: params.type,
-        requester: params.requester,
+        requester: params.requester ?? null,
+        source: params.source ?? null,
+        fields: params.fields ?? null,
         description: params.description,
         descriptionRich: params.descriptionRich ?? null,
         approvers: first.approvers,
@@ -111,7 +114,8 @@ class ApprovalFlow {
         requestId: params.requestId,
         key: "created",
         event: "created",
-        actor: params.requester,
+        // A request made over the API without a Slack requester was created by its source.
+        actor: params.requester ?? apiActorFor(params.source?.name),
         detail: params.description,
         at: params.createdAt,
       });
@@ -199,7 +203,8 @@ class ApprovalFlow {
     const { env, params } = this.ctx;
     const status = ({ approve: "approved", reject: "rejected", cancel: "cancelled" } as const)[decision.decision];
     const { user, at } = decision;
-    const reason = decision.decision === "reject" && decision.reason ? decision.reason : undefined;
+    // A rejection's reason, or the reason a pipeline gave with its cancel.
+    const reason = decision.decision !== "approve" && decision.reason ? decision.reason : undefined;
     const recorded = await this.ctx.step.do(STEP.recordDecision, D1_STEP, async () => {
       const closed = await store.closeRequest(env.DB, { id: params.requestId, status, by: user, at, ...(reason ? { detail: reason } : {}) });
       const row = await store.getRequest(env.DB, params.requestId);
@@ -220,7 +225,7 @@ class ApprovalFlow {
         ? { status, by: user, approvedBy, at }
         : status === "rejected"
           ? { status, by: user, at, ...(reason ? { reason } : {}) }
-          : { status, by: user, at };
+          : { status, by: user, at, ...(reason ? { reason } : {}) };
     const output: ApprovalOutput = { status, decidedBy: user, approvedBy, at, level };
     const runsAction = status === "approved" && params.action;
     await this.messages.finish(outcome, runsAction ? { state: "running", progress: null } : undefined);

@@ -1,3 +1,4 @@
+import type { Fields, Source } from "../request-source";
 import type { UserText } from "../user-text";
 import { type ActionState, type LevelGroup, parseRequestRow, type RawRequestRow, type RequestRow, type RequestStatus } from "./rows";
 
@@ -11,7 +12,10 @@ export async function upsertRequest(
   r: {
     id: string;
     type: string;
-    requester: string;
+    /** The Slack user who asked; null for an API request without one (stored as ''). */
+    requester: string | null;
+    source?: Source | null;
+    fields?: Fields | null;
     description: string;
     /** The description's segments when it has more than text (core/user-text.ts `isRich`), else null. */
     descriptionRich?: UserText | null;
@@ -24,15 +28,15 @@ export async function upsertRequest(
 ): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO requests (id, type, requester, description, description_rich, approvers, level_groups, level, quorum, allow_self, status, expires_at, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?11, ?5, ?10, 1, ?6, ?7, 'pending', ?8, ?9, ?9)
-       ON CONFLICT (id) DO UPDATE SET type = excluded.type, requester = excluded.requester,
+      `INSERT INTO requests (id, type, requester, source, fields, description, description_rich, approvers, level_groups, level, quorum, allow_self, status, expires_at, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?12, ?13, ?4, ?11, ?5, ?10, 1, ?6, ?7, 'pending', ?8, ?9, ?9)
+       ON CONFLICT (id) DO UPDATE SET type = excluded.type, requester = excluded.requester, source = excluded.source, fields = excluded.fields,
          description = excluded.description, description_rich = excluded.description_rich, expires_at = excluded.expires_at`,
     )
     .bind(
       r.id,
       r.type,
-      r.requester,
+      r.requester ?? "",
       r.description,
       JSON.stringify(r.approvers),
       r.quorum,
@@ -41,6 +45,8 @@ export async function upsertRequest(
       r.createdAt,
       JSON.stringify([{ approvers: r.approvers, quorum: r.quorum }]),
       r.descriptionRich?.length ? JSON.stringify(r.descriptionRich) : null,
+      r.source ? JSON.stringify(r.source) : null,
+      r.fields && Object.keys(r.fields).length ? JSON.stringify(r.fields) : null,
     )
     .run();
 }

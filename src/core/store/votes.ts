@@ -1,3 +1,4 @@
+import { isApiActor } from "../ids";
 import { approvalSettles } from "../quorum";
 import { auditStatement } from "./audit";
 import { getRequest } from "./requests";
@@ -79,7 +80,7 @@ async function explainRefusal(db: D1Database, row: RequestRow, user: string): Pr
 export type ClaimedDecision =
   | { decision: "approve"; user: string; at: string }
   | { decision: "reject"; user: string; at: string; reason: string }
-  | { decision: "cancel"; user: string; at: string };
+  | { decision: "cancel"; user: string; at: string; reason?: string };
 
 /**
  * The decision a claim stands for, rebuilt from D1 (the claimant's vote, or a cancellation by
@@ -97,6 +98,8 @@ export async function claimedDecision(db: D1Database, id: string): Promise<Claim
   if (vote?.decision === "reject") return { decision: "reject", user, at, reason: vote.reason ?? "" };
   if (vote) return { decision: "approve", user, at };
   if (user === row.requester) return { decision: "cancel", user, at };
+  // A cancel over the API (claimApiCancel): its actor can never be a voter or the requester.
+  if (isApiActor(user)) return { decision: "cancel", user, at, ...(row.cancel_reason ? { reason: row.cancel_reason } : {}) };
   return null;
 }
 
@@ -147,5 +150,29 @@ export async function claimCancel(
   const row = await getRequest(db, id);
   if (!row) return { ok: false, reason: "unknown" };
   if (row.requester !== user) return { ok: false, reason: "not_requester" };
+  return { ok: false, reason: "closed", status: row.status, by: row.claimed_by ?? row.decided_by };
+}
+
+/**
+ * A pipeline cancels over the API: the same claim as the requester's cancel, made by `actor`
+ * (`api:<source name>`, never a Slack user id) with its reason, atomically. Anyone holding the
+ * API token may cancel any pending request, as they may create one.
+ */
+export async function claimApiCancel(
+  db: D1Database,
+  id: string,
+  actor: string,
+  at: string,
+  reason: string | null,
+): Promise<{ ok: true } | { ok: false; reason: "unknown" } | { ok: false; reason: "closed"; status: RequestStatus; by: string | null }> {
+  const claimed = await db
+    .prepare(
+      `UPDATE requests SET claimed_by = ?2, claimed_at = ?3, cancel_reason = ?4 WHERE id = ?1 AND status = 'pending' AND claimed_by IS NULL RETURNING id`,
+    )
+    .bind(id, actor, at, reason)
+    .first();
+  if (claimed) return { ok: true };
+  const row = await getRequest(db, id);
+  if (!row) return { ok: false, reason: "unknown" };
   return { ok: false, reason: "closed", status: row.status, by: row.claimed_by ?? row.decided_by };
 }
