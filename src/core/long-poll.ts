@@ -7,10 +7,12 @@ import { requestProgress } from "./store";
  * few milliseconds per read), and a client that hangs up cancels the loop with its request.
  * Nothing is held between reads: no Durable Object, no connection to the workflow instance.
  *
- * Reads come after 0.25, 0.5, 1 and 2 s, then every 2 s: about 32 queries in a 60 s wait, each
+ * Reads come after 0.25, 0.5, 1 and 2 s, then every 2 s: at most 32 queries in a 60 s wait, each
  * reading the request's row and counting its audit entries by primary key (README "API" has the
- * measured cost per waiting minute).
+ * measured cost per waiting minute). With the route's two full reads that stays under the Free
+ * plan's 50 D1 queries per Worker invocation.
  * @see https://developers.cloudflare.com/workers/platform/limits/ (no wall-clock limit while a client waits; CPU time)
+ * @see https://developers.cloudflare.com/d1/platform/limits/ (queries per Worker invocation: 50 Free, 1,000 Paid)
  */
 export const POLL_FIRST_DELAY_MS = 250;
 export const POLL_MAX_DELAY_MS = 2_000;
