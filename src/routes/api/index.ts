@@ -3,26 +3,15 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { loadConfig } from "../../config";
 import { checkBearer } from "../../core/api-token";
-import { apiActorFor } from "../../core/ids";
-import { instanceStatus, isInstanceNotFound } from "../../core/instances";
+import { instanceStatus } from "../../core/instances";
 import { log } from "../../core/log";
-import { pollUntil, waitForChange } from "../../core/long-poll";
+import { waitForChange } from "../../core/long-poll";
 import { DEFAULT_TYPE, requestTypes } from "../../core/policy";
-import {
-  type ClaimedDecision,
-  claimApiCancel,
-  claimedDecision,
-  getAudit,
-  getRequest,
-  listMessages,
-  type RequestStatus,
-  releaseClaim,
-  stats,
-} from "../../core/store";
+import { getAudit, getRequest, listMessages, stats } from "../../core/store";
 import { plainUserText } from "../../core/user-text";
 import type { AppEnv } from "../../env";
 import { botTokenProblem, slackAppStatus } from "../../slack/token-guard";
-import { DECISION_EVENT, type PersonDecision } from "../../workflows/approval-params";
+import { cancelRequest } from "../../workflows/cancel-request";
 import { type StartResult, startRequest } from "../../workflows/start-request";
 import { cancelRequestRoute, createRequestRoute, getRequestRoute, statsRoute } from "./definitions";
 import { canonicalBodyHash } from "./idempotency";
@@ -162,71 +151,21 @@ apiRoutes.openapi(getRequestRoute, async (c) => {
 
 // ---- POST /api/requests/:id/cancel
 
-/** How long the cancel waits for the workflow to record the outcome, so a read right after it shows it. */
-const SETTLE_MS = 10_000;
-const STATUS_OF: Record<ClaimedDecision["decision"], RequestStatus> = { approve: "approved", reject: "rejected", cancel: "cancelled" };
-
 apiRoutes.openapi(cancelRequestRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const reason = c.req.valid("json").reason ?? null;
-  const db = c.env.DB;
-  let row = await getRequest(db, id);
-  if (!row) {
-    if (!(await instanceStatus(c.env.APPROVAL, id))) return c.json({ error: "request not found" }, 404);
-    // Created a moment ago: its workflow records it within moments.
-    row = (await pollUntil(() => getRequest(db, id), { waitMs: SETTLE_MS })).value;
-    if (!row) return c.json({ error: "the request is still starting; try again" }, 503);
+  const cancelled = await cancelRequest(c.env, id, c.req.valid("json").reason ?? null);
+  if (cancelled.ok) return c.json({ id, status: "cancelled" as const }, 200);
+  switch (cancelled.problem) {
+    case "unknown":
+      return c.json({ error: "request not found" }, 404);
+    case "closed":
+      return c.json({ error: `already ${cancelled.status}`, status: cancelled.status }, 409);
+    case "starting":
+      return c.json({ error: "the request is still starting; try again" }, 503);
+    case "undelivered":
+      return c.json({ error: "the cancel could not be delivered just now; try again" }, 503);
   }
-  const actor = apiActorFor(row.source?.name);
-  const at = new Date().toISOString();
-  const claim = await claimApiCancel(db, id, actor, at, reason);
-  if (!claim.ok) {
-    if (claim.reason === "unknown") return c.json({ error: "request not found" }, 404);
-    const status = await settledStatus(db, id, claim.status);
-    return c.json({ error: `already ${status}`, status }, 409);
-  }
-  const problem = await forward(c, id, { decision: "cancel", user: actor, at, ...(reason ? { reason } : {}) });
-  if (problem === "not found") return c.json({ error: "request not found" }, 404);
-  if (problem === "try again") return c.json({ error: "the cancel could not be delivered just now; try again" }, 503);
-  await waitForChange(db, id, { waitMs: SETTLE_MS });
-  log("info", "request cancelled over the API", { requestId: id, actor });
-  return c.json({ id, status: "cancelled" as const }, 200);
 });
-
-/**
- * The outcome of a request someone else closed or claimed: once the workflow has recorded it,
- * its status; while a claim is still being recorded, the claim's decision (it decides).
- */
-async function settledStatus(db: D1Database, id: string, status: RequestStatus): Promise<RequestStatus> {
-  if (status !== "pending") return status;
-  await waitForChange(db, id, { waitMs: SETTLE_MS });
-  const row = await getRequest(db, id);
-  if (row && row.status !== "pending") return row.status;
-  const claimed = await claimedDecision(db, id);
-  return claimed ? STATUS_OF[claimed.decision] : "pending";
-}
-
-/**
- * Sends the cancel to the workflow, as the click route does a click: if that fails, the claim is
- * given back so the caller can try again; if even that fails, the claim stays and the workflow
- * decides from D1 when its wait ends (the cancel is late, never lost).
- */
-async function forward(c: Context<AppEnv>, id: string, event: PersonDecision): Promise<"not found" | "try again" | null> {
-  try {
-    const instance = await c.env.APPROVAL.get(id);
-    await instance.sendEvent({ type: DECISION_EVENT, payload: event });
-    return null;
-  } catch (err) {
-    log("error", "cancel not delivered", { requestId: id, user: event.user, error: (err as Error).message });
-    try {
-      await releaseClaim(c.env.DB, id, event.user);
-    } catch (releaseErr) {
-      log("error", "claim not released; the workflow will decide from it", { requestId: id, user: event.user, error: (releaseErr as Error).message });
-      return null;
-    }
-    return isInstanceNotFound(err) ? "not found" : "try again";
-  }
-}
 
 // ---- GET /api/stats
 
