@@ -19,6 +19,24 @@ export const channelId = z.string().regex(SLACK_CHANNEL_ID, "not a Slack channel
 /** Request ids are our workflow instance ids. */
 export const requestId = z.string().regex(REQUEST_ID, "not a request id");
 
+/**
+ * Who acted through the API (a pipeline's cancel, the creator of a request without a Slack
+ * requester): `api:` and the request's source name, e.g. `api:github-actions`. It can never be a
+ * Slack user id (no `:` in those), so a claim or an audit entry by the API is never taken for a
+ * person's, and Slack shows it as text, never as a mention.
+ */
+export const API_ACTOR_PREFIX = "api:";
+export const apiActor = z
+  .string()
+  .startsWith(API_ACTOR_PREFIX)
+  .min(API_ACTOR_PREFIX.length + 1)
+  .max(API_ACTOR_PREFIX.length + 50);
+/** The actor of an API call on behalf of `sourceName` (the request's source, or "api"). */
+export const apiActorFor = (sourceName: string | undefined) => `${API_ACTOR_PREFIX}${sourceName ?? "api"}`;
+export const isApiActor = (actor: string): boolean => actor.startsWith(API_ACTOR_PREFIX);
+/** The source name of an API actor ("github-actions" for "api:github-actions"). */
+export const apiActorName = (actor: string): string => actor.slice(API_ACTOR_PREFIX.length);
+
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /** "req-" and 12 base-36 characters from 12 bytes: the form every request id (and instance id) has. */

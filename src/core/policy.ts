@@ -166,31 +166,38 @@ function halfOf(wait: DurationLabel): DurationLabel {
   return `${Math.max(1, Math.floor(durationMs(wait) / 2000))} seconds`;
 }
 
+/** Why a chain cannot work: the policy names the approvers, nobody is named, or only the requester is. */
+export type ChainProblem = "policy_approvers" | "no_approver" | "own_request";
+
 /**
- * Builds one request's chain: an approver named in the command replaces level 1's approvers.
- * Returns a problem to show the requester when the chain cannot work.
+ * Builds one request's chain: approvers named by the requester (one in a command or the form,
+ * any number over the API) replace level 1's approvers, and any one of them decides. Returns a
+ * problem to show the requester when the chain cannot work. `requester` is undefined for a
+ * request made over the API without a Slack requester (nobody to exclude).
  */
 export function resolveLevels(
   type: RequestTypePolicy,
-  requester: string,
-  named: string | undefined,
-): { ok: true; levels: ResolvedLevel[] } | { ok: false; problem: string } {
+  requester: string | undefined,
+  named: string | readonly string[] | undefined,
+): { ok: true; levels: ResolvedLevel[] } | { ok: false; problem: string; code: ChainProblem } {
+  const names = typeof named === "string" ? [named] : [...new Set(named ?? [])];
   // The policy's approvers are the policy's: a requester may only name one where level 1 has none.
-  if (named && type.levels[0]!.approvers.length > 0) {
-    return { ok: false, problem: "This request type's approvers are set by the policy: leave out the @mention." };
+  if (names.length && type.levels[0]!.approvers.length > 0) {
+    return { ok: false, code: "policy_approvers", problem: "This request type's approvers are set by the policy: leave out the @mention." };
   }
   const levels = type.levels.map((l, i) => ({
-    approvers: i === 0 && named ? [named] : [...l.approvers],
+    approvers: i === 0 && names.length ? names : [...l.approvers],
     wait: l.wait,
-    quorum: i === 0 && named ? 1 : l.quorum,
+    quorum: i === 0 && names.length ? 1 : l.quorum,
     reminder: type.reminder ?? halfOf(l.wait),
   }));
-  if (levels[0]!.approvers.length === 0) return { ok: false, problem: "Name the approver as a mention, like `@maria`." };
-  if (!type.allowSelfApproval) {
-    if (named === requester) return { ok: false, problem: "You can't approve your own request: ask someone else." };
+  if (levels[0]!.approvers.length === 0) return { ok: false, code: "no_approver", problem: "Name the approver as a mention, like `@maria`." };
+  if (!type.allowSelfApproval && requester) {
+    if (names.length === 1 && names[0] === requester)
+      return { ok: false, code: "own_request", problem: "You can't approve your own request: ask someone else." };
     for (const l of levels) l.approvers = l.approvers.filter((a) => a !== requester);
     if (levels[0]!.approvers.length < levels[0]!.quorum)
-      return { ok: false, problem: "You can't approve your own request, and nobody else is listed to approve it." };
+      return { ok: false, code: "own_request", problem: "You can't approve your own request, and nobody else is listed to approve it." };
   }
   return { ok: true, levels: levels.filter((l) => l.approvers.length >= l.quorum) };
 }

@@ -1,7 +1,7 @@
 import type { HomeView, KnownBlock, ModalView, PlainTextOption } from "@slack/types";
 import type { ListedRequest } from "../core/store";
 import { decisionButtons } from "./blocks";
-import { capBlocks, context, listLine, md, plain, slackTime } from "./mrkdwn";
+import { capBlocks, context, fieldsLine, listLine, md, plain, slackTime } from "./mrkdwn";
 import { DESCRIPTION_MAX, VIEWS } from "./payloads";
 
 /** Views: the modals the routes open, and the App Home tab. Typed with @slack/types, so a malformed block fails the typecheck. */
@@ -87,7 +87,9 @@ export function homeView(waiting: ListedRequest[], mine: ListedRequest[], notice
   blocks.push({ type: "header", text: plain(`Waiting for you (${waiting.length})`) });
   if (waiting.length === 0) blocks.push(context("Nothing waits for your decision."));
   for (const r of waiting) {
-    blocks.push({ type: "section", text: md(listLine(r, true), true) }, decisionButtons(r.id));
+    blocks.push({ type: "section", text: md(listLine(r, true), true) });
+    if (r.fields) blocks.push(context(fieldsLine(r.fields, 2900), true));
+    blocks.push(decisionButtons(r.id));
   }
   blocks.push({ type: "divider" }, { type: "header", text: plain("Your requests") });
   if (mine.length === 0) blocks.push(context("You have not asked for anything yet. Try `/approval`."));

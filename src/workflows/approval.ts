@@ -1,6 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { type DurationLabel, durationMs } from "../core/duration";
+import { apiActorFor } from "../core/ids";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import type { RequestStatus } from "../core/store";
@@ -108,7 +109,9 @@ class ApprovalFlow {
       await store.upsertRequest(env.DB, {
         id: params.requestId,
         type: params.type,
-        requester: params.requester,
+        requester: params.requester ?? null,
+        source: params.source ?? null,
+        fields: params.fields ?? null,
         description: params.description,
         descriptionRich: params.descriptionRich ?? null,
         approvers: first.approvers,
@@ -121,7 +124,8 @@ class ApprovalFlow {
         requestId: params.requestId,
         key: "created",
         event: "created",
-        actor: params.requester,
+        // A request made over the API without a Slack requester was created by its source.
+        actor: params.requester ?? apiActorFor(params.source?.name),
         detail: params.description,
         at: params.createdAt,
       });
@@ -266,7 +270,7 @@ class ApprovalFlow {
         ? { status, by, approvedBy, at }
         : status === "rejected"
           ? { status, by, at, ...(outcome.reason ? { reason: outcome.reason } : {}) }
-          : { status, by, at };
+          : { status, by, at, ...(outcome.reason ? { reason: outcome.reason } : {}) };
     const output: ApprovalOutput = { status, decidedBy: by, approvedBy, at, level };
     const runsAction = status === "approved" && params.action;
     await this.messages.finish(shown, runsAction ? { state: "running", progress: null } : undefined);

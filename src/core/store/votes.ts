@@ -1,7 +1,8 @@
+import { isApiActor } from "../ids";
 import { approvalSettles } from "../quorum";
 import { auditStatement } from "./audit";
 import { getRequest } from "./requests";
-import { parseRequestRow, type RawRequestRow, type RequestRow, type RequestStatus, type VoteRow } from "./rows";
+import { type ClaimDecision, parseRequestRow, type RawRequestRow, type RequestRow, type RequestStatus, type VoteRow } from "./rows";
 
 /**
  * Votes and claims: who may decide a request, and the one conditional update (the claim) that
@@ -122,4 +123,33 @@ export async function claimCancel(
   if (!row) return { ok: false, reason: "unknown" };
   if (row.requester !== user) return { ok: false, reason: "not_requester" };
   return { ok: false, reason: "closed", status: row.status, by: row.claimed_by ?? row.decided_by };
+}
+
+/** What an API cancel's claim found: claimed; no such request; or no longer open (`decision`: a claim not applied yet). */
+export type ApiCancelClaim =
+  | { ok: true }
+  | { ok: false; reason: "unknown" }
+  | { ok: false; reason: "closed"; status: RequestStatus; by: string | null; decision: ClaimDecision | null };
+
+/**
+ * A pipeline cancels over the API: a claim like the requester's cancel (it says "cancel"), made
+ * by `actor` (`api:<source name>`, never a Slack user id) with its reason, atomically. Like every
+ * claim it is never given back; the workflow closes the request with it (closeByClaim), with this
+ * actor and reason. Anyone holding the API token may cancel any pending request, as they may
+ * create one.
+ */
+export async function claimApiCancel(db: D1Database, id: string, actor: string, at: string, reason: string | null): Promise<ApiCancelClaim> {
+  // A Slack user id here would let the API act as a person: refuse it outright.
+  if (!isApiActor(actor)) throw new Error("an API cancel is made by an api:<source name> actor");
+  const claimed = await db
+    .prepare(
+      `UPDATE requests SET claimed_by = ?2, claimed_at = ?3, claimed_decision = 'cancel', cancel_reason = ?4
+       WHERE id = ?1 AND status = 'pending' AND claimed_by IS NULL RETURNING id`,
+    )
+    .bind(id, actor, at, reason)
+    .first();
+  if (claimed) return { ok: true };
+  const row = await getRequest(db, id);
+  if (!row) return { ok: false, reason: "unknown" };
+  return { ok: false, reason: "closed", status: row.status, by: row.claimed_by ?? row.decided_by, decision: row.claimed_decision };
 }

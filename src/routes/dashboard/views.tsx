@@ -1,9 +1,11 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from "hono/jsx";
+import { isApiActor } from "../../core/ids";
 import type { InstanceView } from "../../core/instances";
+import type { Fields } from "../../core/request-source";
 import { type AuditEntry, type FilteredRequest, REQUEST_STATUSES, type RequestRow, type RequestStatus, type StoredMessage } from "../../core/store";
 import type { Filters } from "./filters";
-import { type Labels, People, Person, personText, TypeName } from "./labels";
+import { type Labels, People, Person, personText, Requester, TypeName } from "./labels";
 import { LIVE_SCRIPT_HASH } from "./live";
 import { SlackNotice } from "./slack-notice";
 import { CSS } from "./styles";
@@ -51,7 +53,11 @@ export const RequestsPage: FC<{
   </Layout>
 );
 
-const peopleOf = (rows: FilteredRequest[]) => [...new Set(rows.flatMap((r) => [r.requester, ...r.approvers, ...(r.decided_by ? [r.decided_by] : [])]))];
+const peopleOf = (rows: FilteredRequest[]) => [
+  ...new Set(
+    rows.flatMap((r) => [...(r.requester ? [r.requester] : []), ...r.approvers, ...(r.decided_by && !isApiActor(r.decided_by) ? [r.decided_by] : [])]),
+  ),
+];
 
 export const RequestsRegion: FC<{
   filters: Filters;
@@ -131,7 +137,7 @@ export const RequestsRegion: FC<{
                     <TypeName type={r.type} labels={labels} />
                   </td>
                   <td>
-                    <Person id={r.requester} labels={labels} />
+                    <Requester requester={r.requester} source={r.source} labels={labels} />
                   </td>
                   <td>
                     <People ids={r.approvers} labels={labels} />
@@ -230,6 +236,7 @@ export const RequestRegion: FC<{
         <code>{row.id}</code> <Status status={row.status} />
       </h2>
       <blockquote>{row.description}</blockquote>
+      {row.fields && <FieldList fields={row.fields} />}
       <dl>
         <dt>Type</dt>
         <dd>
@@ -237,7 +244,13 @@ export const RequestRegion: FC<{
         </dd>
         <dt>Requester</dt>
         <dd>
-          <Person id={row.requester} labels={labels} />
+          <Requester requester={row.requester} source={row.source} labels={labels} />
+          {row.source?.url && (
+            <>
+              {" "}
+              (<code>{row.source.url}</code>)
+            </>
+          )}
         </dd>
         <dt>Approvers</dt>
         <dd>
@@ -304,6 +317,18 @@ export const SignInPage: FC<{ problem?: string | undefined; next: string }> = ({
     </form>
     <p class="note">The API_TOKEN secret. It sets a cookie for this browser for 8 hours; scripts can send Authorization: Bearer … instead.</p>
   </Layout>
+);
+
+/** A request's fields (from the API), in the order given. */
+const FieldList: FC<{ fields: Fields }> = ({ fields }) => (
+  <dl class="fields" aria-label="Fields">
+    {Object.entries(fields).map(([name, value]) => (
+      <>
+        <dt>{name}</dt>
+        <dd>{value}</dd>
+      </>
+    ))}
+  </dl>
 );
 
 const Status: FC<{ status: string }> = ({ status }) => <span class={`status ${status}`}>{status}</span>;

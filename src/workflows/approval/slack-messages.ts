@@ -47,9 +47,11 @@ export class ApprovalMessages {
   /** Graceful degradation: the display name only improves notification text; a mention works too. */
   async lookUpRequester(): Promise<void> {
     const { env, params, summary } = this.ctx;
+    const requester = params.requester;
+    if (!requester) return; // asked over the API: the source names itself
     summary.requesterName = await this.optional(
       STEP.lookUpRequester,
-      () => cachedDisplayName(env.KV, params.requester, (u) => this.slack.displayName(u)),
+      () => cachedDisplayName(env.KV, requester, (u) => this.slack.displayName(u)),
       OPTIONAL_SLACK_STEP,
     );
   }
@@ -106,7 +108,8 @@ export class ApprovalMessages {
 
   /** The App Homes of everyone asked so far and of the requester (for those who use it). */
   async refreshHomes(tag: Parameters<typeof STEP.refreshHomes>[0]): Promise<void> {
-    const users = [...new Set(this.sent.map((m) => m.user)), this.ctx.params.requester];
+    const requester = this.ctx.params.requester;
+    const users = [...new Set(this.sent.map((m) => m.user)), ...(requester ? [requester] : [])];
     await this.bestEffort(STEP.refreshHomes(tag), async () => {
       await refreshHomes(this.ctx.env.KV, this.ctx.env.DB, this.slack, users);
     });
@@ -126,10 +129,11 @@ export class ApprovalMessages {
         this.slack.updateMessage(receipt, requesterReceiptMessage(summary, params.levels[0]!.approvers, outcome)),
       );
     }
-    // The requester cancelled it themselves: no DM about it.
-    if (outcome.status !== "cancelled") {
+    // No DM when the requester cancelled it themselves, or when nobody in Slack asked (an API request).
+    const requester = params.requester;
+    if (requester && !(outcome.status === "cancelled" && outcome.by === requester)) {
       await this.bestEffort(STEP.notifyRequester, async (attempt) => {
-        await postOnce(this.slack, attempt, this.requesterDm(), requesterOutcomeMessage(summary, outcome), `${params.requestId}:outcome`);
+        await postOnce(this.slack, attempt, this.requesterDm(requester), requesterOutcomeMessage(summary, outcome), `${params.requestId}:outcome`);
       });
     }
     await this.refreshHomes("outcome");
@@ -148,8 +152,10 @@ export class ApprovalMessages {
     for (const { role, message } of this.sent) {
       await this.bestEffort(STEP.markFailed(role), () => this.slack.updateMessage(message, requesterFailureMessage(summary, error)));
     }
+    const requester = params.requester;
+    if (!requester) return;
     await this.bestEffort(STEP.notifyRequesterOfFailure, async (attempt) => {
-      await postOnce(this.slack, attempt, this.requesterDm(), requesterFailureMessage(summary, error), `${params.requestId}:failed`);
+      await postOnce(this.slack, attempt, this.requesterDm(requester), requesterFailureMessage(summary, error), `${params.requestId}:failed`);
     });
   }
 
@@ -179,28 +185,24 @@ export class ApprovalMessages {
   /** The requester's receipt: who was asked, with a Cancel button while pending. Optional. */
   private async sendReceipt(): Promise<void> {
     const { env, params, summary, step } = this.ctx;
+    const requester = params.requester;
+    if (!requester) return; // asked over the API: nobody in Slack to send it to
     const sent = await this.optional<PostedMessage | string>(STEP.sendReceipt, async (attempt) => {
-      const m = await postOnce(
-        this.slack,
-        attempt,
-        params.requester,
-        requesterReceiptMessage(summary, params.levels[0]!.approvers),
-        `${params.requestId}:receipt`,
-      );
+      const m = await postOnce(this.slack, attempt, requester, requesterReceiptMessage(summary, params.levels[0]!.approvers), `${params.requestId}:receipt`);
       return { channel: m.channel, ts: m.ts };
     });
     if (!sent) return;
     const receipt = postedMessage(sent);
     this.receipt = receipt;
     await step.do(STEP.recordReceipt, D1_STEP, async () => {
-      await store.saveMessage(env.DB, params.requestId, { role: "requester", user_id: params.requester, channel: receipt.channel, ts: receipt.ts });
+      await store.saveMessage(env.DB, params.requestId, { role: "requester", user_id: requester, channel: receipt.channel, ts: receipt.ts });
       return null;
     });
   }
 
   /** Where the requester's DMs go: the receipt's channel, or their user id (Slack finds the DM). */
-  private requesterDm(): string {
-    return this.receipt?.channel ?? this.ctx.params.requester;
+  private requesterDm(requester: string): string {
+    return this.receipt?.channel ?? requester;
   }
 
   /** Threaded history: one reply per change in the thread of every approver DM. */
