@@ -1,13 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { derivedRequestId } from "../src/core/ids";
-import { claimApiCancel, upsertRequest, useApiKey } from "../src/core/store";
+import { derivedRequestId, newRequestId } from "../src/core/ids";
+import { claimApiCancel, getRequest, upsertRequest, useApiKey } from "../src/core/store";
 import { canonicalBodyHash } from "../src/routes/api/idempotency";
 import {
   type ApiAnswer,
   apiCall,
   apiCreate,
   approverDm,
+  captureLogs,
   click,
   dmOf,
   eventually,
@@ -17,6 +18,7 @@ import {
   newUser,
   repliesIn,
   requestJson,
+  responsesTo,
   startRequest,
   waitForStatus,
 } from "./helpers";
@@ -114,7 +116,8 @@ describe("POST /api/requests/:id/cancel", () => {
   });
 
   it("a cancel whose event never reached the workflow is decided from D1 when the wait ends, with its reason", async () => {
-    await using _timeouts = await forceTimeouts(...levelWaits(1), "decision level 1 claimed");
+    // The claim decides at the end of the wait (no more "decision … claimed" wait for its event).
+    await using _timeouts = await forceTimeouts(...levelWaits(1));
     const approver = await newUser();
     const id = await derivedRequestId(crypto.randomUUID());
     const body = { approvers: [approver], description: "Deploy v3", source: { name: "ci" } };
@@ -136,10 +139,61 @@ describe("POST /api/requests/:id/cancel", () => {
       expiresAt: at,
     });
     expect(await claimApiCancel(env.DB, id, "api:ci", at, "lost in transit")).toEqual({ ok: true });
+    // The claim states the whole decision: a cancel, by the API's actor, with its reason.
+    expect(await getRequest(env.DB, id)).toMatchObject({ claimed_by: "api:ci", claimed_at: at, claimed_decision: "cancel", cancel_reason: "lost in transit" });
     // The pipeline retries its POST with the same key: the same request id is started.
     expect(await apiCreate(body, key)).toMatchObject({ status: 200, json: { id } });
     const done = await waitForStatus(id, "cancelled");
-    expect(done).toMatchObject({ decided_by: "api:ci", reason: "lost in transit" });
+    expect(done).toMatchObject({ decided_by: "api:ci", decided_at: at, reason: "lost in transit" });
+    expect(done.audit.filter((a) => a.event === "cancelled")).toEqual([{ event: "cancelled", actor: "api:ci", detail: "lost in transit", at }]);
     expect(done.audit.map((a) => a.event)).not.toContain("escalated");
+  });
+
+  it("a cancel whose event cannot be sent still decides: 200, and the claim is never given back", async () => {
+    const approver = await newUser();
+    // A pipeline's request whose instance is gone: only its D1 record is left, so sendEvent fails.
+    const id = newRequestId();
+    const at = new Date().toISOString();
+    await upsertRequest(env.DB, {
+      id,
+      type: "default",
+      requester: null,
+      source: { name: "ci" },
+      description: "instance gone",
+      approvers: [approver],
+      quorum: 1,
+      allowSelf: false,
+      createdAt: at,
+      expiresAt: at,
+    });
+    using logs = captureLogs();
+    expect(await cancel(id, { reason: "pipeline aborted" })).toEqual({ status: 200, json: { id, status: "cancelled" } });
+    const undelivered = logs.lines.find((l) => l.includes(`"cancel event not delivered; the claim stands and will be applied"`) && l.includes(id));
+    expect(JSON.parse(undelivered!)).toMatchObject({ level: "error", requestId: id, user: "api:ci", instanceGone: true });
+    // The claim stays with its decision, actor and reason (maintenance applies it: test/maintenance.test.ts).
+    expect(await getRequest(env.DB, id)).toMatchObject({
+      status: "pending",
+      claimed_by: "api:ci",
+      claimed_decision: "cancel",
+      cancel_reason: "pipeline aborted",
+    });
+    // It decided: the approver's click is refused, naming the pipeline as text; a second cancel is a 409 with the claim's decision.
+    const { hook } = await click(approver, id, "approve");
+    const reply = await eventually(async () => (await responsesTo(hook))[0]?.body, "the ephemeral reply");
+    expect(reply.text).toBe("This request has already been decided by ci (API).");
+    expect(await cancel(id, { reason: "again" })).toEqual({ status: 409, json: { error: "already cancelled", status: "cancelled" } });
+    expect(await getRequest(env.DB, id)).toMatchObject({
+      status: "pending",
+      claimed_by: "api:ci",
+      claimed_decision: "cancel",
+      cancel_reason: "pipeline aborted",
+    });
+  });
+
+  it("the store refuses an API cancel made as a Slack user: the API can never act as a person", async () => {
+    const approver = await newUser();
+    const id = await pipelineRequest(approver);
+    await expect(claimApiCancel(env.DB, id, approver, new Date().toISOString(), null)).rejects.toThrow(/api:<source name>/);
+    expect(await getRequest(env.DB, id)).toMatchObject({ status: "pending", claimed_by: null, claimed_decision: null });
   });
 });

@@ -318,5 +318,14 @@ describe("a pipeline's request in every message", () => {
     expect(row.endsWith(`,"github-actions (deploy #123)","${approver}; U0LEVELTWO","","github-actions","deploy #123","${source.url}","Window=22:00 UTC"`)).toBe(
       true,
     );
+
+    // The overview's pending list and its CSV (issue 15) say who asked in the same way: the source, no requester id.
+    const overview = await (await apiCall("GET", `/dashboard/overview?approver=${approver}`)).text();
+    const start = overview.indexOf(`<tr data-id="${id}">`);
+    expect(start).toBeGreaterThan(0);
+    const pendingRow = overview.slice(start, overview.indexOf("</tr>", start));
+    expect(pendingRow).toContain(`<a class="source" href="${source.url}" rel="noopener noreferrer nofollow">github-actions (deploy #123)</a>`);
+    const pendingCsv = (await (await apiCall("GET", `/dashboard/overview.csv?chart=pending&approver=${approver}`)).text()).split("\r\n");
+    expect(pendingCsv[1]).toMatch(new RegExp(`^"${id}","chain","Three-level chain","","github-actions \\(deploy #123\\)","${approver} U0LEVELTWO",`));
   });
 });
