@@ -30,6 +30,17 @@ const source = { name: "github-actions", url: "https://github.com/acme/billing/a
 const key = () => `test-${crypto.randomUUID()}`;
 const blocksText = (m: { blocks: unknown }) => JSON.stringify(m.blocks);
 
+/**
+ * The request once its first wait has started: the workflow records that (wait_until) after every
+ * DM of the level went out and was recorded, so its messages and "notified" entries are complete;
+ * the DM reaching the stand-in comes a moment before its record in D1.
+ */
+const waiting = (id: string) =>
+  eventually(async () => {
+    const r = await requestJson(id);
+    return r.wait_until ? r : undefined;
+  }, "the first wait to start");
+
 describe("POST /api/requests", () => {
   it("asks the approver for a pipeline: 201 with the id, the dashboard link and Location; the DM reads '<source> asks for approval' with its link and fields", async () => {
     const approver = await newUser();
@@ -59,7 +70,7 @@ describe("POST /api/requests", () => {
     expect(dm.text).toBe("approval requested by github-actions (deploy #123): Deploy billing-api v2.3 to production");
 
     // No Slack requester: nobody gets a receipt.
-    const r = await requestJson(json.id!);
+    const r = await waiting(json.id!);
     expect(r).toMatchObject({
       id: json.id,
       status: "pending",
@@ -262,7 +273,7 @@ describe("Idempotency-Key", () => {
     expect(new Set(answers.map((a) => a.json.id)).size).toBe(1);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 201]);
     await approverDm(approver);
-    const r: RequestJson = await requestJson(answers[0]!.json.id!);
+    const r: RequestJson = await waiting(answers[0]!.json.id!);
     expect(r.audit.filter((e) => e.event === "notified")).toHaveLength(1);
   });
 
