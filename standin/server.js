@@ -293,7 +293,7 @@ export async function startFakeSlack(options = {}) {
       case "/_control/functions/token": {
         // { execution_id }: a new workflow token for a running step run, as a click on its message brings.
         const e = state.executions[input.execution_id];
-        if (!e || e.status !== "running") return send(res, 400, { ok: false, error: "execution not running" });
+        if (e?.status !== "running") return send(res, 400, { ok: false, error: "execution not running" });
         return send(res, 200, { ok: true, token: functions.issueToken(e) });
       }
       case "/_control/functions":
