@@ -101,7 +101,8 @@ function classifyClick(payload: Interaction): ClassifiedInteraction {
   const action = p.actions[0];
   if (!action) return { kind: "ignored", type: p.type, detail: "no action" };
   // A workflow step's click (function_data, no trigger_id or response_url): ours only for our step.
-  const fn = functionContext(p);
+  // Read from the payload as Slack sent it (the schema above keeps only what clicks share).
+  const fn = functionContext(payload);
   if (fn === "foreign") return { kind: "ignored", type: p.type, detail: `workflow step ${action.action_id}` };
   if (!SLACK_USER_ID.test(p.user.id)) return { kind: "ignored", type: p.type, detail: `not a user: ${action.action_id}` };
   const user = p.user.id;

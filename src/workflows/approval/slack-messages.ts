@@ -18,6 +18,7 @@ import { workflowTokenClient } from "../../slack/bot-client";
 import { type MessageContent, type PostedMessage, type SlackClient, slackErrorCode } from "../../slack/client";
 import { WORKFLOW_TOKEN_TTL_MS } from "../../slack/functions";
 import { refreshHomes } from "../../slack/home";
+import { TOKEN_ERRORS } from "../../slack/token-guard";
 import { approverRole, APPROVAL_STEPS as STEP } from "../step-names";
 import { D1_STEP, OPTIONAL_SLACK_STEP, optionalSlackStep, postOnce, REQUIRED_SLACK_STEP, slackStep } from "../steps";
 import type { ApprovalRun } from "./context";
@@ -219,7 +220,7 @@ export class ApprovalMessages {
       step,
       STEP.postRequest(role),
       async (attempt) => {
-        const m = await postOnce(await this.poster(), attempt, user, content, `${params.requestId}:${role}`);
+        const m = await this.post(attempt, user, content, `${params.requestId}:${role}`);
         return { channel: m.channel, ts: m.ts, at: attempt > 1 ? this.postedAt(m.ts) : new Date().toISOString() };
       },
       REQUIRED_SLACK_STEP,
@@ -252,6 +253,20 @@ export class ApprovalMessages {
     return fresh ? workflowTokenClient(this.ctx.env, run.token!, { paced: true }) : this.slack;
   }
 
+  /**
+   * Posts a new message once (postOnce) with the poster's client; a workflow token Slack no
+   * longer takes (expired early, revoked) falls back to the bot token in the same attempt.
+   */
+  private async post(attempt: number, to: string, content: MessageContent, key: string): Promise<PostedMessage> {
+    const client = await this.poster();
+    try {
+      return await postOnce(client, attempt, to, content, key);
+    } catch (err) {
+      if (client === this.slack || !TOKEN_ERRORS.has(slackErrorCode(err) ?? "")) throw err;
+      return postOnce(this.slack, attempt, to, content, key);
+    }
+  }
+
   /** Whom the receipt names: level 1's people and user groups, as the request named them. */
   private receiptAudience(): string[] {
     const first = this.ctx.params.levels[0]!;
@@ -262,13 +277,7 @@ export class ApprovalMessages {
   private async sendReceipt(): Promise<void> {
     const { env, params, summary, step } = this.ctx;
     const sent = await this.optional<PostedMessage | string>(STEP.sendReceipt, async (attempt) => {
-      const m = await postOnce(
-        await this.poster(),
-        attempt,
-        params.requester,
-        requesterReceiptMessage(summary, this.receiptAudience()),
-        `${params.requestId}:receipt`,
-      );
+      const m = await this.post(attempt, params.requester, requesterReceiptMessage(summary, this.receiptAudience()), `${params.requestId}:receipt`);
       return { channel: m.channel, ts: m.ts };
     });
     if (!sent) return;
