@@ -17,6 +17,8 @@ export const E2E_PORTS = { service: Number(process.env.E2E_SERVICE_PORT ?? 8840)
 async function e2ePolicy(): Promise<string> {
   const policy = JSON.parse(await readFile("approvals.config.json", "utf8"));
   policy.types.review = { title: "Peer review", levels: [{ approvers: ["U0APPROVER", "U0ESCALATE"], wait: "1 hour", quorum: 2 }] };
+  // An approvals channel (#approvals, the bot is in it): asked there only, Maria or Sam decides.
+  policy.types.release = { title: "Release", channel: "C0APPROVALS", notify: "channel", levels: [{ approvers: ["U0APPROVER", "U0ESCALATE"], wait: "1 hour" }] };
   return JSON.stringify(policy);
 }
 
