@@ -63,6 +63,9 @@ const EMOJI = {
   clock1: "🕐",
   information_source: "ℹ️",
   no_entry_sign: "🚫",
+  ballot_box_with_ballot: "🗳️",
+  busts_in_silhouette: "👥",
+  handshake: "🤝",
 };
 const decode = (s) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 const userName = (id) => ui.state?.users.find((u) => u.id === id)?.real_name;

@@ -57,13 +57,13 @@ describe("approvals where Slack teams work", () => {
     expect(pageErrors(page)).toEqual([]);
   });
 
-  it("an approvals channel: the request is posted in #approvals; Alex's click is refused only to him; Maria approves there", async () => {
+  it("an approvals channel: the request is posted in #approvals; Alex's own click is refused only to him; Maria approves there", async () => {
     const { page } = browser;
     const id = await command("release Ship 4.2 to the app stores");
     await openConversation("approvals");
     const post = page.locator('[data-testid="message"]').filter({ hasText: id });
     await post.locator('button[data-action-id="approval_approve"]').click();
-    await page.locator('[data-testid="ephemeral"]').filter({ hasText: "not one of its approvers" }).waitFor();
+    await page.locator('[data-testid="ephemeral"]').filter({ hasText: "can't decide your own request" }).waitFor();
     expect((await api(`/api/requests/${id}`)).status).toBe("pending");
     await actAs("U0APPROVER");
     await openConversation("approvals");
