@@ -13,9 +13,10 @@ async function api(path: string): Promise<any> {
   return res.json();
 }
 
-/** Alex types a command in #general; the request id from the service's ephemeral answer. */
+/** From a fresh stand-in, Alex types a command in #general; the request id from the service's ephemeral answer. */
 async function command(text: string): Promise<string> {
   const { page } = browser;
+  await fetch(`${stack.standinUrl}/_control/reset`, { method: "POST" });
   await page.goto(`${stack.standinUrl}/?user=U0REQUESTER&channel=C0GENERAL`);
   await page.locator("#composer").fill(`/approval ${text}`);
   await page.locator("#composer").press("Enter");
