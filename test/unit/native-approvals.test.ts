@@ -13,7 +13,9 @@ describe("user groups in the policy and the command", () => {
     expect(() => parsePolicy({ types: { t: { title: "T", levels: [{ approvers: ["X0NOPE"], wait: "1 hour" }] } } })).toThrow(/user group id/);
     expect(() => parsePolicy({ types: { t: { title: "T", notify: "channel", levels: [{ approvers: ["U0A"], wait: "1 hour" }] } } })).toThrow(/needs a channel/);
     expect(() => parsePolicy({ types: { t: { title: "T", channel: "D0DM", levels: [{ approvers: ["U0A"], wait: "1 hour" }] } } })).toThrow(/channel id/);
-    expect(() => parsePolicy({ types: { delegate: { title: "T", levels: [{ approvers: ["U0A"], wait: "1 hour" }] } } })).toThrow(/^Invalid approvals.config.json: types/);
+    expect(() => parsePolicy({ types: { delegate: { title: "T", levels: [{ approvers: ["U0A"], wait: "1 hour" }] } } })).toThrow(
+      /^Invalid approvals.config.json: types/,
+    );
   });
 
   it("`/approval @oncall …` names the group as the approver; a group later in the text is only words", () => {
