@@ -59,6 +59,21 @@ const testPolicy = {
     selfquorum: { title: "Self-approval, two of two", allowSelfApproval: true, levels: [{ approvers: POLICY_USERS.selfQuorum, wait: "1 hour", quorum: 2 }] },
     // A user group as the level (the stand-in's @oncall: Maria and Sam), two of its members must approve.
     oncall: { title: "On-call change", levels: [{ approvers: ["S0ONCALL"], wait: "1 hour", quorum: 2 }] },
+    // Escalation to a user group, and to one Slack cannot read (the requester is told; level 1 still decides).
+    groupchain: {
+      title: "Escalates to on-call",
+      levels: [
+        { approvers: [], wait: "1 hour" },
+        { approvers: ["S0ONCALL"], wait: "1 hour" },
+      ],
+    },
+    ghostchain: {
+      title: "Escalates to a missing group",
+      levels: [
+        { approvers: [], wait: "1 hour" },
+        { approvers: ["S0NOSUCH"], wait: "1 hour" },
+      ],
+    },
     // An approvals channel only (no DMs): anyone there sees it, only the approvers can decide.
     release: { title: "Release", channel: "C0APPROVALS", notify: "channel", levels: [{ approvers: ["U0RELEASEA", "U0RELEASEB"], wait: "1 hour" }] },
     // A channel the app was never added to: the request fails, saying what to do.

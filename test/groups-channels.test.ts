@@ -4,6 +4,8 @@ import {
   click,
   dmOf,
   eventually,
+  forceTimeouts,
+  levelWaits,
   messagesIn,
   newUser,
   postSigned,
@@ -118,6 +120,39 @@ describe("user groups as approvers", () => {
     } finally {
       await standin.setUsergroup("S0ONCALL", [MARIA, SAM]);
     }
+  });
+});
+
+describe("user groups at a later level", () => {
+  it("escalation to @oncall: each member gets the escalation DM; the first approver keeps their buttons; a member decides", async () => {
+    await using _timeouts = await forceTimeouts(...levelWaits(1));
+    const [requester, approver] = [await newUser(), await newUser()];
+    const id = await startTyped(requester, "groupchain", approver, "Scale the cluster");
+    const [maria, sam] = await Promise.all([dmAbout(MARIA, id), dmAbout(SAM, id)]);
+    for (const dm of [maria, sam]) {
+      expect(text(dm.blocks)).toContain("Escalated to you");
+      expect(text(dm.blocks)).toContain("member of <!subteam^S0ONCALL>");
+    }
+    await eventually(async () => (await requestJson(id)).level === 2, "level 2");
+    expect((await requestJson(id)).approvers).toEqual([approver, MARIA, SAM]);
+    expect((await click(MARIA, id, "approve")).status).toBe(200);
+    const done = await waitForStatus(id, "approved");
+    expect(done.audit.map((a) => a.event)).toEqual(["created", "notified", "reminded", "group-expanded", "escalated", "notified", "notified", "approved"]);
+  });
+
+  it("escalation to a group Slack cannot read: the requester is told, and the first approver can still decide", async () => {
+    await using _timeouts = await forceTimeouts(...levelWaits(1));
+    const [requester, approver] = [await newUser(), await newUser()];
+    const id = await startTyped(requester, "ghostchain", approver, "Scale the cluster");
+    const told = await eventually(
+      async () => (await messagesIn(dmOf(requester))).find((m) => m.text.includes("level 2 cannot be asked")),
+      "the requester told",
+    );
+    expect(told.text).toContain("The earlier approvers can still decide");
+    await eventually(async () => (await requestJson(id)).level === 2, "level 2");
+    expect((await click(approver, id, "approve")).status).toBe(200);
+    const done = await waitForStatus(id, "approved");
+    expect(done.audit).toContainEqual(expect.objectContaining({ event: "group-unreadable", actor: "S0NOSUCH" }));
   });
 });
 
