@@ -1,7 +1,11 @@
+import { introspectWorkflow } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { derivedRequestId } from "../src/core/ids";
+import { castVote } from "../src/core/store";
 import { functionBlockActionsPayload, interactionForm } from "../standin/payloads.js";
 import {
+  click,
   dmOf,
   eventually,
   forceTimeouts,
@@ -116,6 +120,15 @@ describe("the Request approval step", () => {
     expect(await ended(unknown.execution_id)).toMatchObject({ status: "failed", error: expect.stringContaining('Unknown request type "nosuchtype"') });
   });
 
+  it("the requester cancels from the receipt: the step ends with an error saying so", async () => {
+    const [requester, approver] = [await newUser(), await newUser()];
+    const run = await runStep({ requester, approvers: [approver], description: "Cancel me" });
+    await eventually(async () => (await messagesIn(dmOf(requester))).some((m) => text(m.blocks).includes("approval_cancel")), "the receipt");
+    expect((await click(requester, run.requestId, "cancel")).status).toBe(200);
+    await waitForStatus(run.requestId, "cancelled");
+    expect(await ended(run.execution_id)).toMatchObject({ status: "failed", error: `Approval request ${run.requestId} was cancelled by its requester.` });
+  });
+
   it("expiry hours later: the workflow token is dead, the bot token completes the step with an error", async () => {
     await using _timeouts = await forceTimeouts(...levelWaits(2));
     const [requester, approver] = [await newUser(), await newUser()];
@@ -144,5 +157,27 @@ describe("the Request approval step", () => {
     } finally {
       await standin.setFunctionSettings({ jitTokenTtlMs: 15 * 60_000, botTokenCompletes: true });
     }
+  });
+
+  it("a request whose instance died is closed by maintenance, and its step is completed too", async () => {
+    const [requester, approver] = [await newUser(), await newUser()];
+    const run = await runStep({ requester, approvers: [approver], description: "Decided, then the instance died" });
+    await eventually(async () => (await messagesIn(dmOf(approver))).some((m) => text(m.blocks).includes(run.requestId)), "the DM");
+    const at = new Date(Date.now() - 5 * 60_000).toISOString();
+    expect(await castVote(env.DB, run.requestId, approver, "reject", at, "Too late in the day")).toEqual({ ok: true, decisive: true });
+    const instance = await env.APPROVAL.get(run.requestId);
+    await instance.terminate();
+    await eventually(async () => (await instance.status()).status === "terminated", "terminated");
+
+    await using maintenance = await introspectWorkflow(env.MAINTENANCE);
+    const worker = exports.default as unknown as { scheduled(o: { scheduledTime: number; cron: string }): Promise<unknown> };
+    await worker.scheduled({ scheduledTime: (Math.floor(Date.now() / 60_000) + 7_000_000) * 60_000, cron: "*/15 * * * *" });
+    const [m] = await maintenance.get();
+    await m!.waitForStatus("complete");
+    expect(await ended(run.execution_id)).toMatchObject({
+      status: "completed",
+      outputs: { status: "rejected", decided_by: approver, reason: "Too late in the day" },
+    });
+    expect((await requestJson(run.requestId)).status).toBe("rejected");
   });
 });
