@@ -44,7 +44,14 @@ const execution = async (id: string) => (await standin.functions()).find((e) => 
 const ended = (id: string) => eventually(async () => ((await execution(id)).status !== "running" ? execution(id) : undefined), `step run ${id} ended`);
 
 /** A click on the step's DM, as Slack sends it: function_data, a new workflow token, no response_url. */
-async function stepClick(user: string, run: { execution_id: string }, message: StandinMessage, requestId: string, action: "approve" | "reject") {
+async function stepClick(
+  user: string,
+  run: { execution_id: string },
+  message: StandinMessage,
+  requestId: string,
+  action: "approve" | "reject",
+  opts = { newToken: true },
+) {
   const e = await execution(run.execution_id);
   const payload = functionBlockActionsPayload({
     user,
@@ -52,7 +59,7 @@ async function stepClick(user: string, run: { execution_id: string }, message: S
     messageTs: message.ts,
     actions: [{ action_id: `approval_${action}`, block_id: `decision:${requestId}`, value: requestId, type: "button", action_ts: "1700000001.000400" }],
     execution: e,
-    token: await standin.functionToken(run.execution_id),
+    ...(opts.newToken ? { token: await standin.functionToken(run.execution_id) } : {}),
     pointer: await standin.triggerId(user),
   });
   const res = await postSigned("/slack/interactions", interactionForm(payload));
@@ -118,6 +125,30 @@ describe("the Request approval step", () => {
     // A type the policy does not have.
     const unknown = await runStep({ requester, approvers: [approver], description: "Anything", type: "nosuchtype" });
     expect(await ended(unknown.execution_id)).toMatchObject({ status: "failed", error: expect.stringContaining('Unknown request type "nosuchtype"') });
+  });
+
+  it("a step completed already (an earlier attempt whose answer was lost) is done: execution_not_in_running_state is not an error", async () => {
+    const [requester, approver] = [await newUser(), await newUser()];
+    const run = await runStep({ requester, approvers: [approver], description: "Completed behind our back" });
+    const dm = await eventually(
+      async () => ((await messagesIn(dmOf(approver))) as StandinMessage[]).find((m) => text(m.blocks).includes(run.requestId)),
+      "the DM",
+    );
+    // As if a completeSuccess of ours reached Slack and its answer was lost: the execution is no longer running (its tokens revoked).
+    const completed = await fetch(new URL("functions.completeSuccess", env.SLACK_API_URL!), {
+      method: "POST",
+      headers: { authorization: `Bearer ${run.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ function_execution_id: run.execution_id, outputs: { status: "approved", decided_by: approver, request_id: run.requestId } }),
+    });
+    expect(await completed.json()).toEqual({ ok: true });
+    expect(await stepClick(approver, run, dm, run.requestId, "approve", { newToken: false })).toBe(200);
+    const done = await waitForStatus(run.requestId, "approved");
+    expect(done.audit).toContainEqual(expect.objectContaining({ event: "step-completed", detail: expect.stringContaining("execution_not_in_running_state") }));
+    // The workflow token was revoked: the bot token asked, and Slack said the run had ended.
+    expect((await execution(run.execution_id)).completions.map((c) => [c.via, c.error ?? "ok"])).toEqual([
+      ["workflow", "ok"],
+      ["bot", "execution_not_in_running_state"],
+    ]);
   });
 
   it("the requester cancels from the receipt: the step ends with an error saying so", async () => {
