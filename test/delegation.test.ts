@@ -39,6 +39,7 @@ describe("delegation", () => {
 
     const id = await startRequest(requester, maria);
     const [mariaDm, bobDm] = await Promise.all([dmAbout(maria, id), dmAbout(bob, id)]);
+    expect((await slashCommand(bob, "list")).body.text).toContain(id);
     expect(text(mariaDm.blocks)).toContain("approval_approve");
     expect(text(bobDm.blocks)).toContain(`You decide for <@${maria}> (delegated to you until ${day(7)})`);
 
@@ -135,6 +136,8 @@ describe("delegation", () => {
     await dmAbout(bob, id);
     const off = await slashCommand(maria, "delegate off");
     expect(off.body.text).toContain(`Your delegation to <@${bob}> has ended`);
+    // Bob's `/approval list` no longer shows it; his click is refused.
+    expect((await slashCommand(bob, "list")).body.text).not.toContain(id);
     const refused = await click(bob, id, "approve");
     expect(await replyTo(refused.hook)).toContain("delegation to you has ended");
     expect((await click(maria, id, "approve")).status).toBe(200);
