@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { newRequestId } from "../src/core/ids";
 import { castVote, setFirstLevel, startDelegation, upsertRequest, voteSeat } from "../src/core/store";
 import {
+  apiGet,
   click,
   dmOf,
   eventually,
@@ -50,6 +51,11 @@ describe("delegation", () => {
     expect(done.audit).toContainEqual(expect.objectContaining({ event: "voted", actor: bob, detail: `approve, for ${maria}` }));
     const shown = await eventually(async () => (await messagesIn(dmOf(maria))).find((m) => text(m.blocks).includes(id) && m.updated > 0), "Maria's DM updated");
     expect(text(shown.blocks)).toContain(`Approved* by <@${bob}>, for <@${maria}>`);
+
+    // The dashboard's timeline says it in words, with the principal by name where known.
+    const page = await (await apiGet(`/dashboard/requests/${id}`)).text();
+    expect(page).toContain("delegate asked");
+    expect(page).toContain(`approve, for`);
 
     const late = await click(maria, id, "approve");
     expect(await replyTo(late.hook)).toContain("already been decided");

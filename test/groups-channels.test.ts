@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { blockActionsPayload, interactionForm } from "../standin/payloads.js";
 import {
+  apiGet,
   click,
   dmOf,
   eventually,
@@ -182,6 +183,7 @@ describe("an approvals channel", () => {
     expect(text(updated.blocks)).not.toContain("approval_approve");
     expect(text(updated.blocks)).toContain("Approved* by <@U0RELEASEB>");
     await eventually(async () => (await repliesIn("C0APPROVALS", post.ts)).some((m) => m.text.includes("Approved")), "the history reply in its thread");
+    expect(await (await apiGet(`/dashboard/requests/${id}`)).text()).toContain("posted in the approvals channel");
   });
 
   it("a channel the app is not in fails the request: not_in_channel, and what to do", async () => {
