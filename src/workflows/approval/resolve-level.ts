@@ -81,7 +81,7 @@ export async function resolveLevel(ctx: ApprovalRun, slack: SlackClient, n: numb
         delegations,
       });
     }
-    ctx.log("level resolved", STEP.resolveLevel(n), { level: n, people: people.length, delegations: delegations.length, problems: problems.length });
+    ctx.log("level resolved", STEP.resolveLevel(n), { approvalLevel: n, people: people.length, delegations: delegations.length, problems: problems.length });
     return { people, delegations, groups, problems };
   });
 }
