@@ -233,7 +233,10 @@ export class ApprovalMessages {
         ...(opts.inChannel ? { event: "channel-posted", actor: null, detail: user } : { event: "notified", actor: user, detail: `level ${level}` }),
         at,
       });
-      this.ctx.log(opts.inChannel ? "posted in the approvals channel" : "approver notified", STEP.recordMessage(role), { approver: user, approvalLevel: level });
+      this.ctx.log(opts.inChannel ? "posted in the approvals channel" : "approver notified", STEP.recordMessage(role), {
+        approver: user,
+        approvalLevel: level,
+      });
       return null;
     });
     this.sent.push({ role, user, level, message, ...opts });
