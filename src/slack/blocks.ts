@@ -2,7 +2,22 @@ import type { ActionsBlock, Button, KnownBlock, SectionBlock } from "@slack/type
 import type { Fields, Source } from "../core/request-source";
 import { plainUserText, type UserText } from "../core/user-text";
 import type { MessageContent } from "./client";
-import { actorText, context, escapeText, fieldsText, foreignText, md, mention, plain, slackTime, sourceLink, sourceText, truncate, userText } from "./mrkdwn";
+import {
+  actorText,
+  approverMention,
+  context,
+  escapeText,
+  fieldsText,
+  foreignText,
+  md,
+  mention,
+  plain,
+  slackTime,
+  sourceLink,
+  sourceText,
+  truncate,
+  userText,
+} from "./mrkdwn";
 import { ACTIONS } from "./payloads";
 
 /** The messages the workflows post and update: the approver's DM, its thread, the requester's DMs. */
@@ -76,11 +91,15 @@ export function decisionButtons(requestId: string): ActionsBlock {
   };
 }
 
-/** The DM asking an approver to decide. `escalatedFrom` is set on an escalation DM. */
-export function approvalRequestMessage(req: RequestSummary, escalatedFrom?: string[]): MessageContent {
+/**
+ * The DM asking an approver to decide. `escalatedFrom` is set on an escalation DM; `note` says why
+ * this person is asked when it is not by name (a user group's member, a delegate: approver-notes.ts).
+ */
+export function approvalRequestMessage(req: RequestSummary, escalatedFrom?: string[], note?: string): MessageContent {
   const intro: KnownBlock[] = escalatedFrom?.length
     ? [{ type: "section", text: md(`:rotating_light: Escalated to you: ${escalatedFrom.map(mention).join(", ")} did not decide in time.`) }]
     : [];
+  if (note) intro.push(context(note));
   return {
     // The notification text: a display name reads better than a raw mention in a push notification.
     text: `${escalatedFrom?.length ? "Escalated: " : ""}approval requested by ${askerForNotification(req)}: ${inLine(req)}`,
@@ -108,8 +127,9 @@ export function reminderMessage(req: RequestSummary): MessageContent {
 }
 
 export type Outcome =
-  | { status: "approved"; by: string; approvedBy?: string[]; at: string }
-  | { status: "rejected"; by: string; at: string; reason?: string }
+  /** `for`: the approver a delegate decided for ("Bob, for Maria"). */
+  | { status: "approved"; by: string; approvedBy?: string[]; at: string; for?: string }
+  | { status: "rejected"; by: string; at: string; reason?: string; for?: string }
   /** `by`: the requester, or `api:<source name>` for a pipeline's cancel (with its reason). */
   | { status: "cancelled"; by: string; at: string; reason?: string }
   | { status: "expired"; at: string };
@@ -132,14 +152,17 @@ function actionLine(a: ActionView): string {
 /** The reject reason (typed in the modal): in a quote of its own, so it cannot lay out lines. */
 const reasonQuote = (reason: string) => userText(plainUserText(reason), "quote", 1500);
 
+/** Who decided: "@Bob, for @Maria" when a delegate decided. */
+const decider = (o: { by: string; for?: string }) => `${mention(o.by)}${o.for ? `, for ${mention(o.for)}` : ""}`;
+
 function outcomeLine(outcome: Outcome): string {
   switch (outcome.status) {
     case "approved": {
-      const by = outcome.approvedBy && outcome.approvedBy.length > 1 ? outcome.approvedBy.map(mention).join(", ") : mention(outcome.by);
+      const by = outcome.approvedBy && outcome.approvedBy.length > 1 ? outcome.approvedBy.map(mention).join(", ") : decider(outcome);
       return `:white_check_mark: *Approved* by ${by} ${slackTime(outcome.at)}`;
     }
     case "rejected":
-      return `:x: *Rejected* by ${mention(outcome.by)} ${slackTime(outcome.at)}${outcome.reason ? `\n${reasonQuote(outcome.reason)}` : ""}`;
+      return `:x: *Rejected* by ${decider(outcome)} ${slackTime(outcome.at)}${outcome.reason ? `\n${reasonQuote(outcome.reason)}` : ""}`;
     case "cancelled":
       return `:leftwards_arrow_with_hook: *Cancelled* by ${actorText(outcome.by)} ${slackTime(outcome.at)}${outcome.reason ? `\n${reasonQuote(outcome.reason)}` : ""}`;
     case "expired":
@@ -174,7 +197,7 @@ export function requesterOutcomeMessage(req: RequestSummary, outcome: Outcome): 
         ? `:leftwards_arrow_with_hook: You cancelled ${what}.`
         : `:leftwards_arrow_with_hook: ${actorText(outcome.by)} cancelled ${what}.${outcome.reason ? `\nReason:\n${reasonQuote(outcome.reason)}` : ""}`;
   } else {
-    line = `${outcome.status === "approved" ? ":white_check_mark:" : ":x:"} ${mention(outcome.by)} *${outcome.status}* ${what}.`;
+    line = `${outcome.status === "approved" ? ":white_check_mark:" : ":x:"} ${decider(outcome)} *${outcome.status}* ${what}.`;
     if (outcome.status === "rejected" && outcome.reason) line += `\nReason:\n${reasonQuote(outcome.reason)}`;
   }
   return { text: truncate(line.replace(/\*/g, "")), blocks: [{ type: "section", text: md(truncate(line), true) }] };
@@ -182,7 +205,7 @@ export function requesterOutcomeMessage(req: RequestSummary, outcome: Outcome): 
 
 /** The requester's receipt DM: who was asked, and a Cancel button while the request is pending. */
 export function requesterReceiptMessage(req: RequestSummary, approvers: string[], outcome?: Outcome): MessageContent {
-  const line = `:inbox_tray: Your request \`${req.id}\` (${inLine(req)}) is with ${approvers.map(mention).join(", ")}.`;
+  const line = `:inbox_tray: Your request \`${req.id}\` (${inLine(req)}) is with ${approvers.map(approverMention).join(", ")}.`;
   const blocks: KnownBlock[] = [{ type: "section", text: md(truncate(line), true) }];
   if (outcome) blocks.push(context(truncate(outcomeLine(outcome)), true));
   else {

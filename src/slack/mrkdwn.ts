@@ -139,6 +139,13 @@ export const fieldsLine = (fields: Fields | null | undefined, max = 300) =>
     max,
   );
 
+/**
+ * A person or a user group the service asked (S…: Slack shows the group's handle). Only ever for
+ * approvers the policy, a command's mention or a workflow step named, never for what someone typed.
+ * @see https://docs.slack.dev/messaging/formatting-message-text ("Mentioning groups": <!subteam^ID>)
+ */
+export const approverMention = (id: string) => (/^S[A-Z0-9]{2,}$/.test(id) ? `<!subteam^${id}>` : mention(id));
+
 /** A time shown in each reader's own time zone, with a UTC fallback for old clients. */
 export function slackTime(iso: string): string {
   const unix = Math.floor(Date.parse(iso) / 1000);

@@ -1,7 +1,7 @@
 import type { ListedRequest, RequestRow } from "../core/store";
 import { storedUserText } from "../core/user-text";
 import { asker } from "./blocks";
-import { actorText, escapeText, fieldsLine, listLine, mention, STATUS_EMOJI, slackTime, sourceLink, truncate, userText } from "./mrkdwn";
+import { actorText, approverMention, escapeText, fieldsLine, listLine, mention, STATUS_EMOJI, slackTime, sourceLink, truncate, userText } from "./mrkdwn";
 
 /** The routes' ephemeral answers: the body of a slash command's response or of a response_url post. */
 
@@ -20,7 +20,8 @@ export function usage(types: { name: string; title: string }[]): string {
 }
 
 export function requestCreatedReply(id: string, approvers: string[], quorum = 1) {
-  const who = approvers.map(mention).join(", ");
+  // A user group (S…) stands for its members, each of whom is asked.
+  const who = approvers.map(approverMention).join(", ");
   const need = quorum > 1 ? ` (${quorum} approvals needed)` : "";
   return ephemeral(`:inbox_tray: Request \`${id}\` sent to ${who}${need}. You'll get a DM when it is decided.`);
 }
@@ -35,6 +36,22 @@ export function voteRecordedReply(approvals: number, quorum: number) {
 
 export function alreadyVotedReply(decision: string) {
   return ephemeral(`You already ${decision === "approve" ? "approved" : "rejected"} this request.`);
+}
+
+/** The clicker's seat has voted: the principal themselves, or a delegate for them. */
+export function seatTakenReply(seat: string, by: string, decision: string, clicker: string) {
+  const did = decision === "approve" ? "approved" : "rejected";
+  if (by === clicker) return alreadyVotedReply(decision);
+  return ephemeral(
+    seat === clicker
+      ? `${mention(by)} already ${did} this request for you.`
+      : `${mention(by)} already ${did} this request for ${mention(seat)}: their vote counts once.`,
+  );
+}
+
+/** A delegate whose delegation ended (or was replaced) after the request reached them. */
+export function delegationEndedReply(principal: string) {
+  return ephemeral(`:no_entry: ${mention(principal)}'s delegation to you has ended, so you can no longer decide for them.`);
 }
 
 export function ownRequestReply() {

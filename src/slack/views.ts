@@ -1,6 +1,7 @@
 import type { HomeView, KnownBlock, ModalView, PlainTextOption } from "@slack/types";
-import type { ListedRequest } from "../core/store";
+import type { DelegationRow, ListedRequest } from "../core/store";
 import { decisionButtons } from "./blocks";
+import { homeDelegationBlocks } from "./delegation-views";
 import { capBlocks, context, fieldsLine, listLine, md, plain, slackTime } from "./mrkdwn";
 import { DESCRIPTION_MAX, VIEWS } from "./payloads";
 
@@ -77,7 +78,12 @@ export interface HomeNotice {
  * `notice`: the answer to the user's last click in this tab (a Home click has no response_url),
  * shown at the top.
  */
-export function homeView(waiting: ListedRequest[], mine: ListedRequest[], notice?: HomeNotice): Home {
+export function homeView(
+  waiting: ListedRequest[],
+  mine: ListedRequest[],
+  notice?: HomeNotice,
+  delegation?: { mine: DelegationRow | null; covering: DelegationRow[] },
+): Home {
   const blocks: KnownBlock[] = [];
   if (notice) {
     blocks.push({ type: "section", block_id: "notice", text: md(notice.text, true) }, context(`Your last click here, ${slackTime(notice.at)}`), {
@@ -94,5 +100,7 @@ export function homeView(waiting: ListedRequest[], mine: ListedRequest[], notice
   blocks.push({ type: "divider" }, { type: "header", text: plain("Your requests") });
   if (mine.length === 0) blocks.push(context("You have not asked for anything yet. Try `/approval`."));
   for (const r of mine) blocks.push({ type: "section", text: md(listLine(r, false), true) });
+  // The delegation goes before the lists when it is set (capBlocks keeps the first 50 blocks).
+  if (delegation) blocks.splice(notice ? 3 : 0, 0, ...homeDelegationBlocks(delegation), { type: "divider" });
   return { type: "home", blocks: capBlocks(blocks) };
 }

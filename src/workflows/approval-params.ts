@@ -1,15 +1,19 @@
 import { z } from "zod";
 import { duration } from "../core/duration";
-import { apiActor, requestId, userId } from "../core/ids";
+import { apiActor, channelId, requestId, usergroupId, userId } from "../core/ids";
 import { fieldsSchema, sourceSchema } from "../core/request-source";
 import { storedUserText, type UserText, userTextSchema } from "../core/user-text";
 
-const level = z.object({
-  approvers: z.array(userId).min(1),
-  wait: duration,
-  quorum: z.number().int().min(1),
-  reminder: duration.nullable(),
-});
+const level = z
+  .object({
+    approvers: z.array(userId),
+    /** User groups whose members are asked too, expanded when the level starts. Optional: older instances have none. */
+    groups: z.array(usergroupId).optional(),
+    wait: duration,
+    quorum: z.number().int().min(1),
+    reminder: duration.nullable(),
+  })
+  .refine((l) => l.approvers.length > 0 || (l.groups?.length ?? 0) > 0, "a level needs an approver or a user group");
 
 export const actionSpec = z.object({
   url: z.url(),
@@ -49,6 +53,16 @@ export const approvalParamsSchema = z.object({
   allowSelf: z.boolean(),
   action: actionSpec.optional(),
   createdAt: z.iso.datetime(),
+  // ---- Issue 14. All optional: instances started before them lack them, and never take their steps.
+  /**
+   * Resolve each level's approvers when it starts: its user groups' members, and the delegates of
+   * the people asked (steps "read group …", "resolve level n"). Absent: the levels' people as given.
+   */
+  resolveApprovers: z.literal(true).optional(),
+  /** The type's approvals channel: the request is posted there too (`both`) or only there (`channel`). */
+  channel: z.object({ id: channelId, notify: z.enum(["channel", "both"]) }).optional(),
+  /** Started by a Workflow Builder step (function_executed): the step is completed when the request ends. */
+  slackFunction: z.object({ executionId: z.string().min(1).max(100) }).optional(),
 });
 export type ApprovalParams = z.infer<typeof approvalParamsSchema>;
 

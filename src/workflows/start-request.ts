@@ -14,10 +14,15 @@ export interface NewRequest {
   requester: string | undefined;
   /** A policy type name, or undefined for the default type. */
   type: string | undefined;
-  /** An approver named by the requester (replaces level 1's approvers). */
+  /** An approver named by the requester (replaces level 1's approvers): a person, or a user group (S…). */
   approver: string | undefined;
-  /** Approvers named over the API (replace level 1's approvers; any one of them decides). */
+  /**
+   * Approvers named over the API (people) or by a Workflow Builder step (people and user groups):
+   * replace level 1's approvers, like `approver`; any one of them decides.
+   */
   approvers?: string[] | undefined;
+  /** The Workflow Builder step run that asks (function_executed): completed when the request ends. */
+  slackFunction?: { executionId: string };
   /**
    * What needs approving, as user text: the slash command's parsed text
    * (slack/commands.ts), or plain text from the modal or the API (`plainUserText(text)`).
@@ -60,7 +65,7 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
   let id = r.id ?? newRequestId();
   // A derived id must start one request only, even when two submits arrive at once.
   if (r.id && !(await claimKey(env.DB, `request:${r.id}`))) {
-    return { ok: true, id, approvers: first.approvers, quorum: first.quorum, existed: true };
+    return { ok: true, id, approvers: asked(first), quorum: first.quorum, existed: true };
   }
   let replayed = false;
   if (r.idempotency) {
@@ -89,6 +94,10 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
       allowSelf: type.allowSelfApproval,
       ...(type.action ? { action: type.action } : {}),
       createdAt: new Date().toISOString(),
+      // Issue 14: groups and delegates resolved as each level starts; the approvals channel; the step.
+      resolveApprovers: true,
+      ...(type.channel && type.notify !== "dm" ? { channel: { id: type.channel, notify: type.notify ?? "both" } } : {}),
+      ...(r.slackFunction ? { slackFunction: r.slackFunction } : {}),
     });
   } catch (err) {
     // Nothing started: give the key back so the same submission can be tried again. (An API key
@@ -103,5 +112,8 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
     requester: r.requester ?? null,
     source: r.source?.name ?? null,
   });
-  return { ok: true, id, approvers: first.approvers, quorum: first.quorum, existed };
+  return { ok: true, id, approvers: asked(first), quorum: first.quorum, existed };
 }
+
+/** Whom level 1 asks, as the requester named them: people, and user groups (S…) for their members. */
+const asked = (level: { approvers: string[]; groups?: string[] }) => [...level.approvers, ...(level.groups ?? [])];

@@ -19,6 +19,8 @@ async function e2ePolicy(): Promise<string> {
   const policy = JSON.parse(await readFile("approvals.config.json", "utf8"));
   policy.types.review = { title: "Peer review", levels: [{ approvers: ["U0APPROVER", "U0ESCALATE"], wait: "1 hour", quorum: 2 }] };
   policy.types["gate-quick"] = { title: "Quick gate", levels: [{ approvers: [], wait: "5 seconds" }], reminder: "2 seconds" };
+  // An approvals channel (#approvals, the bot is in it): asked there only, Maria or Sam decides.
+  policy.types.release = { title: "Release", channel: "C0APPROVALS", notify: "channel", levels: [{ approvers: ["U0APPROVER", "U0ESCALATE"], wait: "1 hour" }] };
   return JSON.stringify(policy);
 }
 

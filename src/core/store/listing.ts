@@ -12,8 +12,11 @@ import {
 
 /** Lists of requests: what waits for a user, a requester's own, and the dashboard's filtered list. */
 
-/** Pending requests `user` can still decide (an approver who has not voted), oldest first. */
-export async function waitingFor(db: D1Database, user: string, limit = 10): Promise<ListedRequest[]> {
+/**
+ * Pending requests `user` can still decide (an approver who has not voted), oldest first. A
+ * delegate only while the delegation they were asked through still holds.
+ */
+export async function waitingFor(db: D1Database, user: string, limit = 10, at = new Date().toISOString()): Promise<ListedRequest[]> {
   const { results } = await db
     .prepare(
       `SELECT r.id, r.type, r.requester, r.source, r.fields, r.description, r.description_rich, r.status, r.created_at FROM requests r
@@ -21,9 +24,13 @@ export async function waitingFor(db: D1Database, user: string, limit = 10): Prom
          AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?1)
          AND (r.allow_self = 1 OR r.requester != ?1)
          AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.request_id = r.id AND v.user_id = ?1)
+         AND (NOT EXISTS (SELECT 1 FROM json_each(r.delegations) d WHERE json_extract(d.value, '$.delegate') = ?1)
+           OR EXISTS (SELECT 1 FROM json_each(r.level_groups) g, json_each(g.value, '$.approvers') a WHERE a.value = ?1)
+           OR EXISTS (SELECT 1 FROM json_each(r.delegations) d JOIN delegations dl ON dl.id = json_extract(d.value, '$.id')
+                      WHERE json_extract(d.value, '$.delegate') = ?1 AND dl.ended_at IS NULL AND dl.until > ?3))
        ORDER BY r.created_at LIMIT ?2`,
     )
-    .bind(user, limit)
+    .bind(user, limit, at)
     .all<RawListedRequest>();
   return results.map(parseListedRequest);
 }

@@ -1,6 +1,6 @@
 import type { Fields, Source } from "../request-source";
 import type { UserText } from "../user-text";
-import { type ActionState, type LevelGroup, parseRequestRow, type RawRequestRow, type RequestRow } from "./rows";
+import { type ActionState, type LevelGroup, parseRequestRow, type RawRequestRow, type RequestDelegation, type RequestRow } from "./rows";
 
 /**
  * The requests table: a request's record, its level chain and its outcome. Writes made from
@@ -58,14 +58,29 @@ export async function upsertRequest(
 export async function setLevel(
   db: D1Database,
   id: string,
-  l: { approvers: string[]; groups: LevelGroup[]; level: number; quorum: number; expiresAt: string; at: string },
+  l: { approvers: string[]; groups: LevelGroup[]; level: number; quorum: number; expiresAt: string; at: string; delegations?: RequestDelegation[] },
 ): Promise<void> {
   await db
     .prepare(
-      `UPDATE requests SET approvers = ?2, level_groups = ?3, level = ?4, quorum = ?5, expires_at = ?6, updated_at = ?7
+      `UPDATE requests SET approvers = ?2, level_groups = ?3, level = ?4, quorum = ?5, expires_at = ?6, updated_at = ?7, delegations = coalesce(?8, delegations)
        WHERE id = ?1 AND status = 'pending'`,
     )
-    .bind(id, JSON.stringify(l.approvers), JSON.stringify(l.groups), l.level, l.quorum, l.expiresAt, l.at)
+    .bind(id, JSON.stringify(l.approvers), JSON.stringify(l.groups), l.level, l.quorum, l.expiresAt, l.at, l.delegations ? JSON.stringify(l.delegations) : null)
+    .run();
+}
+
+/**
+ * Level 1 as resolved when it starts (its user groups' members, its approvers' delegates): who may
+ * decide, the level's people with its quorum, and the delegations. Idempotent.
+ */
+export async function setFirstLevel(
+  db: D1Database,
+  id: string,
+  l: { approvers: string[]; group: LevelGroup; delegations: RequestDelegation[] },
+): Promise<void> {
+  await db
+    .prepare(`UPDATE requests SET approvers = ?2, level_groups = ?3, quorum = ?4, delegations = ?5 WHERE id = ?1 AND status = 'pending' AND level = 1`)
+    .bind(id, JSON.stringify(l.approvers), JSON.stringify([l.group]), l.group.quorum, JSON.stringify(l.delegations))
     .run();
 }
 

@@ -17,6 +17,10 @@ const levelGroup = z.object({ approvers: z.array(z.string()), quorum: z.number()
 /** One level reached so far, with its own quorum (requests.level_groups). */
 export type LevelGroup = z.infer<typeof levelGroup>;
 
+const requestDelegation = z.object({ id: z.string(), principal: z.string(), delegate: z.string(), until: z.string(), level: z.number().int() });
+/** A delegation a request's level was given when it started (requests.delegations). */
+export type RequestDelegation = z.infer<typeof requestDelegation>;
+
 /** The requests table: one row per ApprovalWorkflow instance (id = instance id). */
 export interface RequestRow {
   id: string;
@@ -35,6 +39,8 @@ export interface RequestRow {
   approvers: string[];
   /** The levels reached so far, each with its own quorum. JSON in D1. */
   level_groups: LevelGroup[];
+  /** Delegates who may decide for an approver while the delegation holds (listed in `approvers` too). JSON in D1. */
+  delegations: RequestDelegation[];
   level: number;
   quorum: number;
   allow_self: number;
@@ -63,17 +69,20 @@ export interface RequestRow {
 }
 
 /** A requests row as D1 returns it: the JSON columns as text, no requester as ''. */
-export type RawRequestRow = Omit<RequestRow, "requester" | "source" | "fields" | "approvers" | "level_groups" | "description_rich"> & {
+export type RawRequestRow = Omit<RequestRow, "requester" | "source" | "fields" | "approvers" | "level_groups" | "description_rich" | "delegations"> & {
   requester: string;
   source: string | null;
   fields: string | null;
   approvers: string;
   level_groups: string;
   description_rich: string | null;
+  /** Absent from rows read by a version before migration 0006. */
+  delegations?: string;
 };
 
 const approversColumn = z.array(z.string());
 const levelGroupsColumn = z.array(levelGroup);
+const delegationsColumn = z.array(requestDelegation);
 
 /** The approvers column, parsed and checked. */
 export const parseApprovers = (json: string): string[] => approversColumn.parse(JSON.parse(json));
@@ -96,6 +105,7 @@ export function parseRequestRow(raw: RawRequestRow): RequestRow {
     description_rich: parseDescriptionRich(raw.description_rich),
     approvers: parseApprovers(raw.approvers),
     level_groups: levelGroupsColumn.parse(JSON.parse(raw.level_groups)),
+    delegations: delegationsColumn.parse(JSON.parse(raw.delegations ?? "[]")),
   };
 }
 
@@ -144,6 +154,34 @@ export interface VoteRow {
   /** A rejection's reason. */
   reason: string | null;
   at: string;
+  /** The principal whose seat a delegate's vote fills; null: the voter's own. */
+  seat: string | null;
+}
+
+/** The delegations table: while one holds, requests that would go to `principal` also go to `delegate`. */
+export interface DelegationRow {
+  id: string;
+  principal: string;
+  delegate: string;
+  /** Exclusive end, ISO. */
+  until: string;
+  created_at: string;
+  ended_at: string | null;
+}
+
+/** The function_runs table: a Workflow Builder step run and how it was completed. */
+export interface FunctionRunRow {
+  execution_id: string;
+  request_id: string;
+  workflow_execution_id: string | null;
+  /** The freshest workflow token (xwfp-), NULL once the step is completed. Never shown or logged. */
+  token: string | null;
+  token_at: string | null;
+  completed_at: string | null;
+  completion: "success" | "error" | null;
+  via: string | null;
+  detail: string | null;
+  created_at: string;
 }
 
 /** The messages table: the Slack messages a workflow posted for a request. */

@@ -336,6 +336,48 @@ const Status: FC<{ status: string }> = ({ status }) => <span class={`status ${st
 /** Where the live updates say what they did (read out by screen readers, politely). */
 const LiveStatus: FC = () => <p id="live-status" class="live-status" role="status" aria-live="polite" />;
 
+/**
+ * Readable words for the audit events of user groups, approvals channels, delegations and
+ * Workflow Builder steps (the older events read well as they are).
+ */
+const EVENT_LABELS: Record<string, string> = {
+  "group-expanded": "user group asked",
+  "group-unreadable": "user group not readable",
+  "channel-posted": "posted in the approvals channel",
+  delegated: "delegate asked",
+  "step-completed": "workflow step completed",
+  "step-not-completed": "workflow step not completed",
+};
+
+/** An entry's detail, with the people it names by name where the event lists them (a group's members, a delegation's principal). */
+const Detail: FC<{ e: AuditEntry; labels: Labels }> = ({ e, labels }) => {
+  if (!e.detail) return null;
+  if (e.event === "group-expanded") {
+    const members = e.detail.split(",").filter(Boolean);
+    return (
+      <div class="detail">
+        {members.length ? (
+          <>
+            members then: <People ids={members} labels={labels} />
+          </>
+        ) : (
+          "no members"
+        )}
+      </div>
+    );
+  }
+  const forWhom = /^(for|approve, for|reject, for) ([UW][A-Z0-9]+)(.*)$/.exec(e.detail);
+  if ((e.event === "delegated" || e.event === "voted") && forWhom) {
+    return (
+      <div class="detail">
+        {forWhom[1]} <Person id={forWhom[2]!} labels={labels} />
+        {forWhom[3]}
+      </div>
+    );
+  }
+  return <div class="detail">{e.detail}</div>;
+};
+
 const Timeline: FC<{ audit: AuditEntry[]; labels: Labels }> = ({ audit, labels }) =>
   audit.length === 0 ? (
     <p>No audit entries yet.</p>
@@ -344,14 +386,9 @@ const Timeline: FC<{ audit: AuditEntry[]; labels: Labels }> = ({ audit, labels }
       {audit.map((e) => (
         <li class={`event ${e.event}`}>
           <span class="at">{time(e.at)}</span>
-          <strong>{e.event}</strong>
-          {e.actor && (
-            <>
-              {" "}
-              <Person id={e.actor} labels={labels} />
-            </>
-          )}
-          {e.detail && <div class="detail">{e.detail}</div>}
+          <strong>{EVENT_LABELS[e.event] ?? e.event}</strong>
+          {e.actor && <> {/^[SCG][A-Z0-9]{2,}$/.test(e.actor) ? <code class="group">{e.actor}</code> : <Person id={e.actor} labels={labels} />}</>}
+          <Detail e={e} labels={labels} />
         </li>
       ))}
     </ol>
