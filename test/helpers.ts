@@ -355,8 +355,45 @@ export async function apiGet(path: string, token: string | null = env.API_TOKEN!
   return exports.default.fetch(new Request(`https://approvals.test${path}`, { headers }));
 }
 
+/** A call to the JSON API, as a pipeline makes it: JSON body, bearer token (none when `token` is null). */
+export async function apiCall(
+  method: "GET" | "POST",
+  path: string,
+  opts: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const token = opts.token === undefined ? env.API_TOKEN! : opts.token;
+  const headers: Record<string, string> = {
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...(opts.body !== undefined || opts.raw !== undefined ? { "content-type": "application/json" } : {}),
+    ...opts.headers,
+  };
+  const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+  return exports.default.fetch(new Request(`https://approvals.test${path}`, { method, headers, ...(body === undefined ? {} : { body }) }));
+}
+
+/** What POST /api/requests answers: the request, or an error naming the bad fields. */
+export interface ApiAnswer {
+  id?: string;
+  status?: string;
+  url?: string;
+  error?: string;
+  issues?: { path: string; message: string }[];
+}
+
+/** POST /api/requests; `key` becomes the Idempotency-Key. */
+export async function apiCreate(body: unknown, key?: string): Promise<{ status: number; json: ApiAnswer; res: Response }> {
+  const res = await apiCall("POST", "/api/requests", { body, ...(key ? { headers: { "idempotency-key": key } } : {}) });
+  return { status: res.status, json: (await res.json()) as ApiAnswer, res };
+}
+
 /** GET /api/requests/:id of a recorded request: the row (without the claim), its messages, trail and instance. */
-export type RequestJson = Omit<RequestRow, "claimed_by" | "claimed_decision"> & { messages: StoredMessage[]; audit: AuditEntry[]; workflow: InstanceView };
+export type RequestJson = Omit<RequestRow, "claimed_by" | "claimed_decision" | "cancel_reason"> & {
+  reason: string | null;
+  url: string;
+  messages: StoredMessage[];
+  audit: AuditEntry[];
+  workflow: InstanceView;
+};
 
 export async function requestJson(id: string): Promise<RequestJson> {
   const res = await apiGet(`/api/requests/${id}`);

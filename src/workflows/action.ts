@@ -45,6 +45,8 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
       id: p.requestId,
       title: p.body.title,
       requester: p.body.requester,
+      source: p.body.source,
+      fields: p.body.fields,
       description: storedUserText(p.body.description, p.descriptionRich),
       createdAt: p.body.approvedAt,
     };

@@ -1,14 +1,19 @@
 import { z } from "zod";
 import { duration } from "../core/duration";
-import { requestId, userId } from "../core/ids";
+import { apiActor, channelId, requestId, usergroupId, userId } from "../core/ids";
+import { fieldsSchema, sourceSchema } from "../core/request-source";
 import { storedUserText, type UserText, userTextSchema } from "../core/user-text";
 
-const level = z.object({
-  approvers: z.array(userId).min(1),
-  wait: duration,
-  quorum: z.number().int().min(1),
-  reminder: duration.nullable(),
-});
+const level = z
+  .object({
+    approvers: z.array(userId),
+    /** User groups whose members are asked too, expanded when the level starts. Optional: older instances have none. */
+    groups: z.array(usergroupId).optional(),
+    wait: duration,
+    quorum: z.number().int().min(1),
+    reminder: duration.nullable(),
+  })
+  .refine((l) => l.approvers.length > 0 || (l.groups?.length ?? 0) > 0, "a level needs an approver or a user group");
 
 export const actionSpec = z.object({
   url: z.url(),
@@ -21,12 +26,22 @@ export type ActionSpec = z.infer<typeof actionSpec>;
 /**
  * What the slash command route hands to a new ApprovalWorkflow instance: the request and its
  * approver chain, resolved from the policy at creation (a later policy change cannot alter it).
+ * A durable contract with instances already waiting: a field added later is optional, so the
+ * params of an older instance still parse.
  */
 export const approvalParamsSchema = z.object({
   requestId,
   type: z.string(),
   title: z.string(),
-  requester: userId,
+  /**
+   * The Slack user who asked. Optional (issue 13): a request made over the API may have none,
+   * and then gets no receipt and no outcome DM. Every instance started before has one.
+   */
+  requester: userId.optional(),
+  /** Who asks when it came from the API (a pipeline): optional, older instances have none. */
+  source: sourceSchema.optional(),
+  /** Named values shown with the request, in every message: optional, older instances have none. */
+  fields: fieldsSchema.optional(),
   /** The readable description (core/user-text.ts `readable`). */
   description: z.string().min(1).max(4000),
   /**
@@ -38,6 +53,16 @@ export const approvalParamsSchema = z.object({
   allowSelf: z.boolean(),
   action: actionSpec.optional(),
   createdAt: z.iso.datetime(),
+  // ---- Issue 14. All optional: instances started before them lack them, and never take their steps.
+  /**
+   * Resolve each level's approvers when it starts: its user groups' members, and the delegates of
+   * the people asked (steps "read group …", "resolve level n"). Absent: the levels' people as given.
+   */
+  resolveApprovers: z.literal(true).optional(),
+  /** The type's approvals channel: the request is posted there too (`both`) or only there (`channel`). */
+  channel: z.object({ id: channelId, notify: z.enum(["channel", "both"]) }).optional(),
+  /** Started by a Workflow Builder step (function_executed): the step is completed when the request ends. */
+  slackFunction: z.object({ executionId: z.string().min(1).max(100) }).optional(),
 });
 export type ApprovalParams = z.infer<typeof approvalParamsSchema>;
 
@@ -48,8 +73,10 @@ export const requestText = (p: Pick<ApprovalParams, "description" | "description
  * The event that wakes a waiting ApprovalWorkflow. It decides nothing: the D1 claim is the
  * decision (store.closeByClaim), and a woken workflow reads D1 to see whether there is one. So the
  * payload is informative only (logs, older instances): approve / reject / cancel after the click
- * route's claim, wake from the maintenance workflow (an instance past its deadline), expire from
- * maintenance runs of earlier versions (the request already closed in D1).
+ * route's claim, cancel after the API's claim (`user` is then `api:<source name>`, never a Slack
+ * user id, with the reason it gave: the claim holds both), wake from the maintenance workflow (an
+ * instance past its deadline), expire from maintenance runs of earlier versions (the request
+ * already closed in D1).
  */
 export const DECISION_EVENT = "decision";
 const at = z.iso.datetime();
@@ -57,12 +84,12 @@ export const decisionEventSchema = z.discriminatedUnion("decision", [
   z.object({ decision: z.literal("approve"), user: userId, at }),
   /** The reason the reject modal required. */
   z.object({ decision: z.literal("reject"), user: userId, at, reason: z.string().max(1000) }),
-  z.object({ decision: z.literal("cancel"), user: userId, at }),
+  z.object({ decision: z.literal("cancel"), user: z.union([userId, apiActor]), at, reason: z.string().max(300).optional() }),
   z.object({ decision: z.literal("wake"), at }),
   z.object({ decision: z.literal("expire"), at }),
 ]);
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;
-/** What the click route tells the workflow after its claim (the claim, not this, is what counts). */
+/** What the click route (or the API's cancel) tells the workflow after its claim (the claim, not this, is what counts). */
 export type PersonDecision = Extract<DecisionEvent, { user: string }>;
 
 /** The event the ActionWorkflow child sends its parent when the action has ended. */

@@ -160,7 +160,7 @@ it("lists the requests, filters them, shows a request's timeline and exports CSV
   expect(href).toBe("/dashboard/export.csv?status=approved&requester=U0REQUESTER");
   const csv = await (await fetch(`${stack.serviceUrl}${href}`)).text();
   expect(csv.split("\r\n")[0]).toBe(
-    `"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description","type_title","requester_name","approver_names","decided_by_name"`,
+    `"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description","type_title","requester_name","approver_names","decided_by_name","source_name","source_label","source_url","fields"`,
   );
   expect(csv).toContain(`"${id}","default","approved","U0REQUESTER","U0APPROVER","1","U0APPROVER",`);
   expect(csv).toMatch(new RegExp(`"${id}",.*,"Approval","alex",`));
