@@ -22,8 +22,12 @@ const ESCALATE_AFTER = process.env.COST_ESCALATE_AFTER ?? "20 seconds";
 const ESCALATION_USERS = Array.from({ length: 10 }, (_, i) => `U0CESC${i}`);
 
 /**
- * Workers Paid prices (USD), as published on the pages below on PRICES_READ. Included amounts are
- * per month; the $5 monthly subscription covers them.
+ * Workers Paid prices (USD), as Cloudflare's pages below gave them when read on PRICES_READ (Workers:
+ * requests $0.30/M over 10 M, CPU $0.02/M ms over 30 M; Workflows: billed as Workers, storage $0.20
+ * per GB-month over 1 GB; D1: rows read $0.001/M over 25 G, written $1.00/M over 50 M, storage $0.75
+ * per GB-month over 5 GB; KV: reads $0.50/M over 10 M, writes, deletes and lists $5.00/M over 1 M
+ * each; Analytics Engine: data points $0.25/M over 10 M). Included amounts are per month; the $5
+ * monthly subscription covers them. Read them again before relying on the dollar figures.
  */
 const PRICES_READ = "2026-11-27";
 const PRICES = {
@@ -292,11 +296,18 @@ const table = [
     `${usd(bs.d1PerMonth)} a month`,
     `${usd(be.d1PerMonth)} a month`,
   ),
-  row("Slack Web API calls (not billed)", n(simple.slackCalls * 1000), n(escalated.slackCalls * 1000), "", "", ""),
   row(
-    `Workflow steps per instance, average (max), of ${n(STEP_LIMIT)}`,
-    `${n(simple.stepsAvg, 1)} (${simple.stepsMax})`,
-    `${n(escalated.stepsAvg, 1)} (${escalated.stepsMax})`,
+    "Slack Web API calls (not billed; target for a simple approval: at most 5 each, issue 16)",
+    n(simple.slackCalls * 1000),
+    n(escalated.slackCalls * 1000),
+    "",
+    "",
+    "",
+  ),
+  row(
+    `Workflow steps per instance, average (max), against the default limit of ${n(STEP_LIMIT)}`,
+    `${n(simple.stepsAvg, 1)} (${simple.stepsMax}; ${((100 * simple.stepsMax) / STEP_LIMIT).toFixed(2)}% of it)`,
+    `${n(escalated.stepsAvg, 1)} (${escalated.stepsMax}; ${((100 * escalated.stepsMax) / STEP_LIMIT).toFixed(2)}% of it)`,
     "",
     "",
     "",
@@ -306,9 +317,9 @@ const table = [
 
 await writeSection(
   "What an approval costs on Cloudflare",
-  `${N} simple approvals (\`/approval @approver …\`, approved at level 1) and ${N} escalated ones (level 1's wait of ${ESCALATE_AFTER} runs out after its reminder, the level-2 approver gets the DM and approves), on workerd without wrangler (\`bench/direct\`) running ours inside a counting wrapper (\`bench/cost/worker.js\`, bench-only, src unchanged). Everything is counted, not estimated: D1 rows are the sums of \`meta.rows_read\` / \`meta.rows_written\` that local D1 (SQLite, as production D1) returns for every statement the store runs; KV and Analytics Engine calls and Worker requests are counted at the bindings and the fetch handler; workflow steps are each instance's distinct step names (what the ${n(STEP_LIMIT)}-step limit counts); Slack calls are the stand-in's. CPU is the workerd process's user + system time over each flow divided by its approvals: an **upper bound**, since it includes the local Workflows engine, D1, KV and the entry worker (production bills the Worker's and the workflow's own CPU only); workerd idled at ${n(idleCpu.msPerS, 1)} CPU ms per second meanwhile (simple flow ${n(simple.seconds)} s, escalated ${n(escalated.seconds)} s, included above). Per approval the local engine called \`run()\` ${n(simple.runs, 2)} (simple) and ${n(escalated.runs, 2)} (escalated) times; production may replay an instance woken after a long wait, each a Workflow invocation (the table counts one per instance).
+  `${N} simple approvals (\`/approval @approver …\`, approved at level 1) and ${N} escalated ones (level 1's wait of ${ESCALATE_AFTER} runs out after its reminder, the level-2 approver gets the DM and approves), on workerd without wrangler (\`bench/direct\`) running ours inside a counting wrapper (\`bench/cost/worker.js\`, bench-only, src unchanged). Everything is counted, not estimated: D1 rows are the sums of \`meta.rows_read\` / \`meta.rows_written\` that local D1 (SQLite, as production D1) returns for every statement the store runs; KV and Analytics Engine calls and Worker requests are counted at the bindings and the fetch handler; workflow steps are each instance's distinct step names (what the ${n(STEP_LIMIT)}-step limit counts); Slack calls are the stand-in's. CPU is the workerd process's user + system time over each flow divided by its approvals: an **upper bound**, since it includes the local Workflows engine, D1, KV and the entry worker (production bills the Worker's and the workflow's own CPU only); workerd idled at ${n(idleCpu.msPerS, 2)} CPU ms per second meanwhile (simple flow ${n(simple.seconds)} s, escalated ${n(escalated.seconds)} s, included above). Per approval the local engine called \`run()\` ${n(simple.runs, 2)} (simple) and ${n(escalated.runs, 2)} (escalated) times; production may replay an instance woken after a long wait, each a Workflow invocation (the table counts one per instance).
 
-Per 1,000 approvals, priced with the Workers Paid prices published on ${PRICES_READ} ([Workers](${PRICES.requests.source}), [Workflows](${PRICES.workflowsStorageGbMonth.source}): requests and CPU as Workers, [D1](${PRICES.d1RowsRead.source}), [KV](${PRICES.kvReads.source}), [Analytics Engine](${PRICES.analytics.source}); limits: [Workflows](${LIMITS_SOURCE})):
+Per 1,000 approvals, priced with the Workers Paid prices as Cloudflare's pages gave them when read on **${PRICES_READ}** ([Workers](${PRICES.requests.source}), [Workflows](${PRICES.workflowsStorageGbMonth.source}): requests and CPU as Workers, [D1](${PRICES.d1RowsRead.source}), [KV](${PRICES.kvReads.source}), [Analytics Engine](${PRICES.analytics.source}); limits: [Workflows](${LIMITS_SOURCE})):
 
 | per 1,000 approvals | simple | escalated (one level) | price | simple | escalated |
 | --- | --- | --- | --- | --- | --- |
