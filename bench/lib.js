@@ -34,6 +34,21 @@ export function signedHeadersSync(secret, body, timestamp = Math.floor(Date.now(
   return { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": String(timestamp), "x-slack-signature": `v0=${mac}` };
 }
 
+/** The pids of `rootPid` and all its descendants among `procs` ({ pid, ppid }). */
+function descendants(rootPid, procs) {
+  const mine = new Set([rootPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) {
+      if (mine.has(p.ppid) && !mine.has(p.pid)) {
+        mine.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return mine;
+}
+
 let ticksPerSecond;
 /**
  * CPU time (user + system, ms) used so far by a process and all its descendants, in total and by
@@ -55,16 +70,7 @@ export function processTreeCpu(rootPid) {
     const fields = stat.slice(close + 2).split(" ");
     procs.push({ pid: Number(name), comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
   }
-  const mine = new Set([rootPid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of procs) {
-      if (mine.has(p.ppid) && !mine.has(p.pid)) {
-        mine.add(p.pid);
-        grew = true;
-      }
-    }
-  }
+  const mine = descendants(rootPid, procs);
   const byName = {};
   let total = 0;
   for (const p of procs) {
@@ -199,16 +205,7 @@ export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars 
         .split("\n")
         .map((l) => l.trim().split(/\s+/))
         .map(([pid, ppid, rss, comm]) => ({ pid: +pid, ppid: +ppid, rss: +rss, comm }));
-      const mine = new Set([stack.child.pid]);
-      for (let grew = true; grew; ) {
-        grew = false;
-        for (const r of rows) {
-          if (mine.has(r.ppid) && !mine.has(r.pid)) {
-            mine.add(r.pid);
-            grew = true;
-          }
-        }
-      }
+      const mine = descendants(stack.child.pid, rows);
       return Math.round(rows.filter((r) => mine.has(r.pid) && r.comm.startsWith("workerd")).reduce((n, r) => n + r.rss, 0) / 1024);
     },
     async stop() {

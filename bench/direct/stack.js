@@ -4,10 +4,11 @@
 // runs), or of another entry module (the cost benchmark's counting wrapper); D1 is migrated with
 // `wrangler d1 migrations apply --local` into the state folder Miniflare then uses.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCAL } from "../../scripts/lib/local-defaults.js";
+import { policyUsers } from "../../scripts/lib/local-stack.js";
 import { startFakeSlack } from "../../standin/server.js";
 import { processTreeCpu, serviceClient } from "../lib.js";
 
@@ -18,18 +19,6 @@ const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEN
 function wrangler(args) {
   const r = spawnSync(process.execPath, [wranglerBin, ...args], { env, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`wrangler ${args.slice(0, 2).join(" ")} failed:\n${r.stdout.slice(-1000)}\n${r.stderr.slice(-1000)}`);
-}
-
-/** The users the policy and ESCALATION_USER name, members of the stand-in's workspace (as scripts/lib/local-stack.js does). */
-async function policyUsers(settings) {
-  let policy;
-  try {
-    policy = JSON.parse(settings.POLICY_JSON ?? (await readFile("approvals.config.json", "utf8")));
-  } catch {
-    policy = {};
-  }
-  const ids = Object.values(policy.types ?? {}).flatMap((t) => (t?.levels ?? []).flatMap((l) => l?.approvers ?? []));
-  return [...new Set([settings.ESCALATION_USER, ...ids].filter((id) => typeof id === "string" && /^[UW][A-Z0-9]{2,}$/.test(id)))];
 }
 
 /**

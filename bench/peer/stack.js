@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCAL } from "../../scripts/lib/local-defaults.js";
+import { policyUsers } from "../../scripts/lib/local-stack.js";
 import { startFakeSlack } from "../../standin/server.js";
 import { processTreeCpu, serviceClient } from "../lib.js";
 
@@ -20,14 +21,12 @@ export async function startPeer({ port, fakeSlackPort, vars = {}, rearm = false 
   const dir = await mkdtemp(join(tmpdir(), "approvals-peer-"));
   const settings = { ...LOCAL.vars, ...vars };
   const url = `http://127.0.0.1:${port}`;
-  const policy = JSON.parse(settings.POLICY_JSON ?? '{"types":{}}');
-  const members = [settings.ESCALATION_USER, ...Object.values(policy.types).flatMap((t) => t.levels.flatMap((l) => l.approvers ?? []))].filter(Boolean);
   const fake = await startFakeSlack({
     port: fakeSlackPort,
     token: settings.SLACK_BOT_TOKEN,
     signingSecret: settings.SLACK_SIGNING_SECRET,
     serviceUrl: url,
-    members,
+    members: await policyUsers(settings),
   });
   const db = join(dir, "peer.sqlite");
   const childEnv = {
