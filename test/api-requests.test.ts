@@ -203,6 +203,7 @@ describe("POST /api/requests", () => {
       [{ ...ok, source: { name: "ci", url: "javascript:alert(1)" } }, "source.url", /http\(s\) URL/],
       [{ ...ok, source: { name: "ci", url: "https://github.com@evil.example/run" } }, "source.url", /user name or password/],
       [{ ...ok, source: { name: "ci", url: `https://x.example/${"a".repeat(500)}` } }, "source.url", /at most 500/],
+      [{ ...ok, source: { name: "ci", url: "https://x.example/run 5" } }, "source.url", /must not contain spaces/],
       [{ ...ok, source: { name: "c".repeat(51) } }, "source.name", /at most 50/],
       [{ ...ok, source: { name: "ci\nfake line" } }, "source.name", /one line/],
       [{ ...ok, source: { name: "ci", label: "l".repeat(101) } }, "source.label", /at most 100/],
