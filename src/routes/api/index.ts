@@ -82,7 +82,11 @@ apiRoutes.openapi(createRequestRoute, async (c) => {
       return c.json(refusal({ path: "Idempotency-Key", message: `Idempotency-Key "${key}" was used with a different body` }), 422);
     }
     const row = prior && (await getRequest(c.env.DB, prior.requestId));
-    if (row) return c.json({ id: row.id, status: row.status, url: requestUrl(c.req.url, row.id) }, 200);
+    // A closed request is answered as it is (its instance may be long gone: never started again);
+    // a pending one only if its instance exists, else startRequest below makes sure it does.
+    if (row && (row.status !== "pending" || (await instanceStatus(c.env.APPROVAL, row.id)))) {
+      return c.json({ id: row.id, status: row.status, url: requestUrl(c.req.url, row.id) }, 200);
+    }
   }
   // Only the policy's own types (a name such as "constructor" is not one).
   if (body.type !== undefined && body.type !== DEFAULT_TYPE && !requestTypes(c.env).some((t) => t.name === body.type)) {
