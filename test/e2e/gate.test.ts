@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import type { PageActionAnswer, PageState, StandinMessage } from "../../standin/control.js";
 import type { ApiRequest } from "./api-request";
+import { eventually } from "./eventually";
 import { getJson, postJson } from "./http";
 
 const stack = inject("stack");
@@ -88,16 +89,6 @@ function runGate(args: string[], env: Record<string, string> = {}): Run {
 const pagePost = (path: string, body: unknown) => postJson<PageActionAnswer>(`${stack.standinUrl}${path}`, body);
 
 const api = (path: string) => getJson<ApiRequest>(`${stack.serviceUrl}${path}`, { authorization: `Bearer ${stack.apiToken}` });
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const buttons = (m: StandinMessage) => JSON.stringify(m.blocks).includes("approval_approve");
 
@@ -272,6 +263,8 @@ describe("the approval gate against the local stack", () => {
     expect(await created.exit).toBe(0);
     const { id } = JSON.parse(created.stdout()) as { id: string };
     await approverDm(id);
+    // The DM is posted one step before its "notified" entry is written: wait for the entry.
+    await eventually(async () => (await api(`/api/requests/${id}`)).audit.some((a) => a.event === "notified"), "the notified entry");
 
     const status = runGate(["status", id]);
     expect(await status.exit).toBe(0);
