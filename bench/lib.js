@@ -1,5 +1,7 @@
 // Helpers shared by the benchmarks: percentiles, a machine description and the results file.
 
+import { createHmac } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem } from "node:os";
 
@@ -18,6 +20,75 @@ export function summary(values) {
 export function machine() {
   const c = cpus();
   return `${c.length} × ${c[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}`;
+}
+
+/**
+ * A benchmark's port: its default, or BENCH_PORT_BASE + offset, so a run can keep to a range of
+ * ports while other runs use the defaults on the same machine.
+ */
+export const benchPort = (fallback, offset) => (process.env.BENCH_PORT_BASE ? Number(process.env.BENCH_PORT_BASE) + offset : fallback);
+
+/** Slack's v0 signature headers, computed synchronously (autocannon builds each request synchronously). */
+export function signedHeadersSync(secret, body, timestamp = Math.floor(Date.now() / 1000)) {
+  const mac = createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex");
+  return { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": String(timestamp), "x-slack-signature": `v0=${mac}` };
+}
+
+/** The pids of `rootPid` and all its descendants among `procs` ({ pid, ppid }). */
+function descendants(rootPid, procs) {
+  const mine = new Set([rootPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) {
+      if (mine.has(p.ppid) && !mine.has(p.pid)) {
+        mine.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return mine;
+}
+
+let ticksPerSecond;
+/**
+ * CPU time (user + system, ms) used so far by a process and all its descendants, in total and by
+ * command name (e.g. node, workerd), read from /proc/<pid>/stat.
+ */
+export function processTreeCpu(rootPid) {
+  ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  const procs = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid … utime stime …": comm may hold spaces, so split after its ")".
+    const close = stat.lastIndexOf(")");
+    const fields = stat.slice(close + 2).split(" ");
+    procs.push({ pid: Number(name), comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+  }
+  const mine = descendants(rootPid, procs);
+  const byName = {};
+  let total = 0;
+  for (const p of procs) {
+    if (!mine.has(p.pid)) continue;
+    const ms = (p.ticks * 1000) / ticksPerSecond;
+    // workerd, or node (wrangler, npx, Miniflare's host, the peer: all Node processes here).
+    const name = p.comm.startsWith("workerd") ? "workerd" : /^(node|npm|npx)/.test(p.comm) ? "node" : p.comm;
+    byName[name] = (byName[name] ?? 0) + ms;
+    total += ms;
+  }
+  return { total, byName };
+}
+
+/** CPU used between two processTreeCpu readings: total ms and ms by command name. */
+export function cpuSince(before, after) {
+  const byName = {};
+  for (const [name, ms] of Object.entries(after.byName)) byName[name] = ms - (before.byName[name] ?? 0);
+  return { total: after.total - before.total, byName };
 }
 
 const RESULTS = new URL("./RESULTS.md", import.meta.url);
@@ -72,27 +143,59 @@ export function slackBodies(fake) {
   };
 }
 
-/** Starts a fresh service (empty state in a temp folder) with the stand-in; `vars` override settings. */
-export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars = {}, runtimeEnv = {}, wrangler } = {}) {
-  const dir = await mkdtemp(join(tmpdir(), "approvals-bench-"));
-  const stack = await startLocalStack({ port, fakeSlackPort, persistTo: dir, quiet: true, forceFakeSlack: true, vars, runtimeEnv, wrangler });
-  const { commandBody, clickBody } = slackBodies(stack.fake);
+/**
+ * How a benchmark talks to a service under test (ours on `wrangler dev` or on workerd directly, or
+ * the peer): signed posts, Slack's bodies for the stand-in it runs with, and the JSON API.
+ * @param {{ url: string, fake: any, signingSecret: string, apiToken?: string }} service
+ */
+export function serviceClient(service) {
+  const { commandBody, clickBody } = slackBodies(service.fake);
   return {
-    ...stack,
-    dir,
     /** A signed POST to the service; resolves to { status, text, ms }. */
     async post(path, body, headers) {
       const t0 = performance.now();
-      const res = await fetch(stack.url + path, { method: "POST", headers: headers ?? (await signedHeaders(stack.signingSecret, body)), body });
+      const res = await fetch(service.url + path, { method: "POST", headers: headers ?? (await signedHeaders(service.signingSecret, body)), body });
       const text = await res.text();
       return { status: res.status, text, ms: performance.now() - t0 };
     },
     commandBody,
     clickBody,
     async api(path) {
-      const res = await fetch(stack.url + path, { headers: { authorization: `Bearer ${stack.apiToken}` } });
+      const res = await fetch(service.url + path, { headers: { authorization: `Bearer ${service.apiToken}` } });
       if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
       return res.json();
+    },
+  };
+}
+
+/** Starts a fresh service (empty state in a temp folder) with the stand-in; `vars` override settings. */
+export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars = {}, runtimeEnv = {}, wrangler } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), "approvals-bench-"));
+  const stack = await startLocalStack({ port, fakeSlackPort, persistTo: dir, quiet: true, forceFakeSlack: true, vars, runtimeEnv, wrangler });
+  return {
+    ...stack,
+    ...serviceClient(stack),
+    dir,
+    /** How long `wrangler dev` took to answer at its last start (ms). */
+    get startMs() {
+      return stack.startMs;
+    },
+    /** The running `wrangler dev` (its process group holds workerd), also after a restart. */
+    get pid() {
+      return stack.child.pid;
+    },
+    /** CPU used so far by `wrangler dev` and its workerd processes (processTreeCpu). */
+    cpu() {
+      return processTreeCpu(stack.child.pid);
+    },
+    /** Crash drill: kill -9 of `wrangler dev` and its workerd, without a restart (restartService starts it again). */
+    async kill() {
+      const child = stack.child;
+      const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", r)));
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+      await exited;
     },
     /** Resident memory (MiB) of the workerd processes serving this stack. */
     workerdMemoryMiB() {
@@ -102,16 +205,7 @@ export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars 
         .split("\n")
         .map((l) => l.trim().split(/\s+/))
         .map(([pid, ppid, rss, comm]) => ({ pid: +pid, ppid: +ppid, rss: +rss, comm }));
-      const mine = new Set([stack.child.pid]);
-      for (let grew = true; grew; ) {
-        grew = false;
-        for (const r of rows) {
-          if (mine.has(r.ppid) && !mine.has(r.pid)) {
-            mine.add(r.pid);
-            grew = true;
-          }
-        }
-      }
+      const mine = descendants(stack.child.pid, rows);
       return Math.round(rows.filter((r) => mine.has(r.pid) && r.comm.startsWith("workerd")).reduce((n, r) => n + r.rss, 0) / 1024);
     },
     async stop() {

@@ -5,6 +5,8 @@ import { spawnSync } from "node:child_process";
 const all = {
   "click-latency": ["click-latency.js"],
   "click-route": ["click-route.js"],
+  peer: ["peer-compare.js"],
+  cost: ["cost.js"],
   scale: ["scale.js"],
   drills: ["drills.js"],
   toolchain: ["toolchain.js"],

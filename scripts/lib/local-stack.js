@@ -10,7 +10,7 @@ const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRAN
  * The users the policy (POLICY_JSON, else approvals.config.json) and ESCALATION_USER name: members
  * of the stand-in's workspace, so their DMs reach them (Slack refuses DMs to unknown users).
  */
-async function policyUsers(settings) {
+export async function policyUsers(settings) {
   const { readFile } = await import("node:fs/promises");
   let policy;
   try {
