@@ -33,8 +33,9 @@ import { botTokenProblem, recordInstallationEvent } from "../slack/token-guard";
 import { interaction, slackEvent, slashCommand } from "../slack/validators";
 import { slackSignature } from "../slack/verify";
 import { type Modal, newRequestModal, rejectReasonModal } from "../slack/views";
-import { DECISION_EVENT, type PersonDecision } from "../workflows/approval-params";
+import { DECISION_EVENT, type DecisionEvent, type PersonDecision } from "../workflows/approval-params";
 import { startRequest } from "../workflows/start-request";
+import { WORKFLOW_VERSION } from "../workflows/versions";
 
 /**
  * Slack's routes (Slack wants an answer within 3 s: https://docs.slack.dev/interactivity/handling-user-interaction).
@@ -256,7 +257,7 @@ function refusal(r: Exclude<VoteResult, { ok: true }>): { text: string } {
 async function forward(c: Ctx, id: string, event: PersonDecision): Promise<{ text: string } | null> {
   try {
     const instance = await c.env.APPROVAL.get(id);
-    await instance.sendEvent({ type: DECISION_EVENT, payload: event });
+    await instance.sendEvent({ type: DECISION_EVENT, payload: { v: WORKFLOW_VERSION, ...event } satisfies DecisionEvent });
     log("info", "decision forwarded", { requestId: id, user: event.user, decision: event.decision });
     return null;
   } catch (err) {

@@ -7,6 +7,7 @@ import { claimKey, releaseKey } from "../core/store";
 import { isRich, readable, type UserText } from "../core/user-text";
 import type { Env } from "../env";
 import type { ApprovalParams } from "./approval-params";
+import { WORKFLOW_VERSION } from "./versions";
 
 export interface NewRequest {
   requester: string;
@@ -48,6 +49,7 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
   let created: "created" | "existed";
   try {
     created = await createOnce<ApprovalParams>(env.APPROVAL, id, {
+      v: WORKFLOW_VERSION,
       requestId: id,
       type: typeName,
       title: type.title,
