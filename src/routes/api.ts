@@ -6,6 +6,7 @@ import { instanceStatus } from "../core/instances";
 import { getAudit, getRequest, listMessages, stats } from "../core/store";
 import type { AppEnv } from "../env";
 import { slackAppStatus } from "../slack/token-guard";
+import { instanceRoutes } from "./instances";
 
 /** JSON API for tools and dashboards, behind a bearer token (secret API_TOKEN). */
 export const apiRoutes = new Hono<AppEnv>();
@@ -44,3 +45,6 @@ apiRoutes.get("/requests/:id", async (c) => {
 
 /** Counts by status and type, escalations, decision latency and action outcomes, from D1; and whether Slack's bot token works. */
 apiRoutes.get("/stats", async (c) => c.json({ ...(await stats(c.env.DB)), slack: await slackAppStatus(c.env) }));
+
+/** Operators: waiting instances by version, and a manual wake-up (instances.ts). */
+apiRoutes.route("/", instanceRoutes);

@@ -16,3 +16,4 @@ export * from "./rows";
 export * from "./slack-app";
 export * from "./stats";
 export * from "./votes";
+export * from "./waiting";
