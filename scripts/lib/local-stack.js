@@ -1,6 +1,7 @@
 // Starts the service locally: the Slack stand-in (unless real Slack is configured), the D1
 // migrations, and `wrangler dev` with state persisted under the given folder.
 import { spawn, spawnSync } from "node:child_process";
+import { resolve } from "node:path";
 import { startFakeSlack } from "../../standin/server.js";
 import { LOCAL, readDevVars } from "./local-defaults.js";
 
@@ -23,13 +24,14 @@ async function policyUsers(settings) {
 }
 
 /**
- * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string> }} [opts]
+ * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string>, cwd?: string }} [opts]
  *   runtimeEnv: extra environment for wrangler and workerd (e.g. WORKERD_ALL_AUTOGATES for large loads)
+ *   cwd: the tree to run (default the current directory); persistTo is resolved against the current directory
  */
 export async function startLocalStack(opts = {}) {
   const port = opts.port ?? LOCAL.port;
   const url = `http://127.0.0.1:${port}`;
-  const persistTo = opts.persistTo ?? ".wrangler/state";
+  const persistTo = resolve(opts.persistTo ?? ".wrangler/state");
   const devVars = await readDevVars();
   const realSlack = Boolean(devVars.SLACK_BOT_TOKEN && devVars.SLACK_SIGNING_SECRET) && !opts.forceFakeSlack;
 
@@ -50,23 +52,31 @@ export async function startLocalStack(opts = {}) {
     Object.assign(vars, { ...LOCAL.vars, SLACK_API_URL: fake.apiUrl, ...opts.vars });
   }
 
-  let migrate;
-  try {
-    migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+  /** Applies the D1 migrations of the tree in `cwd` to the local state (as `wrangler d1 migrations apply` before a deploy). */
+  function migrate(cwd) {
+    const r = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+      cwd,
       env: wranglerEnv,
       encoding: "utf8",
     });
-  } finally {
-    if (migrate?.status !== 0) await fake?.close();
+    if (r.status !== 0) throw new Error(`D1 migrations failed:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
   }
-  if (migrate.status !== 0) throw new Error(`D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  try {
+    migrate(opts.cwd);
+  } catch (err) {
+    await fake?.close();
+    throw err;
+  }
 
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
 
-  /** Starts `wrangler dev` and waits until it answers. */
-  async function startService() {
+  /** Starts `wrangler dev` (on the tree in `cwd`, default this one) and waits until it answers. */
+  async function startService(cwd = opts.cwd) {
     const child = spawn("npx", args, {
+      cwd,
       env: { ...wranglerEnv, ...opts.runtimeEnv },
       stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit",
       detached: true,
@@ -111,11 +121,16 @@ export async function startLocalStack(opts = {}) {
     child: await startService(),
     /** The stand-in's ssl_check to the service's command URL, as Slack sends one (recorded, never fatal). */
     sslCheck: undefined,
-    /** Crash drill: kill the service (default SIGKILL), keep the stand-in, start it again on the same state. */
-    async restartService(signal = "SIGKILL") {
+    /**
+     * Crash drill: kill the service (default SIGKILL), keep the stand-in, start it again on the same
+     * state. Upgrade drill: `cwd`, another tree (changed code) to start instead.
+     */
+    async restartService(signal = "SIGKILL", { cwd } = {}) {
       await killService(stack.child, signal);
-      stack.child = await startService();
+      stack.child = await startService(cwd);
     },
+    /** Applies the migrations of the tree in `cwd` (default this one) to the same local state. */
+    migrate,
     async stop(signal = "SIGTERM") {
       await killService(stack.child, signal);
       await fake?.close();
