@@ -57,6 +57,27 @@ const testPolicy = {
     selfservice: { title: "Self-service", allowSelfApproval: true, levels: [{ approvers: [], wait: "1 hour" }] },
     // Self-approval with a quorum: the requester's own approval is one vote of two.
     selfquorum: { title: "Self-approval, two of two", allowSelfApproval: true, levels: [{ approvers: POLICY_USERS.selfQuorum, wait: "1 hour", quorum: 2 }] },
+    // A user group as the level (the stand-in's @oncall: Maria and Sam), two of its members must approve.
+    oncall: { title: "On-call change", levels: [{ approvers: ["S0ONCALL"], wait: "1 hour", quorum: 2 }] },
+    // Escalation to a user group, and to one Slack cannot read (the requester is told; level 1 still decides).
+    groupchain: {
+      title: "Escalates to on-call",
+      levels: [
+        { approvers: [], wait: "1 hour" },
+        { approvers: ["S0ONCALL"], wait: "1 hour" },
+      ],
+    },
+    ghostchain: {
+      title: "Escalates to a missing group",
+      levels: [
+        { approvers: [], wait: "1 hour" },
+        { approvers: ["S0NOSUCH"], wait: "1 hour" },
+      ],
+    },
+    // An approvals channel only (no DMs): anyone there sees it, only the approvers can decide.
+    release: { title: "Release", channel: "C0APPROVALS", notify: "channel", levels: [{ approvers: ["U0RELEASEA", "U0RELEASEB"], wait: "1 hour" }] },
+    // A channel the app was never added to: the request fails, saying what to do.
+    outside: { title: "Outside", channel: "C0RANDOM", levels: [{ approvers: [], wait: "1 hour" }] },
     // Two quorum levels: approvals count within their own level only.
     twostage: {
       title: "Two-stage",
@@ -87,7 +108,9 @@ export const TEST_SETTINGS = {
  * The users the test policy and settings name: members of the stand-in's workspace from the start
  * (tests make the rest with newUser()). Passed to test/global-setup.js, which starts the stand-in.
  */
-const policyMembers = [...new Set([TEST_SETTINGS.ESCALATION_USER, ...Object.values(testPolicy.types).flatMap((t) => t.levels.flatMap((l) => l.approvers))])];
+const policyMembers = [
+  ...new Set([TEST_SETTINGS.ESCALATION_USER, ...Object.values(testPolicy.types).flatMap((t) => t.levels.flatMap((l) => l.approvers))]),
+].filter((id) => /^[UW]/.test(id));
 process.env.STANDIN_MEMBERS = policyMembers.join(",");
 
 export default defineConfig({
@@ -111,6 +134,9 @@ export default defineConfig({
     setupFiles: ["./test/apply-migrations.ts"],
     // The Worker logs one JSON line per event; show them only for failing tests.
     silent: "passed-only",
+    // The files mostly wait (Slack's pacing, retry backoffs, the engine's steps), not compute:
+    // three at once on this 2-core machine take half the time of vitest's default (cores - 1).
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

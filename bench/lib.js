@@ -73,9 +73,9 @@ export function slackBodies(fake) {
 }
 
 /** Starts a fresh service (empty state in a temp folder) with the stand-in; `vars` override settings. */
-export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars = {}, runtimeEnv = {} } = {}) {
+export async function startBenchStack({ port = 8797, fakeSlackPort = 8798, vars = {}, runtimeEnv = {}, wrangler } = {}) {
   const dir = await mkdtemp(join(tmpdir(), "approvals-bench-"));
-  const stack = await startLocalStack({ port, fakeSlackPort, persistTo: dir, quiet: true, forceFakeSlack: true, vars, runtimeEnv });
+  const stack = await startLocalStack({ port, fakeSlackPort, persistTo: dir, quiet: true, forceFakeSlack: true, vars, runtimeEnv, wrangler });
   const { commandBody, clickBody } = slackBodies(stack.fake);
   return {
     ...stack,
@@ -163,3 +163,71 @@ export async function createRequests(s, n, { tag = "B", concurrency = 16, text =
 
 /** Number of top-level DMs the stand-in holds for `user` (decision requests, receipts, outcomes). */
 export const dmsTo = (s, user) => s.fake.state.messages.filter((m) => m.channel === `D${user.slice(1)}` && !m.thread_ts);
+
+/**
+ * Click latency: `n` requests wait for a decision, then each gets one signed click, one at a time.
+ * Returns the route's answer times (what Slack waits for, limit 3 s), the times from the click
+ * until the stand-in received the chat.update showing the outcome, and the Slack calls per approval.
+ */
+export async function clickLatency(s, n, tag = "L") {
+  const ids = [];
+  for (let i = 0; i < n; i++) {
+    const approver = `U0${tag}APPR${i}`;
+    const { text } = await s.post("/slack/commands", s.commandBody(`U0${tag}REQ${i}`, `<@${approver}> bench request ${i}`));
+    ids.push({ id: /`(req-[a-z0-9]{12})`/.exec(text)[1], approver });
+  }
+  // Every approver's DM out, so each click finds a waiting workflow.
+  await until(() => ids.every(({ approver }) => dmsTo(s, approver).length >= 1), `${n} approver DMs`);
+  const answer = [];
+  const toUpdate = [];
+  for (const { id, approver } of ids) {
+    const channel = `D${approver.slice(1)}`;
+    const sent = Date.now();
+    const { status, ms } = await s.post("/slack/interactions", s.clickBody(approver, id, "approve"));
+    if (status !== 200) throw new Error(`click answered ${status}`);
+    answer.push(ms);
+    const update = await until(
+      () => s.fake.state.calls.find((c) => c.method === "chat.update" && c.args.channel === channel),
+      `the chat.update for ${id}`,
+      30_000,
+      2,
+    );
+    toUpdate.push(update.at - sent);
+  }
+  // Let the last requester DMs go out before counting Slack calls (a fresh stack: every call is these approvals').
+  const settle = Date.now() + 60_000;
+  for (let last = -1; s.fake.state.calls.length !== last && Date.now() < settle; ) {
+    last = s.fake.state.calls.length;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return { answer: summary(answer), toUpdate: summary(toUpdate), slackCallsPerApproval: +(s.fake.state.calls.length / n).toFixed(2) };
+}
+
+/**
+ * How many requests can wait at once: `n` created (`concurrency` at a time), then counted once
+ * each is waiting (its approver's DM posted) or failed, or after a bounded wait (the stock local
+ * runtime stalls near its process-wide SQLite cap, and past it even /api/stats can fail).
+ */
+export async function waitingCapacity(s, n, { tag = "K", concurrency = 16 } = {}) {
+  await createRequests(s, n, { tag, concurrency }).catch(() => null);
+  let apiFailures = 0;
+  const counts = async () => {
+    const stats = await s.api("/api/stats").catch(() => {
+      apiFailures++;
+      return null;
+    });
+    const waiting = s.fake.state.messages.filter((m) => !m.thread_ts && m.channel.startsWith(`D0${tag}A`)).length;
+    return { waiting, failed: stats?.byStatus.failed ?? 0 };
+  };
+  await until(
+    async () => {
+      const c = await counts();
+      return c.waiting + c.failed >= n;
+    },
+    "every request waiting or failed",
+    60_000 + n * 100,
+    1000,
+  ).catch(() => null);
+  const c = await counts();
+  return { ...c, stalled: n - c.waiting - c.failed, apiFailures, workerdMiB: s.workerdMemoryMiB() };
+}

@@ -7,6 +7,7 @@ const all = {
   "click-route": ["click-route.js"],
   scale: ["scale.js"],
   drills: ["drills.js"],
+  toolchain: ["toolchain.js"],
 };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
 let failed = false;

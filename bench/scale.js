@@ -1,7 +1,7 @@
 // Scale: N requests pending at once (each a waiting ApprovalWorkflow instance), then all
 // approved. Measures the time to create them, to have every approver's DM out, and to drain
 // them, workerd's memory, and whether the cost per request stays flat as N grows.
-import { createRequests, dmsTo, pool, startBenchStack, until, writeSection } from "./lib.js";
+import { createRequests, dmsTo, pool, startBenchStack, until, waitingCapacity, writeSection } from "./lib.js";
 
 const SIZES = (process.env.SCALE_NS ?? "100,1000,5000").split(",").map(Number);
 const CONCURRENCY = Number(process.env.SCALE_CONCURRENCY ?? 16);
@@ -69,30 +69,9 @@ let stock = "not run";
 if (STOCK_N > 0) {
   const s = await startBenchStack({ port: 8801, fakeSlackPort: 8802, vars });
   try {
-    await createRequests(s, STOCK_N, { tag: "K", concurrency: CONCURRENCY }).catch(() => null);
-    // Local D1 is a Durable Object in the same process: past the cap even /api/stats can fail.
-    let apiFailures = 0;
-    const counts = async () => {
-      const stats = await s.api("/api/stats").catch(() => {
-        apiFailures++;
-        return null;
-      });
-      const waiting = s.fake.state.messages.filter((m) => !m.thread_ts && m.channel.startsWith("D0KA")).length;
-      return { waiting, failed: stats?.byStatus.failed ?? 0 };
-    };
-    await until(
-      async () => {
-        const c = await counts();
-        return c.waiting + c.failed >= STOCK_N;
-      },
-      "every stock request waiting or failed",
-      60_000 + STOCK_N * 100,
-      1000,
-    ).catch(() => null);
-    const c = await counts();
-    const stalled = STOCK_N - c.waiting - c.failed;
-    const api = apiFailures ? `; D1 itself failed too: ${apiFailures} reads of /api/stats answered an error` : "";
-    stock = `${c.waiting} of ${STOCK_N} waiting; the other ${stalled} stalled inside the engine (their steps, even the one recording the failure, hit \`SQLITE_NOMEM\`), ${c.failed} failed cleanly${api} (workerd ${s.workerdMemoryMiB()} MiB)`;
+    const c = await waitingCapacity(s, STOCK_N, { concurrency: CONCURRENCY });
+    const api = c.apiFailures ? `; D1 itself failed too: ${c.apiFailures} reads of /api/stats answered an error` : "";
+    stock = `${c.waiting} of ${STOCK_N} waiting; the other ${c.stalled} stalled inside the engine (their steps, even the one recording the failure, hit \`SQLITE_NOMEM\`), ${c.failed} failed cleanly${api} (workerd ${c.workerdMiB} MiB)`;
   } finally {
     await s.stop();
   }

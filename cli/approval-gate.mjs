@@ -199,6 +199,8 @@ async function runRequest(opts) {
 
 async function waitForDecision(api, state, signal, deadline, rideOut, started) {
   const seen = new Set();
+  /** Audit entries in the last answer: a long poll with `after` answers as soon as there are more (progress at once). */
+  let entries = 0;
   let lastWord = Date.now();
   for (let first = true; ; first = false) {
     const pollStart = Date.now();
@@ -206,12 +208,13 @@ async function waitForDecision(api, state, signal, deadline, rideOut, started) {
     // The first read answers at once, to show who was notified; then long polls.
     const wait = first ? 0 : Math.max(0, Math.min(gate.POLL_WAIT_S, left));
     const res = await api.call(
-      { method: "GET", path: `/api/requests/${encodeURIComponent(state.id)}?wait=${wait}` },
+      { method: "GET", path: `/api/requests/${encodeURIComponent(state.id)}?wait=${wait}${wait > 0 ? `&after=${entries}` : ""}` },
       { what: "waiting for the decision", signal, until: rideOut, timeoutMs: wait * 1000 + POLL_SLACK_MS },
     );
     if (res.status !== 200 || !res.json || typeof res.json.status !== "string") throw refused(`reading request ${state.id}`, res);
     const r = res.json;
     state.last = { ...r, id: state.id, url: r.url ?? state.url };
+    if (Array.isArray(r.audit)) entries = r.audit.length;
     for (const entry of gate.newEntries(seen, r.audit)) {
       note(gate.progressLine(entry), gate.clock(entry.at) || undefined);
       lastWord = Date.now();

@@ -28,9 +28,13 @@ app.use("*", async (c, next) => {
   await next();
 });
 
-app.get("/", (c) => c.text("Slack approval service: POST /slack/commands, POST /slack/interactions, GET /api/requests/:id, GET /api/stats\n"));
+app.get("/", (c) =>
+  c.text(
+    "Slack approval service: POST /slack/commands, POST /slack/interactions, POST /api/requests, GET /api/requests/:id, POST /api/requests/:id/cancel, GET /api/stats, GET /api/openapi.json\n",
+  ),
+);
 app.route("/slack", slackRoutes);
-app.route("/api", apiRoutes);
+app.route("/", apiRoutes); // its routes are under /api (its base path)
 app.route("/dashboard", dashboardRoutes);
 
 app.notFound((c) => c.json({ error: "not found" }, 404));

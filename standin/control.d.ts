@@ -15,5 +15,20 @@ export interface StandinControl {
   setEventRetryDelays(delaysMs: number[]): Promise<unknown>;
   sslCheck(): Promise<Record<string, unknown>>;
   reset(): Promise<unknown>;
+  executeFunction(inputs: Record<string, unknown>, opts?: { callback_id?: string; user?: string }): Promise<{ execution_id: string; token: string; body: any }>;
+  functionToken(executionId: string): Promise<string>;
+  functions(): Promise<FunctionExecution[]>;
+  setFunctionSettings(settings: { jitTokenTtlMs?: number; botTokenCompletes?: boolean }): Promise<unknown>;
+  setUsergroup(id: string, users: string[]): Promise<unknown>;
+}
+/** A Workflow Builder step run as the stand-in records it. */
+export interface FunctionExecution {
+  id: string;
+  callback_id: string;
+  status: "running" | "completed" | "failed";
+  inputs: Record<string, unknown>;
+  outputs: Record<string, string> | null;
+  error: string | null;
+  completions: { method: string; via: "bot" | "workflow"; at: number; error?: string }[];
 }
 export function standinControl(url: string): StandinControl;

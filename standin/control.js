@@ -35,5 +35,15 @@ export function standinControl(url) {
     /** Sends Slack's ssl_check to the app's command URL; resolves to the recorded delivery. */
     sslCheck: async () => (await post("ssl_check")).delivery,
     reset: () => post("reset"),
+    /** A run of a Workflow Builder step, not delivered: { execution_id, token, body } (post `body` signed to /slack/events). */
+    executeFunction: (inputs, opts = {}) => post("functions/execute", { inputs, ...opts }),
+    /** A new workflow token for a running step run, as a click on its message carries. */
+    functionToken: async (executionId) => (await post("functions/token", { execution_id: executionId })).token,
+    /** Every step run: status, outputs, error, completion attempts (never tokens). */
+    functions: async () => (await fetch(`${url}/_control/functions`)).json(),
+    /** Workflow tokens' life (ms) and whether the bot token may complete a step run. */
+    setFunctionSettings: (settings) => post("settings", settings),
+    /** A user group's members from now on. */
+    setUsergroup: (id, users) => post("usergroups", { id, users }),
   };
 }

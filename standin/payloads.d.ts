@@ -49,3 +49,15 @@ export function viewSubmissionForm(
 export function viewSubmissionPayload(p: { user: string; userName?: string; view: object; values: object; triggerId: string }): Record<string, any>;
 export function viewClosedPayload(p: { user: string; userName?: string; view: object }): Record<string, any>;
 export function eventCallback(event: object, opts?: { eventId?: string; botUser?: string }): Record<string, any>;
+export function functionBlockActionsPayload(p: {
+  user: string;
+  userName?: string;
+  channelId: string;
+  channelName?: string;
+  messageTs: string;
+  message?: object;
+  actions: object[];
+  execution: { id: string; callback_id: string; inputs: object };
+  token?: string;
+  pointer: string;
+}): Record<string, any>;

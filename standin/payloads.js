@@ -95,6 +95,33 @@ export function viewBlockActionsPayload(p) {
   };
 }
 
+/**
+ * A click on a message a Workflow Builder step posted with its workflow token: no token, no
+ * trigger_id, no response_url; instead `function_data` (the execution), a `bot_access_token`
+ * issued for the click, and `interactivity` whose `interactivity_pointer` stands for a trigger_id.
+ * @see https://github.com/slackapi/java-slack-sdk/blob/86ff7ca/slack-app-backend/src/test/java/test_locally/app_backend/interactive_components/payload/BlockActionPayloadTest.java (jsonInteractionsFromRemoteFunction)
+ * @see https://github.com/slackapi/bolt-js/blob/9a45c3c/src/types/actions/block-action.ts (bot_access_token, function_data)
+ * @param {{ user: string, userName?: string, channelId: string, channelName?: string, messageTs: string, message?: object,
+ *   actions: object[], execution: { id: string, callback_id: string, inputs: object }, token?: string, pointer: string }} p
+ */
+export function functionBlockActionsPayload(p) {
+  const name = p.userName ?? p.user.toLowerCase();
+  return {
+    type: "block_actions",
+    team: TEAM,
+    user: { id: p.user, name, team_id: TEAM.id },
+    channel: { id: p.channelId, name: p.channelName ?? (p.channelId.startsWith("D") ? "directmessage" : "general") },
+    ...(p.message ? { message: p.message } : {}),
+    container: { type: "message", message_ts: p.messageTs, channel_id: p.channelId, is_ephemeral: false },
+    actions: p.actions,
+    api_app_id: APP_ID,
+    state: { values: {} },
+    ...(p.token ? { bot_access_token: p.token } : {}),
+    function_data: { execution_id: p.execution.id, function: { callback_id: p.execution.callback_id }, inputs: p.execution.inputs },
+    interactivity: { interactor: { secret: "local-interactor-secret", id: p.user }, interactivity_pointer: issued(p.pointer, "an interactivity_pointer") },
+  };
+}
+
 /** The form body Slack posts for any interaction payload: `payload=<JSON>`. */
 export function interactionForm(payload) {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();

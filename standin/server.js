@@ -12,12 +12,13 @@ import { createServer } from "node:http";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { messageBlocksRefusal } from "./block-kit.js";
 import { createDelivery } from "./delivery.js";
+import { createFunctions, WORKFLOWS } from "./functions.js";
 import { createIssuer } from "./issued.js";
 import { eventCallback } from "./payloads.js";
 import { createSocketMode } from "./socket-mode.js";
 import { createWorkspaceUi } from "./ui.js";
 import { createWebApi, manifestScopes } from "./web-api.js";
-import { APP, addMember, newMembers, USER_ID } from "./workspace.js";
+import { APP, addMember, newMembers, USER_GROUPS, USER_ID } from "./workspace.js";
 
 const asset = (name) => readFileSync(fileURLToPath(new URL(`./page/${name}`, import.meta.url)), "utf8");
 
@@ -43,16 +44,40 @@ export async function startFakeSlack(options = {}) {
   const state = initial();
   /** Server-sent-event listeners of the page. */
   const watchers = new Set();
+  /** Long-polling control requests (`wait=`), woken on every change. */
+  const waiters = new Set();
   const changed = () => {
     state.version++;
     for (const res of watchers) res.write(`data: ${state.version}\n\n`);
+    for (const waiter of [...waiters]) waiter.check();
   };
+  /**
+   * What `compute` returns once it is non-empty, or after `waitMs` whatever it returns then: a
+   * test waits for the call or post it expects instead of re-reading the whole log on a timer.
+   */
+  function whenFound(compute, waitMs) {
+    const first = compute();
+    if (first.length > 0 || !(waitMs > 0)) return Promise.resolve(first);
+    return new Promise((resolve) => {
+      const waiter = {
+        check: () => compute().length > 0 && waiter.finish(),
+        finish: () => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(compute());
+        },
+      };
+      const timer = setTimeout(waiter.finish, Math.min(waitMs, MAX_WAIT_MS));
+      waiters.add(waiter);
+    });
+  }
   const socket = createSocketMode({ appId: APP.id, pingIntervalMs: options.pingIntervalMs, onChange: changed });
   let base = "";
   const issuer = createIssuer(state, options.now);
-  const webApi = createWebApi({ state, issuer, nextTs });
   const delivery = createDelivery({ state, options, socket, changed });
-  const ui = createWorkspaceUi({ state, issuer, delivery, base: () => base, nextTs, changed });
+  const functions = createFunctions({ state, nextTs, now: options.now, changed, deliver: (...a) => delivery.deliver(...a), eventCallback });
+  const webApi = createWebApi({ state, issuer, nextTs, functions });
+  const ui = createWorkspaceUi({ state, issuer, delivery, functions, base: () => base, nextTs, changed });
   const page = { html: asset("page.html"), js: asset("page.js"), css: asset("page.css") };
 
   const server = createServer(async (req, res) => {
@@ -106,19 +131,24 @@ export async function startFakeSlack(options = {}) {
   }
 
   async function answerApi(call, method, args, auth, body, res) {
+    // A workflow step's token (xwfp-): the bot's scopes while it works, token_revoked after.
+    const bearer = /^Bearer (.+)$/.exec(auth ?? "")?.[1];
+    const jit = bearer ? functions.tokenState(bearer) : undefined;
+    const caller = jit?.ok ? { kind: "workflow", executionId: jit.execution.id } : { kind: "bot" };
+    const tokenScopes = (a) => (jit?.ok ? state.tokens[token] : botScopes(a));
     const fault = takeFault(method, body) ?? chaosFault();
     if (fault) {
       call.result = fault.status ? `http_${fault.status}` : (fault.error ?? (fault.late ? "late" : fault.lost ? "lost" : "delay"));
       if (fault.late) {
         // Slack did the work at once; its answer arrives after the client has given up.
-        const answer = tokenScopes(auth) ? webApi.call(method, args, tokenScopes(auth)) : { ok: false, error: "invalid_auth" };
+        const answer = tokenScopes(auth) ? webApi.call(method, args, tokenScopes(auth), caller) : { ok: false, error: "invalid_auth" };
         await new Promise((r) => setTimeout(r, fault.delayMs));
         return send(res, 200, answer);
       }
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.lost) {
         // Slack did the work, but the answer never arrives (a timeout or a dropped connection).
-        if (tokenScopes(auth)) webApi.call(method, args, tokenScopes(auth));
+        if (tokenScopes(auth)) webApi.call(method, args, tokenScopes(auth), caller);
         return res.socket?.destroy();
       }
       if (fault.status) {
@@ -128,6 +158,7 @@ export async function startFakeSlack(options = {}) {
       if (fault.error) return send(res, 200, { ok: false, error: fault.error });
     }
     if (!auth) return fail(call, res, "not_authed");
+    if (jit?.error) return fail(call, res, jit.error);
     if (method === "apps.connections.open") {
       // Needs the app-level token (xapp-), never the bot token.
       if (tokenScopes(auth)) return fail(call, res, "not_allowed_token_type");
@@ -136,13 +167,13 @@ export async function startFakeSlack(options = {}) {
     }
     const scopes = tokenScopes(auth);
     if (!scopes) return fail(call, res, "invalid_auth");
-    const answer = webApi.call(method, args, scopes);
+    const answer = webApi.call(method, args, scopes, caller);
     if (answer.ok === false) call.result = answer.error;
     return send(res, 200, answer);
   }
 
   /** The scopes of a bot token the stand-in knows (undefined for any other token). */
-  function tokenScopes(auth) {
+  function botScopes(auth) {
     const m = /^Bearer (.+)$/.exec(auth ?? "");
     return m ? state.tokens[m[1]] : undefined;
   }
@@ -211,6 +242,7 @@ export async function startFakeSlack(options = {}) {
       "/_ui/view_closed": ui.closeView,
       "/_ui/message": ui.message,
       "/_ui/home_opened": ui.openHome,
+      "/_ui/workflow_run": ui.runWorkflow,
     };
     const handler = handlers[url.pathname];
     if (!handler) return send(res, 404, { ok: false, error: "unknown page action" });
@@ -220,6 +252,7 @@ export async function startFakeSlack(options = {}) {
 
   async function control(url, body, res) {
     const since = Number(url.searchParams.get("since") ?? "0");
+    const waitMs = Number(url.searchParams.get("wait") ?? "0");
     const input = parseJson(body) ?? {};
     switch (url.pathname) {
       case "/_control/users": {
@@ -252,26 +285,68 @@ export async function startFakeSlack(options = {}) {
       }
       case "/_control/ssl_check":
         return send(res, 200, { ok: true, delivery: await delivery.sslCheck() });
-      case "/_control/settings":
-        // { eventRetryDelaysMs: [ms, ms, ms] }: Slack's retry schedule, shortened for a test.
-        if (!Array.isArray(input.eventRetryDelaysMs) || !input.eventRetryDelaysMs.every((n) => Number.isFinite(n) && n >= 0))
-          return send(res, 400, { ok: false, error: "expected {eventRetryDelaysMs: [...]}" });
-        state.settings.eventRetryDelaysMs = input.eventRetryDelaysMs;
+      case "/_control/settings": {
+        // { eventRetryDelaysMs?: [ms, ms, ms] }: Slack's retry schedule, shortened for a test;
+        // { jitTokenTtlMs?: ms }: a workflow token's life (15 minutes); { botTokenCompletes?: boolean }:
+        // whether the bot token may complete a step run (UNVERIFIED in Slack's docs; default yes).
+        const retries = input.eventRetryDelaysMs;
+        const okRetries = retries === undefined || (Array.isArray(retries) && retries.every((n) => Number.isFinite(n) && n >= 0));
+        const okTtl = input.jitTokenTtlMs === undefined || (Number.isFinite(input.jitTokenTtlMs) && input.jitTokenTtlMs >= 0);
+        const okBot = input.botTokenCompletes === undefined || typeof input.botTokenCompletes === "boolean";
+        if (!okRetries || !okTtl || !okBot || (retries === undefined && input.jitTokenTtlMs === undefined && input.botTokenCompletes === undefined))
+          return send(res, 400, { ok: false, error: "expected {eventRetryDelaysMs: [...]}, {jitTokenTtlMs} or {botTokenCompletes}" });
+        for (const k of ["eventRetryDelaysMs", "jitTokenTtlMs", "botTokenCompletes"]) if (input[k] !== undefined) state.settings[k] = input[k];
         return send(res, 200, { ok: true });
-      case "/_control/calls": {
-        const method = url.searchParams.get("method");
-        return send(
-          res,
-          200,
-          state.calls.filter((c) => c.seq > since && (!method || c.method === method)),
-        );
       }
-      case "/_control/responses":
-        return send(
-          res,
-          200,
-          state.responses.filter((r) => r.seq > since),
-        );
+      case "/_control/usergroups": {
+        // { id: "S…", users: [...] }: a user group's members from now on (e.g. an empty group).
+        if (!USER_GROUPS.some((g) => g.id === input.id) || !Array.isArray(input.users))
+          return send(res, 400, { ok: false, error: "expected {id: a known group, users}" });
+        state.usergroups[input.id] = input.users.map(String);
+        return send(res, 200, { ok: true });
+      }
+      case "/_control/functions/execute": {
+        // { callback_id?, inputs, user? }: a step run, not delivered: the event body is returned (the workerd tests post it signed).
+        try {
+          const { execution, body } = functions.execute({ callback_id: input.callback_id, inputs: input.inputs ?? {}, user: input.user });
+          return send(res, 200, { ok: true, execution_id: execution.id, token: body.event.bot_access_token, body });
+        } catch (err) {
+          return send(res, 400, { ok: false, error: String(err.message) });
+        }
+      }
+      case "/_control/functions/token": {
+        // { execution_id }: a new workflow token for a running step run, as a click on its message brings.
+        const e = state.executions[input.execution_id];
+        if (e?.status !== "running") return send(res, 400, { ok: false, error: "execution not running" });
+        return send(res, 200, { ok: true, token: functions.issueToken(e) });
+      }
+      case "/_control/functions":
+        return send(res, 200, Object.values(state.executions).map(functions.view));
+      case "/_control/workflows/run": {
+        // { workflow, user }: what the page's Run button does.
+        const out = await functions.runWorkflow(String(input.workflow ?? ""), String(input.user ?? ""));
+        return send(res, out.ok ? 200 : 400, out);
+      }
+      case "/_control/changes": {
+        // { version }: at once if the state changed after `after`, else at the next change (or after `wait` ms).
+        const after = Number(url.searchParams.get("after") ?? "-1");
+        await whenFound(() => (state.version > after ? [state.version] : []), waitMs);
+        return send(res, 200, { version: state.version });
+      }
+      case "/_control/calls": {
+        // method: one method; match: a substring of the call's arguments (as JSON), e.g. a user id;
+        // wait: answer when a call matches (long poll), at most that many ms.
+        const method = url.searchParams.get("method");
+        const match = url.searchParams.get("match");
+        const matches = (c) => c.seq > since && (!method || c.method === method) && (!match || argsJson(c).includes(match));
+        return send(res, 200, await whenFound(() => state.calls.filter(matches), waitMs));
+      }
+      case "/_control/responses": {
+        // path: the response_url's path (the end of it); wait: as for calls.
+        const path = url.searchParams.get("path");
+        const matches = (r) => r.seq > since && (!path || r.path.endsWith(path));
+        return send(res, 200, await whenFound(() => state.responses.filter(matches), waitMs));
+      }
       case "/_control/deliveries":
         // what the page (or a test) delivered to the app: kind, via http/socket, status, ms, ack
         return send(
@@ -352,18 +427,32 @@ export async function startFakeSlack(options = {}) {
     addMember: (member) => addMember(state.members, member),
     issueTriggerId: (user) => issuer.triggerId(user),
     issueResponseUrl: (context) => `${base}${issuer.responsePath(context)}`,
+    /** The page's workflows (standin/functions.js). */
+    workflows: WORKFLOWS,
     /** Slack's ssl_check to the service's command URL; resolves to the recorded delivery. */
     sslCheck: () => delivery.sslCheck(),
     close: () =>
       new Promise((resolve) => {
         delivery.stop();
         for (const w of watchers) w.end();
+        for (const waiter of [...waiters]) waiter.finish();
         socket.close();
         server.closeAllConnections?.();
         server.close(() => resolve(undefined));
       }),
   };
 }
+
+/** A recorded call's arguments as JSON, serialised once (the record never changes after it is made). */
+const argsJsonCache = new WeakMap();
+function argsJson(call) {
+  let json = argsJsonCache.get(call);
+  if (json === undefined) argsJsonCache.set(call, (json = JSON.stringify(call.args)));
+  return json;
+}
+
+/** The longest a control request waits for a change (`wait=`). */
+const MAX_WAIT_MS = 30_000;
 
 const PAGE_HEADERS = {
   "cache-control": "no-store",
@@ -395,6 +484,10 @@ function newState(workspace) {
     views: {},
     modalStacks: {},
     homes: {},
+    // Workflow Builder: step runs, workflow tokens, user groups' members changed by a test
+    executions: {},
+    jitTokens: {},
+    usergroups: {},
   };
 }
 

@@ -4,8 +4,17 @@
 // with a trigger_id and response_url it issued (issued.js). Whatever the app answers (the
 // command's response, a reply to a response_url, a modal's response_action) is shown the way
 // Slack shows it.
-import { blockActionsPayload, commandPayload, eventCallback, viewBlockActionsPayload, viewClosedPayload, viewSubmissionPayload } from "./payloads.js";
-import { APP, CHANNELS, completeView, dmChannel, escapeCommandText, missingRequiredInputs, TEAM, USERS, viewStateValues } from "./workspace.js";
+import { WORKFLOWS } from "./functions.js";
+import {
+  blockActionsPayload,
+  commandPayload,
+  eventCallback,
+  functionBlockActionsPayload,
+  viewBlockActionsPayload,
+  viewClosedPayload,
+  viewSubmissionPayload,
+} from "./payloads.js";
+import { APP, CHANNELS, completeView, dmChannel, escapeCommandText, missingRequiredInputs, TEAM, USER_GROUPS, USERS, viewStateValues } from "./workspace.js";
 
 /** Slash commands the app declares (slack-app-manifest.yaml). */
 const COMMANDS = ["/approval"];
@@ -13,6 +22,7 @@ const SLACKBOT = "USLACKBOT";
 
 /**
  * @param {{ state: any, issuer: any, delivery: ReturnType<typeof import("./delivery.js").createDelivery>,
+ *   functions: ReturnType<typeof import("./functions.js").createFunctions>,
  *   base: () => string, nextTs: () => string, changed: () => void }} ctx
  */
 export function createWorkspaceUi(ctx) {
@@ -100,20 +110,45 @@ export function createWorkspaceUi(ctx) {
     if (!found) return { status: 404, body: { ok: false, error: "action_not_found" } };
     const act = actionOf(found.block, found.el, value);
     const isEphemeral = !state.messages.includes(message);
-    const payload = blockActionsPayload({
-      user,
-      userName: memberName(user),
-      channelId: channel,
-      channelName: channel.startsWith("D") ? "directmessage" : CHANNELS.find((c) => c.id === channel)?.name,
-      messageTs: ts,
-      isEphemeral,
-      message: isEphemeral
-        ? undefined
-        : { type: "message", user: message.user, bot_id: message.bot_id, app_id: APP.id, team: TEAM.id, ts, text: message.text, blocks: message.blocks },
-      actions: [act],
-      triggerId: issuer.triggerId(user),
-      responseUrl: issueHook({ kind: "actions", user, channel, messageTs: ts }),
-    });
+    const execution = message.function_execution_id ? state.executions[message.function_execution_id] : undefined;
+    const channelName = channel.startsWith("D") ? "directmessage" : CHANNELS.find((c) => c.id === channel)?.name;
+    const shown = {
+      type: "message",
+      user: message.user,
+      bot_id: message.bot_id,
+      app_id: APP.id,
+      team: TEAM.id,
+      ts,
+      text: message.text,
+      blocks: message.blocks,
+    };
+    // A message the app posted with a workflow step's token: the click is function-scoped, with a
+    // new workflow token while the step runs (UNVERIFIED that Slack issues a new one per click; Bolt relies on it).
+    const payload = execution
+      ? functionBlockActionsPayload({
+          user,
+          userName: memberName(user),
+          channelId: channel,
+          channelName,
+          messageTs: ts,
+          message: shown,
+          actions: [act],
+          execution,
+          ...(execution.status === "running" ? { token: ctx.functions.issueToken(execution) } : {}),
+          pointer: issuer.triggerId(user),
+        })
+      : blockActionsPayload({
+          user,
+          userName: memberName(user),
+          channelId: channel,
+          channelName,
+          messageTs: ts,
+          isEphemeral,
+          message: isEphemeral ? undefined : shown,
+          actions: [act],
+          triggerId: issuer.triggerId(user),
+          responseUrl: issueHook({ kind: "actions", user, channel, messageTs: ts }),
+        });
     const answer = await deliver("interaction", payload, user);
     if (!answer.ok)
       slackbot(user, channel, `:warning: ${APP.name} didn't respond to that click (${answer.error}${answer.status ? `, HTTP ${answer.status}` : ""}).`);
@@ -226,6 +261,12 @@ export function createWorkspaceUi(ctx) {
     return { status: 200, body: { ok: answer.ok, error: answer.error } };
   }
 
+  /** The Workflows panel's Run: the workflow starts as `user` ran it (standin/functions.js). */
+  async function runWorkflow({ user, workflow }) {
+    const out = await ctx.functions.runWorkflow(String(workflow ?? ""), user);
+    return { status: out.ok ? 200 : 404, body: out };
+  }
+
   /** A response_url post the stand-in issued: applied where Slack applies it. */
   function applyHook(path, body) {
     const hook = state.hooks[path];
@@ -273,6 +314,18 @@ export function createWorkspaceUi(ctx) {
       modal: top ? { id: top.id, depth: stack.length, view: top } : null,
       home: state.homes[user] ?? null,
       connection: { via, target },
+      usergroups: USER_GROUPS.map((g) => ({ id: g.id, handle: g.handle })),
+      // The Workflows panel: each workflow and its latest runs (status, outcome, what followed).
+      workflows: WORKFLOWS.map((w) => ({
+        id: w.id,
+        title: w.title,
+        description: w.description,
+        runs: Object.values(state.executions)
+          .filter((e) => e.workflow === w.id)
+          .slice(-3)
+          .reverse()
+          .map((e) => ({ id: e.id, status: e.status, outputs: e.outputs, error: e.error, by: e.user, log: e.log })),
+      })),
       deliveries: state.deliveries.slice(-15).map(({ seq, kind, type, via: v, status, ms, ok, error, user: u, ackMs, retry_num, retry_reason }) => ({
         seq,
         kind,
@@ -291,5 +344,5 @@ export function createWorkspaceUi(ctx) {
     };
   }
 
-  return { command, action, submitView, closeView, message, openHome, applyHook, snapshot };
+  return { command, action, submitView, closeView, message, openHome, runWorkflow, applyHook, snapshot };
 }

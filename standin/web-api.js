@@ -4,7 +4,7 @@
 // trigger_id that was not issued, was used or is older than 3 s. Each rule cites its reference.
 import { readFileSync } from "node:fs";
 import { messageBlocksRefusal, viewRefusal } from "./block-kit.js";
-import { APP, CHANNELS, completeView, dmChannel, dmUser, TEAM, USER_ID, userInfo } from "./workspace.js";
+import { APP, CHANNELS, completeView, dmChannel, dmUser, TEAM, USER_GROUPS, USER_ID, userInfo } from "./workspace.js";
 
 /**
  * The bot scopes the app asks for in slack-app-manifest.yaml (oauth_config.scopes.bot): the
@@ -50,13 +50,17 @@ function neededScope(method, args) {
     }
     case "users.info":
       return "users:read";
+    // @see https://docs.slack.dev/reference/methods/usergroups.users.list (usergroups:read)
+    case "usergroups.users.list":
+      return "usergroups:read";
     default:
       return undefined;
   }
 }
 
 /**
- * @param {{ state: any, issuer: ReturnType<typeof import("./issued.js").createIssuer>, nextTs: () => string }} ctx
+ * @param {{ state: any, issuer: ReturnType<typeof import("./issued.js").createIssuer>, nextTs: () => string,
+ *   functions: ReturnType<typeof import("./functions.js").createFunctions> }} ctx
  */
 export function createWebApi(ctx) {
   const { state, issuer } = ctx;
@@ -76,11 +80,15 @@ export function createWebApi(ctx) {
     return CHANNELS.some((x) => x.id === c) ? c : undefined;
   }
 
+  /** A channel the bot user is not in: a post or a history read there is not_in_channel. */
+  const botOutside = (channel) => CHANNELS.some((x) => x.id === channel && !x.bot);
+
   /**
-   * Answers one call made with a token the stand-in knows (`scopes` are the token's).
+   * Answers one call made with a token the stand-in knows (`scopes` are the token's; `caller`
+   * says whether it is the bot token or a workflow step's token, and whose).
    * @returns {Record<string, unknown>} Slack's JSON answer
    */
-  function call(method, args, scopes) {
+  function call(method, args, scopes, caller = { kind: "bot" }) {
     const needed = neededScope(method, args);
     if (needed && !scopes.includes(needed)) {
       // @see https://docs.slack.dev/apis/web-api/ (missing_scope with `needed` and `provided`, as Slack's own tests record it:
@@ -93,7 +101,12 @@ export function createWebApi(ctx) {
       case "conversations.open":
         return conversationsOpen(args);
       case "chat.postMessage":
-        return postMessage(args);
+        return postMessage(args, caller);
+      case "usergroups.users.list":
+        return usergroupUsers(args);
+      case "functions.completeSuccess":
+      case "functions.completeError":
+        return ctx.functions.complete(method, args, caller);
       case "conversations.history":
         return history(args);
       case "chat.update":
@@ -133,9 +146,21 @@ export function createWebApi(ctx) {
   /** Text, blocks or attachments are required. @see https://docs.slack.dev/reference/methods/chat.postMessage (no_text) */
   const noText = (args) => !args.text && !args.blocks && !args.attachments;
 
-  function postMessage(args) {
+  /**
+   * A user group's members (ids), with include_disabled; an unknown group is no_such_subteam.
+   * @see https://docs.slack.dev/reference/methods/usergroups.users.list
+   */
+  function usergroupUsers(args) {
+    const group = USER_GROUPS.find((g) => g.id === String(args.usergroup ?? ""));
+    if (!args.usergroup) return { ok: false, error: "invalid_arguments", response_metadata: { messages: ["[ERROR] missing required field: usergroup"] } };
+    if (!group) return { ok: false, error: "no_such_subteam" };
+    return { ok: true, users: (state.usergroups?.[group.id] ?? group.users).filter((u) => isMember(u)) };
+  }
+
+  function postMessage(args, caller) {
     const channel = resolveChannel(args.channel);
     if (!channel) return { ok: false, error: "channel_not_found" };
+    if (botOutside(channel)) return { ok: false, error: "not_in_channel" };
     if (noText(args)) return { ok: false, error: "no_text" };
     const refused = messageBlocksRefusal(args.blocks);
     if (refused) return refused;
@@ -150,6 +175,8 @@ export function createWebApi(ctx) {
       updated: 0,
       bot_id: APP.botId,
       user: APP.botUser,
+      // Posted with a workflow step's token: its clicks carry function_data (ui.js).
+      ...(caller.kind === "workflow" ? { function_execution_id: caller.executionId } : {}),
     };
     state.messages.push(message);
     return { ok: true, channel, ts, message: { type: "message", text: message.text, ts, bot_id: APP.botId } };
@@ -162,6 +189,8 @@ export function createWebApi(ctx) {
   function history(args) {
     const channel = String(args.channel ?? "");
     if (USER_ID.test(channel) || !resolveChannel(channel)) return { ok: false, error: "channel_not_found" };
+    // @see https://docs.slack.dev/reference/methods/conversations.history (not_in_channel)
+    if (botOutside(channel)) return { ok: false, error: "not_in_channel" };
     const limit = Math.min(Number(args.limit ?? 100), 999);
     const withMeta = args.include_all_metadata === true || args.include_all_metadata === "true";
     const messages = state.messages

@@ -12,7 +12,16 @@ export const USERS = [
   { id: "U0ESCALATE", name: "sam", real_name: "Sam Chen", role: "escalation user", color: "#b7791f", tz: "America/New_York" },
 ];
 
-export const CHANNELS = [{ id: "C0GENERAL", name: "general", topic: "Company-wide announcements and work-based matters" }];
+/**
+ * Channels, and whether the app's bot user is a member (`bot`): a bot posts only where it was
+ * added (not_in_channel otherwise, for a bot token with chat:write alone).
+ * @see https://docs.slack.dev/reference/methods/chat.postMessage (not_in_channel)
+ */
+export const CHANNELS = [
+  { id: "C0GENERAL", name: "general", topic: "Company-wide announcements and work-based matters", bot: true },
+  { id: "C0APPROVALS", name: "approvals", topic: "Requests waiting for a decision", bot: true },
+  { id: "C0RANDOM", name: "random", topic: "Anything else (the app is not in this one)", bot: false },
+];
 
 /** User groups (mentioned as @oncall in typed text). */
 export const USER_GROUPS = [{ id: "S0ONCALL", handle: "oncall", name: "On-call", users: ["U0APPROVER", "U0ESCALATE"] }];

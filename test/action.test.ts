@@ -3,16 +3,21 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CircuitBreaker } from "../src/core/breaker";
 import { findActionCall, getAudit } from "../src/core/store";
+import { ActionWorkflow } from "../src/workflows/action";
+import { ApprovalWorkflow } from "../src/workflows/approval";
 import {
   approverDm,
   callsFor,
   click,
   dmOf,
+  type EnvOverrides,
   eventually,
   injectFaults,
   messagesIn,
   newUser,
   receiverCalls,
+  recordWorkflowSteps,
+  repliesIn,
   requestJson,
   scriptReceiver,
   slackCalls,
@@ -22,10 +27,10 @@ import {
 const actionId = (id: string) => `${id}-action`;
 
 /** Starts a deploy request, waits for the approver's DM, scripts the receiver, approves. */
-async function approveDeploy(script: Parameters<typeof scriptReceiver>[1], type = "deploy") {
+async function approveDeploy(script: Parameters<typeof scriptReceiver>[1], type = "deploy", env?: EnvOverrides) {
   const requester = await newUser();
   const approver = await newUser();
-  const id = await startTyped(requester, type, approver, "Deploy billing-api v2.3");
+  const id = await startTyped(requester, type, approver, "Deploy billing-api v2.3", env);
   await approverDm(approver);
   await scriptReceiver(id, script);
   await click(approver, id, "approve");
@@ -33,14 +38,28 @@ async function approveDeploy(script: Parameters<typeof scriptReceiver>[1], type 
 }
 
 const actionDone = (id: string) =>
-  eventually(
-    async () => {
-      const r = await requestJson(id);
-      return ["succeeded", "failed", "unconfirmed"].includes(r.action_status ?? "") && r.workflow.status !== "running" ? r : undefined;
-    },
-    `the action of ${id}`,
-    20_000,
-  );
+  eventually(async () => {
+    const r = await requestJson(id);
+    return ["succeeded", "failed", "unconfirmed"].includes(r.action_status ?? "") && r.workflow.status !== "running" ? r : undefined;
+  }, `the action of ${id}`);
+
+/** Every ActionWorkflow started from now on runs with `modify`'s changes (dispose to stop). */
+async function actionsWith(modify: (m: Parameters<Parameters<Awaited<ReturnType<typeof introspectWorkflow>>["modifyAll"]>[0]>[0]) => Promise<void>) {
+  const actions = await introspectWorkflow(env.ACTION);
+  await actions.modifyAll(modify);
+  return actions;
+}
+
+/** The test policy plus one type whose action is `action` (receiver path, method), for one request's command. */
+function policyWithAction(name: string, action: { path: string; method?: "POST" | "PUT" }): EnvOverrides {
+  const policy = JSON.parse(env.POLICY_JSON!) as { types: Record<string, unknown> };
+  policy.types[name] = {
+    title: `Type ${name}`,
+    levels: [{ approvers: [], wait: "1 hour" }],
+    action: { url: `${env.RECEIVER_URL}${action.path}`, method: action.method ?? "POST", secret: "TEST_WEBHOOK_SECRET" },
+  };
+  return { POLICY_JSON: JSON.stringify(policy) };
+}
 
 describe("an approved request runs its action (ActionWorkflow child)", () => {
   it("calls the webhook once, signed, with a stable Idempotency-Key; the result reaches the parent by event", async () => {
@@ -86,7 +105,7 @@ describe("an approved request runs its action (ActionWorkflow child)", () => {
     const { id } = await approveDeploy([{ status: 400, body: { error: "unknown service billing-api" } }]);
     const done = await actionDone(id);
     expect(done).toMatchObject({ status: "failed", action_status: "failed" });
-    expect(done.error).toMatch(/receiver answered 400: unknown service billing-api/);
+    expect(done.error).toBe("receiver answered 400: unknown service billing-api");
     expect(await receiverCalls(id)).toHaveLength(1);
     expect((await (await env.ACTION.get(actionId(id))).status()).status).toBe("errored");
     expect((await (await env.APPROVAL.get(id)).status()).output).toMatchObject({ action: { state: "failed" } });
@@ -134,6 +153,94 @@ describe("an approved request runs its action (ActionWorkflow child)", () => {
     expect(updates.some((u) => u.includes("Running the action… 30%"))).toBe(true);
     expect(updates.some((u) => u.includes("Running the action… 70%"))).toBe(true);
     expect(updates.at(-1)).toContain("Action done: rolled out to 12 hosts");
+    // The progress and the outcome are in the DM's thread too, after the approval, in order.
+    const [dm] = await messagesIn(dmOf(approver));
+    const thread = await eventually(async () => {
+      const replies = await repliesIn(dmOf(approver), dm!.ts);
+      return replies.some((r) => r.text.includes("Action done")) && replies.map((r) => r.text);
+    }, "the action's outcome in the thread");
+    expect(thread).toEqual([
+      expect.stringContaining("Approved"),
+      expect.stringContaining("Running the action… 30%"),
+      expect.stringContaining("Running the action… 70%"),
+      expect.stringContaining("Action done: rolled out to 12 hosts"),
+    ]);
+  });
+
+  it("polling: waits 5, 10, 20 … s between polls, at most 5 minutes apart, and stops after 12 polls (unconfirmed)", async () => {
+    await using _actions = await actionsWith(async (m) => {
+      await m.disableSleeps();
+    });
+    using steps = recordWorkflowSteps(ActionWorkflow);
+    const { id } = await approveDeploy([{ status: 202, statusSequence: [{ state: "running", progress: 10 }] }]);
+    const done = await actionDone(id);
+    expect(done).toMatchObject({ status: "approved", action_status: "unconfirmed", action_detail: "no final state after 12 status checks" });
+    // The waits the workflow asked for (sleeps are skipped here, their durations are not).
+    expect(steps.of(actionId(id), "sleep").map((c) => [c.name, c.options])).toEqual(
+      [5, 10, 20, 40, 80, 160, 300, 300, 300, 300, 300, 300].map((s, i) => [`poll wait ${i + 1}`, `${s} seconds`]),
+    );
+    const polls = (await receiverCalls("/status/")).filter((c) => c.method === "GET" && c.key === `${actionId(id)}-call-webhook`);
+    expect(polls).toHaveLength(12);
+  });
+
+  it('polling: a job that reports "failed" fails the action and the request, with its message', async () => {
+    await using _actions = await actionsWith(async (m) => {
+      await m.disableSleeps();
+    });
+    const { id, approver } = await approveDeploy([
+      {
+        status: 202,
+        statusSequence: [
+          { state: "running", progress: 40 },
+          { state: "failed", message: "disk full on host 3" },
+        ],
+      },
+    ]);
+    const done = await actionDone(id);
+    expect(done).toMatchObject({ status: "failed", action_status: "failed", action_detail: "disk full on host 3", error: "disk full on host 3" });
+    expect(done.audit.map((a) => a.event)).toEqual(["created", "notified", "approved", "action-started", "action-failed"]);
+    expect((await receiverCalls("/status/")).filter((c) => c.key === `${actionId(id)}-call-webhook`)).toHaveLength(2);
+    const [dm] = await messagesIn(dmOf(approver));
+    expect(JSON.stringify(dm!.blocks)).toContain("disk full on host 3");
+  });
+
+  it("a status URL on another host is refused: the action fails without polling it", async () => {
+    const { id } = await approveDeploy([{ status: 202, body: { statusUrl: "http://evil.example/jobs/1" } }]);
+    const done = await actionDone(id);
+    expect(done).toMatchObject({ status: "failed", action_status: "failed" });
+    expect(done.action_detail).toBe("status URL on another origin (http://evil.example) refused");
+    expect(await receiverCalls(id)).toHaveLength(1);
+    expect((await (await env.ACTION.get(actionId(id))).status()).status).toBe("errored");
+  });
+
+  it("408 and 429 from the receiver are retried like 5xx (same key), then the action succeeds", async () => {
+    await using _actions = await actionsWith(async (m) => {
+      await m.disableRetryDelays();
+    });
+    using steps = recordWorkflowSteps(ActionWorkflow);
+    const { id } = await approveDeploy([{ status: 408 }, { status: 429 }, { status: 200, body: { message: "third time" } }]);
+    const done = await actionDone(id);
+    expect(done).toMatchObject({ status: "approved", action_status: "succeeded", action_detail: "third time" });
+    const calls = await receiverCalls(id);
+    expect(calls.map((c) => c.key)).toEqual(Array.from({ length: 3 }, () => `${actionId(id)}-call-webhook`));
+    // The webhook step's policy: 6 retries, 2 s doubling, a minute per attempt.
+    expect(steps.of(actionId(id), "do").find((c) => c.name === "call webhook")).toMatchObject({
+      attempts: 3,
+      options: { retries: { limit: 6, delay: "2 seconds", backoff: "exponential" }, timeout: "1 minute" },
+    });
+  });
+
+  it("a type whose action says PUT calls the webhook with PUT", async () => {
+    const { id, approver } = await approveDeploy(
+      [{ status: 200, body: { message: "access granted" } }],
+      "access",
+      policyWithAction("access", { path: "/hooks/iam", method: "PUT" }),
+    );
+    const done = await actionDone(id);
+    expect(done).toMatchObject({ status: "approved", action_status: "succeeded", action_detail: "access granted" });
+    const calls = await receiverCalls(id);
+    expect(calls.map((c) => [c.method, c.path, c.signed])).toEqual([["PUT", "/hooks/iam", true]]);
+    expect(JSON.parse(calls[0]!.body)).toMatchObject({ requestId: id, type: "access", approvedBy: [approver] });
   });
 
   it("parent timeout fallback: no result in time → the parent checks the child's status once and records it", async () => {
@@ -141,9 +248,12 @@ describe("an approved request runs its action (ActionWorkflow child)", () => {
     await approvals.modifyAll(async (m) => {
       await m.forceEventTimeout({ name: "action result" });
     });
+    using steps = recordWorkflowSteps(ApprovalWorkflow);
     const { id } = await approveDeploy([{ status: 202, statusSequence: [{ state: "running", progress: 10 }] }]);
     const [parent] = await approvals.get();
     await parent!.waitForStatus("complete");
+    // The parent waited the action's own `timeout` (the deploy type's: 1 hour).
+    expect(steps.of(id, "waitForEvent").find((c) => c.name === "action result")?.options).toEqual({ type: "action-result", timeout: "1 hour" });
     expect(await parent!.getOutput()).toMatchObject({ status: "approved", action: { state: "unconfirmed", via: "status-check" } });
     const row = await requestJson(id);
     expect(row.action_status).toBe("unconfirmed");
@@ -210,7 +320,7 @@ describe("graceful degradation", () => {
     await startTyped(requester, "deploy", approver);
     const dm = await approverDm(approver);
     expect(dm.text).toContain(`approval requested by <@${requester}>`);
-    const lookups = await slackCalls((c) => c.method === "users.info" && c.args.user === requester);
+    const lookups = await slackCalls((c) => c.args.user === requester, { method: "users.info", match: requester });
     expect(lookups.map((c) => c.result)).toEqual(["http_500", "http_500"]);
   });
 });

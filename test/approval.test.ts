@@ -132,6 +132,6 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
       const dm = await approverDm(approver);
       expect(dm.text).toContain(`approval requested by ${requester.toLowerCase()}`);
     }
-    expect((await slackCalls((c) => c.method === "users.info" && c.args.user === requester)).length).toBe(1);
+    expect((await slackCalls((c) => c.args.user === requester, { method: "users.info", match: requester })).length).toBe(1);
   });
 });

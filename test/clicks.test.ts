@@ -5,6 +5,7 @@ import { castVote, getRequest, setLevel, upsertRequest } from "../src/core/store
 import {
   approverDm,
   callsTo,
+  captureLogs,
   click,
   clickBody,
   eventually,
@@ -12,6 +13,8 @@ import {
   levelWaits,
   newUser,
   postSigned,
+  postSignedSettled,
+  receiverCalls,
   requestJson,
   responsesTo,
   startRequest,
@@ -197,12 +200,22 @@ describe("who may click, and what a click does", () => {
     expect((await requestJson(id)).status).toBe("pending");
   });
 
-  it("never posts a reply to a response_url outside Slack", async () => {
+  it("posts ephemeral replies only to Slack's host: a response_url elsewhere gets nothing", async () => {
     const { id } = await pendingRequest();
     const stranger = await newUser();
-    const body = (await clickBody(stranger, id, "approve")).body.replace(encodeURIComponent(env.FAKE_SLACK_URL), encodeURIComponent("https://evil.example"));
-    const res = await postSigned("/slack/interactions", body);
-    expect(res.status).toBe(200);
+    // The same refused click twice: once with Slack's response_url, once with one pointing at
+    // another host (the tests' webhook receiver, which records every request it gets).
+    const { body, hook } = await clickBody(stranger, id, "approve");
+    const elsewhere = `/hooks/elsewhere-${stranger}`;
+    const foreign = body.replace(encodeURIComponent(`${env.FAKE_SLACK_URL}${hook}`), encodeURIComponent(`${env.RECEIVER_URL}${elsewhere}`));
+    expect(foreign).not.toBe(body);
+    using logs = captureLogs();
+    expect((await postSignedSettled("/slack/interactions", foreign)).status).toBe(200);
+    expect((await postSignedSettled("/slack/interactions", body)).status).toBe(200);
+    // Both clicks have settled: Slack's URL got the refusal, the other host nothing at all.
+    expect((await responsesTo(hook)).map((r) => r.body.text)).toEqual([expect.stringMatching(/can't decide this request/)]);
+    expect(await receiverCalls(elsewhere)).toEqual([]);
+    expect(logs.lines.filter((l) => l.includes("response_url refused"))).toEqual([expect.stringContaining(`"host":"${new URL(env.RECEIVER_URL).host}"`)]);
     expect((await requestJson(id)).status).toBe("pending");
   });
 });

@@ -61,6 +61,11 @@ describe("configuration", () => {
     expect(err.message).not.toMatch(/SLACK_BOT_TOKEN|APPROVAL_TIMEOUT/);
     expect(err.detail).toMatch(/SLACK_BOT_TOKEN.*APPROVAL_TIMEOUT/);
     expect(`${err.message} ${err.detail}`).not.toContain("xoxb");
+    // Each secret is bad (too short), so each is named in the detail; none of the values appears.
+    const secrets = { SLACK_SIGNING_SECRET: "sig-9Qx", SLACK_BOT_TOKEN: "xoxb-7Z", API_TOKEN: "api-token-4Wm" };
+    const all = failure({ ...secrets, APPROVAL_TIMEOUT: "never" });
+    expect(all.detail).toMatch(/SLACK_SIGNING_SECRET is too short.*SLACK_BOT_TOKEN is too short.*API_TOKEN must be at least 16.*APPROVAL_TIMEOUT/);
+    for (const value of Object.values(secrets)) expect(`${all.message} ${all.detail}`).not.toContain(value);
   });
 });
 

@@ -182,13 +182,14 @@ describe("the dashboard's pages", () => {
     expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="approvals-\d{4}-\d{2}-\d{2}\.csv"$/);
     const [header, row, end] = (await res.text()).split("\r\n");
     expect(header).toBe(
-      `"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description","type_title","requester_name","approver_names","decided_by_name"`,
+      `"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description","type_title","requester_name","approver_names","decided_by_name","source_name","source_label","source_url","fields"`,
     );
     expect(row).toMatch(new RegExp(`^"${id}","default","pending","${requester}","${approver}","1","","","\\d{4}-`));
     // The formula is neutralised with a leading quote, and the cell is quoted with "" escapes.
     expect(row).toContain(`,"'=HYPERLINK(""http://evil.example"",""click""), then ""quote""",`);
     // Then the names: the requester's, looked up by the workflow; the approver was never looked up, so the id.
-    expect(row!.endsWith(`,"Approval","${requester.toLowerCase()}","${approver}",""`)).toBe(true);
+    // A request from Slack has no API source or fields: four empty cells at the end.
+    expect(row!.endsWith(`,"Approval","${requester.toLowerCase()}","${approver}","","","","",""`)).toBe(true);
     expect(end).toBe("");
   });
 });

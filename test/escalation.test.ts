@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { ApprovalWorkflow } from "../src/workflows/approval";
 import {
   click,
   dmOf,
@@ -8,9 +9,11 @@ import {
   levelWaits,
   messagesIn,
   newUser,
+  recordWorkflowSteps,
   reject,
   repliesIn,
   requestJson,
+  responsesTo,
   startRequest,
   waitForStatus,
 } from "./helpers";
@@ -23,6 +26,47 @@ const escalationDm = (id: string) =>
   eventually(async () => (await messagesIn(dmOf(ESCALATION_USER))).find((m) => text(m.blocks).includes(id)), `the escalation DM for ${id}`);
 
 describe("escalation after a timeout, and expiry after the second", () => {
+  it("waits what the settings say: APPROVAL_TIMEOUT (reminder at half), then ESCALATION_TIMEOUT (the same), then expiry", async () => {
+    await using _timeouts = await forceTimeouts(...levelWaits(2));
+    using steps = recordWorkflowSteps(ApprovalWorkflow);
+    // Settings for this request only, unlike each other and the test configuration's.
+    const id = await startRequest(await newUser(), await newUser(), "Timed by the settings", { APPROVAL_TIMEOUT: "30 minutes", ESCALATION_TIMEOUT: "3 hours" });
+    const done = await waitForStatus(id, "expired");
+    expect(steps.of(id, "waitForEvent").map((c) => [c.name, c.options])).toEqual([
+      ["decision-1", { type: "decision", timeout: "900 seconds" }],
+      ["decision-1-after-reminder", { type: "decision", timeout: "900 seconds" }],
+      ["decision-2", { type: "decision", timeout: "5400 seconds" }],
+      ["decision-2-after-reminder", { type: "decision", timeout: "5400 seconds" }],
+    ]);
+    // D1's deadline, which the maintenance workflow goes by, is recorded as each wait starts: the
+    // last one (level 2 after its reminder) started between its reminder and the expiry and had
+    // the second half of ESCALATION_TIMEOUT; with nothing after it, it is also the chain's end.
+    const reminded = done.audit.findLastIndex((a) => a.event === "reminded");
+    const [remindedAt, expiredAt] = [done.audit[reminded]!.at, done.audit.at(-1)!.at].map(Date.parse);
+    const lastWaitStart = Date.parse(done.wait_until!) - 5400_000;
+    expect(lastWaitStart).toBeGreaterThanOrEqual(remindedAt!);
+    expect(lastWaitStart).toBeLessThanOrEqual(expiredAt!);
+    expect(done.expires_at).toBe(done.wait_until);
+  });
+
+  it("without ESCALATION_USER the default type has one level: APPROVAL_TIMEOUT, then expiry", async () => {
+    await using _timeouts = await forceTimeouts(...levelWaits(1));
+    using steps = recordWorkflowSteps(ApprovalWorkflow);
+    const approver = await newUser();
+    const id = await startRequest(await newUser(), approver, "No escalation", { APPROVAL_TIMEOUT: "2 hours", ESCALATION_USER: "" });
+    // Recorded with the whole wait as its expiry.
+    const pending = await eventually(async () => (await requestJson(id).catch(() => undefined))?.expires_at, "the recorded request");
+    const created = (await requestJson(id)).created_at;
+    expect(Date.parse(pending!) - Date.parse(created!)).toBe(2 * 3600_000);
+    const done = await waitForStatus(id, "expired");
+    expect(done).toMatchObject({ level: 1, approvers: [approver] });
+    expect(done.audit.map((a) => a.event)).toEqual(["created", "notified", "reminded", "expired"]);
+    expect(steps.of(id, "waitForEvent").map((c) => [c.name, c.options])).toEqual([
+      ["decision-1", { type: "decision", timeout: "3600 seconds" }],
+      ["decision-1-after-reminder", { type: "decision", timeout: "3600 seconds" }],
+    ]);
+  });
+
   it("escalates to ESCALATION_USER, who approves; the first approver's message says so and keeps its buttons", async () => {
     await using workflows = await forceTimeouts(...levelWaits(1));
     const requester = await newUser();
@@ -97,6 +141,9 @@ describe("escalation after a timeout, and expiry after the second", () => {
     // A late click is answered, not acted on.
     const late = await click(approver, id, "approve");
     expect(late.status).toBe(200);
-    expect((await requestJson(id)).status).toBe("expired");
+    expect((await responsesTo(late.hook)).map((r) => r.body.text)).toEqual([":hourglass_flowing_sand: This request has already expired."]);
+    const after = await requestJson(id);
+    expect(after).toMatchObject({ status: "expired", decided_by: null });
+    expect(after.audit.map((a) => a.event)).not.toContain("voted");
   });
 });

@@ -258,10 +258,7 @@ describe("progress and outcome", () => {
     [{ event: "notify-failed", actor: "U0GONE", detail: "user_not_found" }, "could not notify U0GONE: user_not_found"],
     [{ event: "approved", actor: "U0MARIA", detail: null }, "approved by U0MARIA"],
     [{ event: "rejected", actor: "U0MARIA", detail: "Not during the freeze" }, "rejected by U0MARIA: Not during the freeze"],
-    [
-      { event: "cancelled", actor: "api (github-actions)", detail: "pipeline aborted (SIGINT)" },
-      "cancelled by api (github-actions): pipeline aborted (SIGINT)",
-    ],
+    [{ event: "cancelled", actor: "api:github-actions", detail: "pipeline aborted (SIGINT)" }, "cancelled by api:github-actions: pipeline aborted (SIGINT)"],
     [{ event: "expired", actor: null, detail: null }, "expired: nobody decided in time"],
     [{ event: "failed", actor: null, detail: "invalid_auth" }, "failed: invalid_auth"],
     [{ event: "action-started", actor: null, detail: "deploy.example.com" }, "action started (deploy.example.com)"],

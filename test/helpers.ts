@@ -1,8 +1,10 @@
-import { introspectWorkflow } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
-import { expect } from "vitest";
+import { createExecutionContext, introspectWorkflow, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports, type WorkflowEvent, type WorkflowSleepDuration, type WorkflowStep } from "cloudflare:workers";
+import { expect, onTestFinished, vi } from "vitest";
 import type { InstanceView } from "../src/core/instances";
 import type { AuditEntry, RequestRow, StoredMessage } from "../src/core/store";
+import type { Env } from "../src/env";
+import worker from "../src/index";
 import { standinControl } from "../standin/control.js";
 import { CLICKED_TS, clickForm, commandForm, eventCallback, interactionForm, viewBlockActionsPayload, viewSubmissionForm } from "../standin/payloads.js";
 import { slackSignature } from "../standin/signing.js";
@@ -36,8 +38,10 @@ export interface SendOptions {
   headers?: Record<string, string>;
 }
 
-/** POSTs a form body to the Worker signed exactly as Slack signs it. */
-export async function postSigned(path: string, body: string, opts: SendOptions = {}): Promise<Response> {
+/** Settings for one request only (e.g. another policy), over the test configuration. */
+export type EnvOverrides = Partial<Pick<Env, "POLICY_JSON" | "APPROVAL_TIMEOUT" | "ESCALATION_TIMEOUT" | "ESCALATION_USER">>;
+
+async function signedRequest(path: string, body: string, opts: SendOptions): Promise<Request> {
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = opts.signature === undefined ? await sign(body, timestamp, opts.secret) : opts.signature;
   const headers: Record<string, string> = {
@@ -46,7 +50,25 @@ export async function postSigned(path: string, body: string, opts: SendOptions =
     ...(signature === null ? {} : { "x-slack-signature": signature }),
     ...opts.headers,
   };
-  return exports.default.fetch(new Request(`https://approvals.test${path}`, { method: "POST", headers, body }));
+  return new Request(`https://approvals.test${path}`, { method: "POST", headers, body });
+}
+
+/** POSTs a form body to the Worker signed exactly as Slack signs it. */
+export async function postSigned(path: string, body: string, opts: SendOptions = {}): Promise<Response> {
+  return exports.default.fetch(await signedRequest(path, body, opts));
+}
+
+/**
+ * POSTs like postSigned, and returns once the route has finished what it does after answering
+ * (its waitUntil work: ephemeral replies, views.open), so a test can check what a request did,
+ * and what it did not do, without waiting on a clock. `env` overrides settings for this request
+ * only; the instances it starts run with the test configuration (the route passes them their chain).
+ */
+export async function postSignedSettled(path: string, body: string, opts: SendOptions & { env?: EnvOverrides } = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(await signedRequest(path, body, opts), opts.env ? { ...env, ...opts.env } : env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 /** A slash command's form, with the trigger_id and response_url the stand-in issued for it. */
@@ -55,14 +77,25 @@ export async function commandBody(user: string, text: string): Promise<string> {
   return commandForm(user, text, { triggerId, responseUrl });
 }
 
-export async function slashCommand(user: string, text: string): Promise<{ status: number; body: { response_type?: string; text?: string } }> {
-  const res = await postSigned("/slack/commands", await commandBody(user, text));
-  return { status: res.status, body: await res.json() };
+/** A signed slash command; returns once the route's work is done (see postSignedSettled). */
+export async function slashCommand(
+  user: string,
+  text: string,
+  env?: EnvOverrides,
+): Promise<{ status: number; body: { response_type?: string; text?: string } }> {
+  const res = await postSignedSettled("/slack/commands", await commandBody(user, text), { env });
+  const answer = await res.text();
+  return { status: res.status, body: answer ? JSON.parse(answer) : {} };
 }
 
 /** Starts a request and returns its id (from the ephemeral confirmation). */
-export async function startRequest(requester: string, approver: string, description = "Deploy billing-api v2.3 to production"): Promise<string> {
-  const { status, body } = await slashCommand(requester, `<@${approver}|someone> ${description}`);
+export async function startRequest(
+  requester: string,
+  approver: string,
+  description = "Deploy billing-api v2.3 to production",
+  env?: EnvOverrides,
+): Promise<string> {
+  const { status, body } = await slashCommand(requester, `<@${approver}|someone> ${description}`, env);
   expect(status).toBe(200);
   const id = /`(req-[a-z0-9]{12})`/.exec(body.text ?? "")?.[1];
   if (!id) throw new Error(`no request id in ${JSON.stringify(body)}`);
@@ -122,7 +155,7 @@ export async function submitView(
   values: Parameters<typeof viewSubmissionForm>[2],
 ): Promise<{ status: number; body: SubmitAnswer }> {
   const form = viewSubmissionForm(user, { id: view.id ?? `V${crypto.randomUUID().slice(0, 8).toUpperCase()}`, ...view }, values, await standin.triggerId(user));
-  const res = await postSigned("/slack/interactions", form);
+  const res = await postSignedSettled("/slack/interactions", form);
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as SubmitAnswer) : null };
 }
@@ -134,18 +167,19 @@ export async function submitView(
 export async function reject(user: string, requestId: string, reason = "Not during the release freeze"): Promise<{ status: number; body: SubmitAnswer }> {
   const clicked = await click(user, requestId, "reject");
   expect(clicked.status).toBe(200);
-  const opened = await eventually(
-    async () => (await slackCalls((c) => c.method === "views.open" && c.args.view?.private_metadata === requestId)).at(-1),
-    "the reject-reason modal",
-  );
-  expect(opened.args.view?.callback_id).toBe("approval_reject_reason");
+  // The click has settled: the modal was opened (views.open runs after the answer) or not at all.
+  const opened = (await slackCalls((c) => c.args.view?.private_metadata === requestId, { method: "views.open", match: requestId })).at(-1);
+  expect(opened?.args.view?.callback_id, "the reject-reason modal").toBe("approval_reject_reason");
   return submitView(user, { callback_id: "approval_reject_reason", private_metadata: requestId }, { reason: { type: "plain_text_input", value: reason } });
 }
 
-/** A signed click; returns the HTTP status and the response_url path its ephemeral reply (if any) goes to. */
+/**
+ * A signed click; returns the HTTP status and the response_url path its ephemeral reply (if any)
+ * went to. It returns once the route's work is done: the reply, if there is one, has been posted.
+ */
 export async function click(user: string, requestId: string, action: "approve" | "reject" | "cancel"): Promise<{ status: number; hook: string }> {
   const { body, hook } = await clickBody(user, requestId, action);
-  const res = await postSigned("/slack/interactions", body);
+  const res = await postSignedSettled("/slack/interactions", body);
   await res.body?.cancel();
   return { status: res.status, hook };
 }
@@ -193,8 +227,14 @@ export interface SlackCall {
   result: string;
 }
 
-export async function slackCalls(filter: (c: SlackCall) => boolean = () => true): Promise<SlackCall[]> {
-  const res = await fetch(`${SLACK}/_control/calls`);
+/**
+ * Web API calls the stand-in recorded that pass `filter`. `query` narrows them on the stand-in's
+ * side first (one method; `match`, a substring of the arguments such as a user or request id), so
+ * a test reads its own calls rather than the whole run's.
+ */
+export async function slackCalls(filter: (c: SlackCall) => boolean = () => true, query: { method?: string; match?: string } = {}): Promise<SlackCall[]> {
+  const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
+  const res = await fetch(`${SLACK}/_control/calls?${params}`);
   return ((await res.json()) as SlackCall[]).filter(filter);
 }
 
@@ -202,6 +242,7 @@ export async function slackCalls(filter: (c: SlackCall) => boolean = () => true)
 export async function callsTo(user: string): Promise<SlackCall[]> {
   return slackCalls(
     (c) => c.args.users === user || c.args.channel === user || c.args.channel === dmOf(user) || c.args.user === user || c.args.user_id === user,
+    { match: user.slice(1) },
   );
 }
 
@@ -211,7 +252,7 @@ export const postTo = (user: string) => `channel=${user}&`;
 /** The calls concerning one set of users (by DM channel or user id anywhere in the args). */
 export async function callsFor(...users: string[]): Promise<SlackCall[]> {
   const needles = users.flatMap((u) => [u, dmOf(u)]);
-  return slackCalls((c) => needles.some((n) => JSON.stringify(c.args).includes(n)));
+  return slackCalls((c) => needles.some((n) => JSON.stringify(c.args).includes(n)), users.length === 1 ? { match: users[0]!.slice(1) } : {});
 }
 
 /** A post to a response_url, as the stand-in records it; `refused` when the stand-in refused it. */
@@ -223,8 +264,8 @@ export interface HookResponse {
 
 /** What the service posted to one response_url (by its path), refused posts included. */
 export async function responsesTo(hook: string): Promise<HookResponse[]> {
-  const res = await fetch(`${SLACK}/_control/responses`);
-  return ((await res.json()) as HookResponse[]).filter((r) => r.path.endsWith(hook));
+  const res = await fetch(`${SLACK}/_control/responses?path=${encodeURIComponent(hook)}`);
+  return (await res.json()) as HookResponse[];
 }
 
 export interface Fault {
@@ -262,14 +303,45 @@ export async function repliesIn(channel: string, ts: string): Promise<FakeMessag
   return ((await res.json()) as FakeMessage[]).filter((m) => m.thread_ts === ts);
 }
 
-/** Polls until `check` returns a value (not undefined/false) or the time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+/** The stand-in's change counter: the next one after `after` (within `waitMs`), or the current one. */
+async function standinVersion(after = -1, waitMs = 0): Promise<number> {
+  const res = await fetch(`${SLACK}/_control/changes?after=${after}&wait=${waitMs}`);
+  return ((await res.json()) as { version: number }).version;
+}
+
+/**
+ * What the stand-in cannot see (D1, an instance's status) is checked again at least this often;
+ * whatever Slack sees is checked the moment the stand-in records it.
+ */
+const RECHECK_MS = 250;
+
+/**
+ * Waits until `check` returns a value (not undefined/false). It checks again whenever the Slack
+ * stand-in records something (a long poll, not a timer), and every RECHECK_MS for state only
+ * D1 or the Workflows engine has. It has no deadline of its own: the condition decides, and the
+ * test's timeout is the only limit; when the test ends first, it stops and says what it waited for.
+ */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  let ended = false;
+  try {
+    onTestFinished(({ task }) => {
+      if (!ended && task.result?.state === "fail") console.error(`(the test ended while waiting for ${what})`);
+      ended = true;
+    });
+  } catch {
+    // Called outside a test (a hook): the hook's own timeout bounds it.
+  }
+  try {
+    for (;;) {
+      // Read the counter before checking: a change during the check wakes the next wait at once.
+      const version = await standinVersion();
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+      if (ended) throw new Error(`stopped waiting for ${what}: the test has ended`);
+      await standinVersion(version, RECHECK_MS);
+    }
+  } finally {
+    ended = true;
   }
 }
 
@@ -283,8 +355,45 @@ export async function apiGet(path: string, token: string | null = env.API_TOKEN!
   return exports.default.fetch(new Request(`https://approvals.test${path}`, { headers }));
 }
 
+/** A call to the JSON API, as a pipeline makes it: JSON body, bearer token (none when `token` is null). */
+export async function apiCall(
+  method: "GET" | "POST",
+  path: string,
+  opts: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const token = opts.token === undefined ? env.API_TOKEN! : opts.token;
+  const headers: Record<string, string> = {
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...(opts.body !== undefined || opts.raw !== undefined ? { "content-type": "application/json" } : {}),
+    ...opts.headers,
+  };
+  const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+  return exports.default.fetch(new Request(`https://approvals.test${path}`, { method, headers, ...(body === undefined ? {} : { body }) }));
+}
+
+/** What POST /api/requests answers: the request, or an error naming the bad fields. */
+export interface ApiAnswer {
+  id?: string;
+  status?: string;
+  url?: string;
+  error?: string;
+  issues?: { path: string; message: string }[];
+}
+
+/** POST /api/requests; `key` becomes the Idempotency-Key. */
+export async function apiCreate(body: unknown, key?: string): Promise<{ status: number; json: ApiAnswer; res: Response }> {
+  const res = await apiCall("POST", "/api/requests", { body, ...(key ? { headers: { "idempotency-key": key } } : {}) });
+  return { status: res.status, json: (await res.json()) as ApiAnswer, res };
+}
+
 /** GET /api/requests/:id of a recorded request: the row (without the claim), its messages, trail and instance. */
-export type RequestJson = Omit<RequestRow, "claimed_by" | "claimed_decision"> & { messages: StoredMessage[]; audit: AuditEntry[]; workflow: InstanceView };
+export type RequestJson = Omit<RequestRow, "claimed_by" | "claimed_decision" | "cancel_reason"> & {
+  reason: string | null;
+  url: string;
+  messages: StoredMessage[];
+  audit: AuditEntry[];
+  workflow: InstanceView;
+};
 
 export async function requestJson(id: string): Promise<RequestJson> {
   const res = await apiGet(`/api/requests/${id}`);
@@ -339,8 +448,8 @@ export async function receiverCalls(match: string): Promise<ReceiverCall[]> {
 }
 
 /** Starts a request of a policy type: `/approval <type> [<@approver>] text`. */
-export async function startTyped(requester: string, type: string, approver: string | null, description = "Ship it"): Promise<string> {
-  const { status, body } = await slashCommand(requester, `${type} ${approver ? `<@${approver}> ` : ""}${description}`);
+export async function startTyped(requester: string, type: string, approver: string | null, description = "Ship it", env?: EnvOverrides): Promise<string> {
+  const { status, body } = await slashCommand(requester, `${type} ${approver ? `<@${approver}> ` : ""}${description}`, env);
   expect(status).toBe(200);
   const id = /`(req-[a-z0-9]{12})`/.exec(body.text ?? "")?.[1];
   if (!id) throw new Error(`no request id in ${JSON.stringify(body)}`);
@@ -360,4 +469,89 @@ export async function forceTimeouts(...names: string[]) {
     for (const name of names) await m.forceEventTimeout({ name });
   });
   return approvals;
+}
+
+/** One call a workflow made to its step API, as recordWorkflowSteps saw it. */
+export interface StepCall {
+  instanceId: string;
+  kind: "do" | "sleep" | "waitForEvent";
+  name: string;
+  /** step.do's config, step.sleep's duration, step.waitForEvent's { type, timeout }. */
+  options: unknown;
+  /** step.do only: how many times the engine ran its callback (1 + retries). */
+  attempts: number;
+}
+
+type WorkflowClass = { prototype: { run(event: Readonly<WorkflowEvent<unknown>>, step: WorkflowStep): Promise<unknown> } };
+
+/**
+ * Records what every instance of `workflow` started from now on asks of the Workflows engine:
+ * each step.do with its retry config and the number of attempts the engine made, each sleep with
+ * its duration, each waitForEvent with its timeout. The engine's own introspection cannot say
+ * what timeout a wait asked for, so this is how a test checks the real durations (an hour's
+ * wait, a reminder at half of it) without waiting them out, alongside forceEventTimeout. Every
+ * call goes through to the engine unchanged. Dispose the result (`using`) to stop recording.
+ */
+export function recordWorkflowSteps(workflow: WorkflowClass) {
+  const calls: StepCall[] = [];
+  const run = workflow.prototype.run;
+  const spy = vi.spyOn(workflow.prototype, "run").mockImplementation(function (this: unknown, event, step) {
+    const instanceId = event.instanceId;
+    const add = (kind: StepCall["kind"], name: string, options: unknown) => {
+      const call: StepCall = { instanceId, kind, name, options, attempts: 0 };
+      calls.push(call);
+      return call;
+    };
+    const recorded = {
+      do: (name: string, ...rest: unknown[]) => {
+        const callback = rest.pop() as (ctx: unknown) => Promise<unknown>;
+        const call = add("do", name, rest[0] ?? null);
+        const counted = (ctx: unknown) => {
+          call.attempts++;
+          return callback(ctx);
+        };
+        return (step.do as (...args: unknown[]) => Promise<unknown>)(name, ...rest, counted);
+      },
+      sleep: (name: string, duration: WorkflowSleepDuration) => {
+        add("sleep", name, duration);
+        return step.sleep(name, duration);
+      },
+      sleepUntil: (name: string, timestamp: Date | number) => {
+        add("sleep", name, { until: timestamp });
+        return step.sleepUntil(name, timestamp);
+      },
+      waitForEvent: (name: string, options: { type: string; timeout?: WorkflowSleepDuration | number }) => {
+        add("waitForEvent", name, options);
+        return step.waitForEvent(name, options);
+      },
+    } as unknown as WorkflowStep;
+    return run.call(this, event, recorded);
+  });
+  return {
+    calls,
+    /** The calls of one instance, optionally of one kind. */
+    of: (instanceId: string, kind?: StepCall["kind"]) => calls.filter((c) => c.instanceId === instanceId && (!kind || c.kind === kind)),
+    [Symbol.dispose]: () => spy.mockRestore(),
+  };
+}
+
+/**
+ * Every line the Worker and its workflows write to the console from now on (they run in the
+ * test's isolate), still shown for a failing test. Dispose the result to stop capturing.
+ */
+export function captureLogs() {
+  const lines: string[] = [];
+  const spies = (["log", "info", "warn", "error", "debug"] as const).map((level) => {
+    const original = console[level].bind(console);
+    return vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map((a) => (typeof a === "string" ? a : a instanceof Error ? `${a.name}: ${a.message}\n${a.stack}` : JSON.stringify(a))).join(" "));
+      original(...args);
+    });
+  });
+  return {
+    lines,
+    [Symbol.dispose]: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
 }

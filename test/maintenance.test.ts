@@ -2,9 +2,10 @@ import { introspectWorkflow } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newRequestId } from "../src/core/ids";
-import { audit, castVote, closeByClaim, getRequest, recordWait, type Stats, saveMessage, setLevel, upsertRequest } from "../src/core/store";
+import { audit, castVote, claimApiCancel, closeByClaim, getRequest, recordWait, type Stats, saveMessage, setLevel, upsertRequest } from "../src/core/store";
 import type { MaintenanceOutput } from "../src/workflows/maintenance";
 import {
+  apiCreate,
   apiGet,
   approverDm,
   click,
@@ -181,6 +182,51 @@ describe("clean-up: the cron-started MaintenanceWorkflow never ends a living req
     expect(again.ended).not.toContain(claimed);
   });
 
+  it("a pipeline's request (no Slack requester) cancelled over the API, its event lost: the woken instance closes it with the claim's actor and reason", async () => {
+    const approver = await newUser();
+    const created = await apiCreate({ approvers: [approver], description: "Deploy from CI", source: { name: "ci", label: "run 9" } });
+    expect(created.status).toBe(201);
+    const id = created.json.id!;
+    await approverDm(approver);
+    expect((await getRequest(env.DB, id))!.requester).toBeNull();
+    // The API's cancel (its store call), made minutes ago, with no event sent.
+    const at = minutesAgo(5);
+    expect(await claimApiCancel(env.DB, id, "api:ci", at, "pipeline aborted")).toEqual({ ok: true });
+    const output = await runMaintenance();
+    expect(output.woken).toContain(id);
+    expect(output.ended).not.toContain(id);
+    const done = await waitForStatus(id, "cancelled");
+    expect(done).toMatchObject({ requester: null, decided_by: "api:ci", decided_at: at, reason: "pipeline aborted" });
+    expect(done.workflow.status).toBe("complete");
+    expect(done.audit.filter((a) => a.event === "cancelled")).toEqual([{ event: "cancelled", actor: "api:ci", detail: "pipeline aborted", at }]);
+    // The approver's DM shows who cancelled as text, never a mention, and the reason as quoted text.
+    const [dm] = await messagesIn(dmOf(approver));
+    const blocks = JSON.stringify(dm!.blocks);
+    expect(blocks).not.toContain("approval_approve");
+    expect(blocks).toContain("*Cancelled* by ci (API)");
+    expect(blocks).toContain("\\n>pipeline aborted");
+    expect(blocks).not.toContain("<@api");
+  });
+
+  it("a pipeline's request cancelled over the API whose instance died is closed with the claim: cancelled by api:<source> with its reason", async () => {
+    const approver = await newUser();
+    const created = await apiCreate({ approvers: [approver], description: "Deploy, then the instance died", source: { name: "ci" } });
+    const id = created.json.id!;
+    await approverDm(approver);
+    const at = minutesAgo(5);
+    expect(await claimApiCancel(env.DB, id, "api:ci", at, "pipeline aborted")).toEqual({ ok: true });
+    const instance = await env.APPROVAL.get(id);
+    await instance.terminate();
+    await eventually(async () => (await instance.status()).status === "terminated", `${id} terminated`);
+
+    const output = await runMaintenance();
+    expect(output.ended).toContain(id);
+    const closed = await requestJson(id);
+    expect(closed).toMatchObject({ status: "cancelled", requester: null, decided_by: "api:ci", decided_at: at, reason: "pipeline aborted" });
+    expect(closed.error).toMatch(/workflow instance is terminated/);
+    expect(closed.audit.filter((a) => a.event === "cancelled")).toEqual([{ event: "cancelled", actor: "api:ci", detail: "pipeline aborted", at }]);
+  });
+
   it("prunes records past the retention; the requests themselves stay", async () => {
     // An old, approved request, its records past the retention: written by the store calls the
     // workflow and the click route make, at a time long ago.
@@ -210,6 +256,7 @@ describe("clean-up: the cron-started MaintenanceWorkflow never ends a living req
     expect(pruned.audit).toEqual([]);
     expect(pruned.messages).toEqual([]);
     expect(pruned.status).toBe("approved");
-    expect(output.pruned.audit).toBeGreaterThanOrEqual(3);
+    // Exactly the old request's three entries (nothing else in this file's database is that old).
+    expect(output.pruned.audit).toBe(3);
   });
 });

@@ -1,27 +1,45 @@
+import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import repoPolicyFile from "../approvals.config.json";
 import { PolicyError, parsePolicy } from "../src/core/policy";
+import { ApprovalWorkflow } from "../src/workflows/approval";
+import { viewSubmissionForm } from "../standin/payloads.js";
 import {
   approverDm,
+  captureLogs,
   click,
+  commandBody,
   dmOf,
   eventually,
   forceTimeouts,
   levelWaits,
   messagesIn,
   newUser,
+  postSignedSettled,
+  recordWorkflowSteps,
   reject,
   repliesIn,
   requestJson,
   responsesTo,
   slashCommand,
+  standin,
   startTyped,
   submitView,
   waitForStatus,
 } from "./helpers";
 
+/** Values of the new-request modal as Slack submits them (a valid request for `approver`). */
+const newRequest = (approver: string) => ({
+  type: { type: "static_select", selected_option: { value: "default" } },
+  approver: { type: "users_select", selected_user: approver },
+  description: { type: "plain_text_input", value: "Deploy" },
+});
+
 const QUORUM = ["U0QUORUMA", "U0QUORUMB", "U0QUORUMC"] as const;
+/** The test policy's level 2 and 3 approvers (vitest.config.ts). */
+const LEVEL2 = "U0LEVELTWO";
+const LEVEL3 = "U0LEVELTHREE";
 const replyTo = (hook: string) => eventually(async () => (await responsesTo(hook))[0]?.body, "the ephemeral reply");
 
 describe("the policy file", () => {
@@ -69,6 +87,34 @@ describe("the policy file", () => {
       expect(() => parsePolicy(input)).toThrow(message);
     });
   }
+
+  it("a bad POLICY_JSON setting: Slack's routes answer a 503 that names nothing, the log has the path of the bad field (or 'not JSON'), and nothing starts", async () => {
+    await using approvals = await introspectWorkflow(env.APPROVAL);
+    using logs = captureLogs();
+    const badWait = JSON.stringify({ types: { deploy: { title: "D", levels: [{ approvers: ["U0A1"], wait: "soon" }] } } });
+    for (const [POLICY_JSON, error] of [
+      [badWait, /^Invalid approvals\.config\.json: types\.deploy\.levels\.0\.wait: expected a duration/],
+      ["{not json", /^Invalid POLICY_JSON: not JSON$/],
+    ] as const) {
+      const requester = await newUser();
+      const command = await postSignedSettled("/slack/commands", await commandBody(requester, `<@${await newUser()}> Deploy`), { env: { POLICY_JSON } });
+      expect(command.status).toBe(503);
+      expect(await command.json()).toEqual({ error: "service unavailable: its configuration is invalid" });
+      const form = viewSubmissionForm(
+        requester,
+        { id: `V${crypto.randomUUID().slice(0, 8).toUpperCase()}`, callback_id: "approval_new" },
+        newRequest(await newUser()),
+        await standin.triggerId(requester),
+      );
+      const submitted = await postSignedSettled("/slack/interactions", form, { env: { POLICY_JSON } });
+      expect(submitted.status).toBe(503);
+      expect(await submitted.json()).toEqual({ error: "service unavailable: its configuration is invalid" });
+      // The operator finds the bad field in the log.
+      const logged = logs.lines.filter((l) => l.includes('"message":"invalid policy"')).map((l) => JSON.parse(l) as { detail: string });
+      expect(logged.at(-1)?.detail).toMatch(error);
+    }
+    expect(await approvals.get()).toHaveLength(0);
+  });
 });
 
 describe("request types from the policy", () => {
@@ -190,6 +236,82 @@ describe("request types from the policy", () => {
       expect(command.body.text, name).toMatch(/approver as a mention/);
     }
     expect(await messagesIn(dmOf(approver))).toEqual([]);
+  });
+
+  it("each level waits its own time: the reminder at half of it by default, the rest after the reminder", async () => {
+    await using _timeouts = await forceTimeouts(...levelWaits(3));
+    using steps = recordWorkflowSteps(ApprovalWorkflow);
+    const policy = JSON.parse(env.POLICY_JSON!) as { types: Record<string, unknown> };
+    policy.types.waits = {
+      title: "Waits",
+      levels: [
+        { approvers: [], wait: "2 hours" },
+        { approvers: [LEVEL2], wait: "30 minutes" },
+        { approvers: [LEVEL3], wait: "3 days" },
+      ],
+    };
+    const id = await startTyped(await newUser(), "waits", await newUser(), "Per-level waits", { POLICY_JSON: JSON.stringify(policy) });
+    const done = await waitForStatus(id, "expired");
+    expect(done.audit.map((a) => a.event)).toEqual([
+      "created",
+      "notified",
+      "reminded",
+      "escalated",
+      "notified",
+      "reminded",
+      "escalated",
+      "notified",
+      "reminded",
+      "expired",
+    ]);
+    expect(steps.of(id, "waitForEvent").map((c) => [c.name, c.options])).toEqual([
+      ["decision-1", { type: "decision", timeout: "3600 seconds" }],
+      ["decision-1-after-reminder", { type: "decision", timeout: "3600 seconds" }],
+      ["decision-2", { type: "decision", timeout: "900 seconds" }],
+      ["decision-2-after-reminder", { type: "decision", timeout: "900 seconds" }],
+      ["decision-3", { type: "decision", timeout: "129600 seconds" }],
+      ["decision-3-after-reminder", { type: "decision", timeout: "129600 seconds" }],
+    ]);
+  });
+
+  it("a type's own reminder time applies to every level; a level shorter than it gets no reminder", async () => {
+    await using _timeouts = await forceTimeouts(...levelWaits(2));
+    using steps = recordWorkflowSteps(ApprovalWorkflow);
+    const policy = JSON.parse(env.POLICY_JSON!) as { types: Record<string, unknown> };
+    policy.types.nudged = {
+      title: "Nudged",
+      reminder: "20 minutes",
+      levels: [
+        { approvers: [], wait: "1 hour" },
+        { approvers: [LEVEL2], wait: "15 minutes" },
+      ],
+    };
+    const id = await startTyped(await newUser(), "nudged", await newUser(), "Own reminder", { POLICY_JSON: JSON.stringify(policy) });
+    const done = await waitForStatus(id, "expired");
+    expect(done.audit.map((a) => a.event)).toEqual(["created", "notified", "reminded", "escalated", "notified", "expired"]);
+    expect(steps.of(id, "waitForEvent").map((c) => [c.name, c.options])).toEqual([
+      ["decision-1", { type: "decision", timeout: "20 minutes" }],
+      ["decision-1-after-reminder", { type: "decision", timeout: "2400 seconds" }],
+      ["decision-2", { type: "decision", timeout: "15 minutes" }],
+    ]);
+  });
+
+  it("the chain is fixed when the request is created: a policy edited since does not change a running request", async () => {
+    await using _timeouts = await forceTimeouts(...levelWaits(1));
+    // The request is created under a version of the policy whose `chain` escalates to someone
+    // else than the policy the Worker runs with now (the test policy: U0LEVELTWO at level 2).
+    const before = await newUser();
+    const edited = JSON.parse(env.POLICY_JSON!) as { types: { chain: { levels: { approvers: string[] }[] } } };
+    edited.types.chain.levels[1]!.approvers = [before];
+    const approver = await newUser();
+    const id = await startTyped(await newUser(), "chain", approver, "Chain fixed at creation", { POLICY_JSON: JSON.stringify(edited) });
+    // Level 2 is the creation-time approver, not the policy in force.
+    await eventually(async () => (await requestJson(id)).level === 2, "level 2");
+    expect((await requestJson(id)).approvers).toEqual([approver, before]);
+    await eventually(async () => (await messagesIn(dmOf(before))).some((m) => JSON.stringify(m.blocks).includes(id)), "the level 2 DM");
+    expect((await messagesIn(dmOf(LEVEL2))).some((m) => JSON.stringify(m.blocks).includes(id))).toBe(false);
+    await click(before, id, "approve");
+    expect((await waitForStatus(id, "approved")).decided_by).toBe(before);
   });
 
   it("self-approval is refused by default and allowed where the policy says so", async () => {

@@ -365,6 +365,22 @@ describe("the Events API (POST /slack/events)", () => {
     }
   });
 
+  it("event-function-executed-ours starts one request (a replay starts no other), and block-actions-workflow-step-ours decides it", async () => {
+    const id = await derivedRequestId("function:Fx0FIXOURS01");
+    await acked(replay("event-function-executed-ours"));
+    await acked("event-function-executed-ours");
+    const row = await recorded(id);
+    expect(row).toMatchObject({ requester: REQUESTER, description: "Fixture step request", status: "pending" });
+    // The fixture's workflow token is not one Slack (the stand-in) issued: the DM falls back to the bot token.
+    await eventually(async () => (await messagesIn(dmOf(APPROVER))).some((m) => JSON.stringify(m.blocks).includes(id)), "the approver's DM");
+    expect((await messagesIn(dmOf(APPROVER))).filter((m) => JSON.stringify(m.blocks).includes(id))).toHaveLength(1);
+    await acked(replay("block-actions-workflow-step-ours"), id);
+    const done = await waitForStatus(id, "approved");
+    expect(done.decided_by).toBe(APPROVER);
+    // The step is completed once; the stand-in never ran Fx0FIXOURS01, so Slack's answer is that it is not there.
+    expect(done.audit).toContainEqual(expect.objectContaining({ event: "step-completed", detail: expect.stringContaining("function_execution_not_found") }));
+  });
+
   it("event-app-uninstalled and event-tokens-revoked: recorded with their workspace, and the bot token counts as not working", async () => {
     type Stats = { slack: { botToken: string; events: { event: string; team_id: string | null; bot_token: string | null }[] } };
     const stats = async () => ((await (await apiGet("/api/stats")).json()) as Stats).slack;

@@ -1,7 +1,8 @@
-import { exports } from "cloudflare:workers";
+import { introspectWorkflow } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { verifySlackSignature } from "../src/slack/verify";
-import { commandBody, newUser, postSigned, sign, slackCalls } from "./helpers";
+import { MAX_BODY_BYTES, verifySlackSignature } from "../src/slack/verify";
+import { commandBody, newUser, postSigned, postSignedSettled, sign, slackCalls } from "./helpers";
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -122,12 +123,37 @@ describe("Slack signature verification on every Slack route", () => {
   });
 
   it("starts nothing for a refused request", async () => {
+    await using approvals = await introspectWorkflow(env.APPROVAL);
     const user = await newUser();
-    const res = await postSigned("/slack/commands", await commandBody(user, `<@${await newUser()}> deploy`), { secret: "wrong-secret-wrong-secret" });
+    const res = await postSignedSettled("/slack/commands", await commandBody(user, `<@${await newUser()}> deploy`), { secret: "wrong-secret-wrong-secret" });
     expect(res.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 200));
-    const after = await slackCalls((c) => JSON.stringify(c.args).includes(user.slice(1)));
-    expect(after).toEqual([]);
+    // The route starts its instance before it answers, and its later work has settled: nothing.
+    expect(await approvals.get()).toHaveLength(0);
+    expect(await slackCalls(() => true, { match: user.slice(1) })).toEqual([]);
+  });
+
+  it("refuses an oversized body sent without Content-Length once the limit (1 MiB) has arrived, without reading the rest", async () => {
+    // A chunked body (no Content-Length) of 10 MB, produced only as it is read.
+    let sent = 0;
+    const chunk = new TextEncoder().encode(`text=${"x".repeat(16 * 1024 - 5)}`);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 10 * 1024 * 1024) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const ts = now();
+    const request = new Request("https://approvals.test/slack/commands", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": String(ts), "x-slack-signature": `v0=${"0".repeat(64)}` },
+      body,
+    });
+    expect(request.headers.get("content-length")).toBeNull();
+    await expectRefused(await exports.default.fetch(request), 413, /too large/);
+    // It stopped after the limit: a few chunks past MAX_BODY_BYTES at most, never the whole body.
+    expect(sent).toBeGreaterThan(MAX_BODY_BYTES);
+    expect(sent).toBeLessThan(MAX_BODY_BYTES + 8 * chunk.length);
   });
 
   it("verifySlackSignature matches Slack's documented example", async () => {

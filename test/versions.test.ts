@@ -105,7 +105,8 @@ describe("GET /api/instances", () => {
     for (const bad of ["?status=done", "?version=0", "?version=x", "?limit=0", "?limit=501", "?instances=yes"]) {
       const res = await apiGet(`/api/instances${bad}`);
       expect(res.status, bad).toBe(400);
-      expect(((await res.json()) as { error: string }).error).toMatch(/^(status|version|limit|instances): /);
+      // The API's own refusal: what was wrong, by the parameter's name.
+      expect(((await res.json()) as { error: string }).error).toMatch(/^invalid query: (status|version|limit|instances): /);
     }
     const approver = await newUser();
     const id = await startRequest(await newUser(), approver);

@@ -24,12 +24,15 @@ async function policyUsers(settings) {
 }
 
 /**
- * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string>, cwd?: string }} [opts]
+ * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string>, wrangler?: { command: string[], devArgs?: string[] }, cwd?: string }} [opts]
  *   runtimeEnv: extra environment for wrangler and workerd (e.g. WORKERD_ALL_AUTOGATES for large loads)
+ *   wrangler: another wrangler to run (the toolchain benchmark's previous version): its command
+ *   (default `npx wrangler`) and extra `wrangler dev` arguments (e.g. an older compatibility date)
  *   cwd: the tree to run (default the current directory); persistTo is resolved against the current directory
  */
 export async function startLocalStack(opts = {}) {
   const port = opts.port ?? LOCAL.port;
+  const wrangler = opts.wrangler?.command ?? ["npx", "wrangler"];
   const url = `http://127.0.0.1:${port}`;
   const persistTo = resolve(opts.persistTo ?? ".wrangler/state");
   const devVars = await readDevVars();
@@ -54,7 +57,7 @@ export async function startLocalStack(opts = {}) {
 
   /** Applies the D1 migrations of the tree in `cwd` to the local state (as `wrangler d1 migrations apply` before a deploy). */
   function migrate(cwd) {
-    const r = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+    const r = spawnSync(wrangler[0], [...wrangler.slice(1), "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
       cwd,
       env: wranglerEnv,
       encoding: "utf8",
@@ -70,12 +73,26 @@ export async function startLocalStack(opts = {}) {
     throw err;
   }
 
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
+  const args = [
+    ...wrangler.slice(1),
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    persistTo,
+    "--show-interactive-dev-session=false",
+    ...(opts.wrangler?.devArgs ?? []),
+  ];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
 
+  /** How long the last start of `wrangler dev` took until it answered (ms). */
+  let startMs = 0;
   /** Starts `wrangler dev` (on the tree in `cwd`, default this one) and waits until it answers. */
   async function startService(cwd = opts.cwd) {
-    const child = spawn("npx", args, {
+    const started = performance.now();
+    const child = spawn(wrangler[0], args, {
       cwd,
       env: { ...wranglerEnv, ...opts.runtimeEnv },
       stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit",
@@ -100,6 +117,7 @@ export async function startLocalStack(opts = {}) {
       await fake?.close();
       throw err;
     }
+    startMs = performance.now() - started;
     return child;
   }
 
@@ -121,6 +139,10 @@ export async function startLocalStack(opts = {}) {
     child: await startService(),
     /** The stand-in's ssl_check to the service's command URL, as Slack sends one (recorded, never fatal). */
     sslCheck: undefined,
+    /** How long `wrangler dev` took to answer at its last start (ms). */
+    get startMs() {
+      return startMs;
+    },
     /**
      * Crash drill: kill the service (default SIGKILL), keep the stand-in, start it again on the same
      * state. Upgrade drill: `cwd`, another tree (changed code) to start instead.

@@ -9,6 +9,10 @@ export interface LogFields {
   instanceId?: string;
   step?: string;
   durationMs?: number;
+  /** The line's own keys: a field must not overwrite them (an approval level is `approvalLevel`). */
+  level?: never;
+  message?: never;
+  time?: never;
   [key: string]: string | number | boolean | null | undefined;
 }
 

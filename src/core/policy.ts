@@ -2,13 +2,16 @@ import { z } from "zod";
 import policyFile from "../../approvals.config.json";
 import type { Config } from "../config";
 import { type DurationLabel, duration, durationMs } from "./duration";
-import { configuredUserId } from "./ids";
+import { configuredApproverId, configuredChannelId, isUsergroupId } from "./ids";
 
 const level = z
   .object({
-    /** Who is asked at this level. May be empty for level 1 when the requester names the approver. */
+    /**
+     * Who is asked at this level: people (U…) and user groups (S…, each member is asked; expanded
+     * when the level starts). May be empty for level 1 when the requester names the approver.
+     */
     approvers: z
-      .array(configuredUserId)
+      .array(configuredApproverId)
       .default([])
       .refine((a) => new Set(a).size === a.length, "lists an approver twice"),
     /** How long this level has before the request moves to the next level (or expires after the last). */
@@ -17,7 +20,8 @@ const level = z
     quorum: z.number().int().min(1).default(1),
   })
   .strict()
-  .refine((l) => l.approvers.length === 0 || l.quorum <= l.approvers.length, {
+  // With a user group the number of people is known only when the level starts (checked then).
+  .refine((l) => l.approvers.length === 0 || l.approvers.some(isUsergroupId) || l.quorum <= l.approvers.length, {
     message: "quorum is larger than the number of approvers",
     path: ["quorum"],
   });
@@ -64,9 +68,14 @@ const requestType = z
     reminder: duration.optional(),
     allowSelfApproval: z.boolean().default(false),
     action: action.optional(),
+    /** An approvals channel: each request of this type is posted there too (or only there), with the buttons. */
+    channel: configuredChannelId.optional(),
+    /** Where the approvers are asked: by DM (default without a channel), in the channel, or both (default with one). */
+    notify: z.enum(["dm", "channel", "both"]).optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
+    if (t.notify && t.notify !== "dm" && !t.channel) ctx.addIssue({ code: "custom", message: `notify "${t.notify}" needs a channel`, path: ["notify"] });
     t.levels.forEach((l, i) => {
       if (i > 0 && l.approvers.length === 0)
         ctx.addIssue({ code: "custom", message: "only level 1 may leave its approvers to the requester", path: ["levels", i, "approvers"] });
@@ -80,7 +89,7 @@ export const policySchema = z
       z
         .string()
         .regex(/^[a-z][a-z0-9-]{0,30}$/, "type names are lowercase words like deploy")
-        .refine((n) => !["help", "status", "list"].includes(n), "help, status and list are subcommands, not type names"),
+        .refine((n) => !["help", "status", "list", "delegate"].includes(n), "help, status, list and delegate are subcommands, not type names"),
       requestType,
     ),
   })
@@ -129,7 +138,10 @@ export function loadPolicy(env: { POLICY_JSON?: string }): Policy {
 
 /** The level chain one request follows, resolved at creation so a later policy change cannot alter it. */
 export interface ResolvedLevel {
+  /** The people named (user ids). */
   approvers: string[];
+  /** User groups (S…) whose members are asked too, expanded when the level starts. */
+  groups?: string[];
   wait: DurationLabel;
   quorum: number;
   /** Time after which the level's approvers are reminded, or null for no reminder. */
@@ -166,31 +178,49 @@ function halfOf(wait: DurationLabel): DurationLabel {
   return `${Math.max(1, Math.floor(durationMs(wait) / 2000))} seconds`;
 }
 
+/** Why a chain cannot work: the policy names the approvers, nobody is named, or only the requester is. */
+export type ChainProblem = "policy_approvers" | "no_approver" | "own_request";
+
 /**
- * Builds one request's chain: an approver named in the command replaces level 1's approvers.
- * Returns a problem to show the requester when the chain cannot work.
+ * Builds one request's chain: approvers named by the requester (a person or a user group in a
+ * command, one person in the form, any number of people over the API, people and groups by a
+ * workflow step) replace level 1's approvers, and any one of them decides. User groups are kept
+ * as groups: their members are asked when the level starts (the workflow expands them, so a
+ * change to the group counts). Returns a problem to show the requester when the chain cannot
+ * work. `requester` is undefined for a request made over the API without a Slack requester
+ * (nobody to exclude).
  */
 export function resolveLevels(
   type: RequestTypePolicy,
-  requester: string,
-  named: string | undefined,
-): { ok: true; levels: ResolvedLevel[] } | { ok: false; problem: string } {
+  requester: string | undefined,
+  named: string | readonly string[] | undefined,
+): { ok: true; levels: ResolvedLevel[] } | { ok: false; problem: string; code: ChainProblem } {
+  const names = typeof named === "string" ? [named] : [...new Set(named ?? [])];
   // The policy's approvers are the policy's: a requester may only name one where level 1 has none.
-  if (named && type.levels[0]!.approvers.length > 0) {
-    return { ok: false, problem: "This request type's approvers are set by the policy: leave out the @mention." };
+  if (names.length && type.levels[0]!.approvers.length > 0) {
+    return { ok: false, code: "policy_approvers", problem: "This request type's approvers are set by the policy: leave out the @mention." };
   }
-  const levels = type.levels.map((l, i) => ({
-    approvers: i === 0 && named ? [named] : [...l.approvers],
-    wait: l.wait,
-    quorum: i === 0 && named ? 1 : l.quorum,
-    reminder: type.reminder ?? halfOf(l.wait),
-  }));
-  if (levels[0]!.approvers.length === 0) return { ok: false, problem: "Name the approver as a mention, like `@maria`." };
-  if (!type.allowSelfApproval) {
-    if (named === requester) return { ok: false, problem: "You can't approve your own request: ask someone else." };
+  const levels = type.levels.map((l, i) => {
+    const ids = i === 0 && names.length ? names : [...l.approvers];
+    const groups = ids.filter(isUsergroupId);
+    return {
+      approvers: ids.filter((a) => !isUsergroupId(a)),
+      ...(groups.length ? { groups } : {}),
+      wait: l.wait,
+      quorum: i === 0 && names.length ? 1 : l.quorum,
+      reminder: type.reminder ?? halfOf(l.wait),
+    };
+  });
+  const first = levels[0]!;
+  if (first.approvers.length === 0 && !first.groups) return { ok: false, code: "no_approver", problem: "Name the approver as a mention, like `@maria`." };
+  if (!type.allowSelfApproval && requester) {
+    // The requester alone is refused; among several named approvers (the API, a step) left out.
+    if (names.length === 1 && names[0] === requester)
+      return { ok: false, code: "own_request", problem: "You can't approve your own request: ask someone else." };
     for (const l of levels) l.approvers = l.approvers.filter((a) => a !== requester);
-    if (levels[0]!.approvers.length < levels[0]!.quorum)
-      return { ok: false, problem: "You can't approve your own request, and nobody else is listed to approve it." };
+    if (!first.groups && first.approvers.length < first.quorum)
+      return { ok: false, code: "own_request", problem: "You can't approve your own request, and nobody else is listed to approve it." };
   }
-  return { ok: true, levels: levels.filter((l) => l.approvers.length >= l.quorum) };
+  // A level of people too few for its quorum is left out; a level with a group is checked when it starts.
+  return { ok: true, levels: levels.filter((l) => l.groups || l.approvers.length >= l.quorum) };
 }

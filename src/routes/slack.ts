@@ -1,27 +1,41 @@
 import { type Context, Hono } from "hono";
+import { delegate, delegationState, undelegate } from "../core/delegation";
 import { derivedRequestId, requestId } from "../core/ids";
 import { isInstanceNotFound } from "../core/instances";
 import { log } from "../core/log";
 import { requestTypes } from "../core/policy";
-import { castVote, claimCancel, decisionBlocker, firstDelivery, getRequest, requestsBy, type VoteResult, waitingFor } from "../core/store";
+import {
+  castVote,
+  claimCancel,
+  decisionBlocker,
+  firstDelivery,
+  getRequest,
+  refreshFunctionToken,
+  requestsBy,
+  type VoteResult,
+  waitingFor,
+} from "../core/store";
 import { plainUserText } from "../core/user-text";
 import type { AppEnv } from "../env";
 import { answerPerson } from "../slack/answer";
-import { botClient } from "../slack/bot-client";
+import { botClient, workflowTokenClient } from "../slack/bot-client";
 import { parseRequestText, parseSubcommand } from "../slack/commands";
+import { DELEGATE_USAGE, delegationEndedByYouReply, delegationModal, delegationSetReply, delegationStateReply } from "../slack/delegation-views";
 import { commandRequestId } from "../slack/deliveries";
-import { homeOpened } from "../slack/home";
+import { homeOpened, publishHome, refreshHomes, setHomeNotice } from "../slack/home";
 import type { ClassifiedInteraction, FieldErrors, ReplyTarget } from "../slack/interactions";
 import {
   alreadyDecidedReply,
   alreadyVotedReply,
   decidedByYouReply,
   decisionRecordedReply,
+  delegationEndedReply,
   ephemeral,
   listReply,
   notYourDecisionReply,
   ownRequestReply,
   requestCreatedReply,
+  seatTakenReply,
   statusReply,
   tryAgainReply,
   unknownRequestReply,
@@ -33,9 +47,9 @@ import { botTokenProblem, recordInstallationEvent } from "../slack/token-guard";
 import { interaction, slackEvent, slashCommand } from "../slack/validators";
 import { slackSignature } from "../slack/verify";
 import { type Modal, newRequestModal, rejectReasonModal } from "../slack/views";
-import { DECISION_EVENT, type DecisionEvent, type PersonDecision } from "../workflows/approval-params";
+import { DECISION_EVENT, decisionEvent, type PersonDecision } from "../workflows/approval-params";
+import { startFromStep } from "../workflows/start-from-step";
 import { startRequest } from "../workflows/start-request";
-import { WORKFLOW_VERSION } from "../workflows/versions";
 
 /**
  * Slack's routes (Slack wants an answer within 3 s: https://docs.slack.dev/interactivity/handling-user-interaction).
@@ -63,14 +77,14 @@ function answerLater(c: Ctx, to: ReplyTarget, body: { text: string }, requestId?
  * user's action); if Slack refuses, the user gets `fallback` instead.
  * @see https://docs.slack.dev/surfaces/modals
  */
-function openModalAfterAck(c: Ctx, triggerId: string, view: Modal, to: ReplyTarget, fallback: { text: string }) {
+function openModalAfterAck(c: Ctx, triggerId: string, view: Modal, to: ReplyTarget, fallback: { text: string }, workflowToken?: string | null) {
+  // A Workflow Builder step's click: its interactivity_pointer is the trigger, opened with its workflow token (as Slack's SDKs do).
+  const client = workflowToken ? workflowTokenClient(c.env, workflowToken, { timeoutMs: 2500 }) : slackClient(c);
   c.executionCtx.waitUntil(
-    slackClient(c)
-      .call("views.open", { trigger_id: triggerId, view })
-      .catch((err) => {
-        log("warn", "views.open failed", { error: (err as Error).message });
-        return answerPerson(c.env, to, fallback);
-      }),
+    client.call("views.open", { trigger_id: triggerId, view }).catch((err) => {
+      log("warn", "views.open failed", { error: (err as Error).message });
+      return answerPerson(c.env, to, fallback);
+    }),
   );
 }
 
@@ -92,6 +106,7 @@ slackRoutes.post("/commands", slashCommand, async (c) => {
   if (/^help$/i.test(text)) return c.json(ephemeral(help));
 
   const sub = parseSubcommand(text);
+  if (sub && sub.kind !== "list" && sub.kind !== "status") return c.json(await onDelegateCommand(c, cmd.user_id, sub));
   if (sub?.kind === "list") {
     const [waiting, mine] = await Promise.all([waitingFor(c.env.DB, cmd.user_id, 15), requestsBy(c.env.DB, cmd.user_id, 15, true)]);
     return c.json(listReply(waiting, mine));
@@ -138,6 +153,10 @@ slackRoutes.post("/interactions", interaction, async (c) => {
       return onRejectReason(c, payload);
     case "new_request":
       return onNewRequest(c, payload);
+    case "delegation_click":
+      return onDelegationClick(c, payload);
+    case "delegation_submit":
+      return onDelegationSubmit(c, payload);
     case "unsupported_click":
       // An old message after an upgrade, or a button that is not ours: say so, act on nothing.
       log("info", "unsupported button clicked", { user: payload.user, actionId: payload.actionId.slice(0, 100), via: payload.reply.via });
@@ -160,6 +179,8 @@ async function onClick(c: Ctx, click: Click) {
   const { requestId: id, user } = click;
   const reply = (body: { text: string }) => answerLater(c, click.reply, body, id);
   const at = new Date().toISOString();
+  // A click on a Workflow Builder step's message carries a newer workflow token: the step is completed with the freshest.
+  if (click.fn?.token) await refreshFunctionToken(c.env.DB, { executionId: click.fn.executionId, requestId: id, token: click.fn.token, at });
 
   if (click.action === "cancel") {
     const claim = await claimCancel(c.env.DB, id, user, at);
@@ -177,15 +198,15 @@ async function onClick(c: Ctx, click: Click) {
   if (click.action === "reject") {
     // Reject asks for a reason first: check now (no write), decide on submit.
     const blocker = await decisionBlocker(c.env.DB, id, user);
-    if (blocker) reply(refusal(blocker));
+    if (blocker) reply(refusal(blocker, user));
     else if (!click.triggerId) reply(tryAgainReply());
-    else openModalAfterAck(c, click.triggerId, rejectReasonModal(id), click.reply, tryAgainReply());
+    else openModalAfterAck(c, click.triggerId, rejectReasonModal(id), click.reply, tryAgainReply(), click.fn?.token);
     return c.body(null, 200);
   }
 
   const vote = await castVote(c.env.DB, id, user, "approve", at);
   if (!vote.ok) {
-    reply(refusal(vote));
+    reply(refusal(vote, user));
     log("info", "click refused", { requestId: id, user, reason: vote.reason });
     return c.body(null, 200);
   }
@@ -209,8 +230,9 @@ async function onRejectReason(c: Ctx, submitted: Extract<ClassifiedInteraction, 
   const { requestId: id, user } = submitted;
   const { reason } = submitted.reason.value;
   const at = new Date().toISOString();
+  if (submitted.fn?.token) await refreshFunctionToken(c.env.DB, { executionId: submitted.fn.executionId, requestId: id, token: submitted.fn.token, at });
   const vote = await castVote(c.env.DB, id, user, "reject", at, reason);
-  if (!vote.ok) return fieldErrors(c, { reason: refusal(vote).text });
+  if (!vote.ok) return fieldErrors(c, { reason: refusal(vote, user).text });
   // The rejection is claimed: it stands even if the workflow cannot be told at once.
   await forward(c, id, { decision: "reject", user, at, reason });
   return c.body(null, 200);
@@ -232,8 +254,12 @@ async function onNewRequest(c: Ctx, submitted: Extract<ClassifiedInteraction, { 
   return c.body(null, 200);
 }
 
-function refusal(r: Exclude<VoteResult, { ok: true }>): { text: string } {
+function refusal(r: Exclude<VoteResult, { ok: true }>, clicker: string): { text: string } {
   switch (r.reason) {
+    case "seat_taken":
+      return seatTakenReply(r.seat, r.by, r.decision, clicker);
+    case "delegation_ended":
+      return delegationEndedReply(r.principal);
     case "closed":
       return alreadyDecidedReply(r.status, r.by);
     case "already_voted":
@@ -247,6 +273,66 @@ function refusal(r: Exclude<VoteResult, { ok: true }>): { text: string } {
   }
 }
 
+// ---- delegation
+
+type DelegateCommand = Extract<NonNullable<ReturnType<typeof parseSubcommand>>, { kind: `delegate${string}` }>;
+
+/** `/approval delegate @bob until 2026-12-24`, `… off`, or alone (what holds now). */
+async function onDelegateCommand(c: Ctx, user: string, sub: DelegateCommand) {
+  switch (sub.kind) {
+    case "delegate_show":
+      return delegationStateReply(await delegationState(c.env.DB, user));
+    case "delegate_usage":
+      return ephemeral(DELEGATE_USAGE);
+    case "delegate_off": {
+      const ended = await undelegate(c.env.DB, user);
+      if (ended) refreshHomesLater(c, [user, ended.delegate]);
+      return delegationEndedByYouReply(ended);
+    }
+    case "delegate": {
+      const result = await delegate(c.env.DB, user, sub.to, sub.until);
+      if (!result.ok) return ephemeral(`:warning: ${result.problem}\n${DELEGATE_USAGE}`);
+      refreshHomesLater(c, [user, sub.to, ...(result.replaced ? [result.replaced.delegate] : [])]);
+      return delegationSetReply(result.delegation, result.replaced, result.waiting);
+    }
+  }
+}
+
+/** The App Homes of those a delegation concerns, after the answer (for those who use it). */
+function refreshHomesLater(c: Ctx, users: string[]) {
+  c.executionCtx.waitUntil(
+    refreshHomes(c.env.KV, c.env.DB, slackClient(c), users).catch((err) => log("warn", "homes not refreshed", { error: (err as Error).message })),
+  );
+}
+
+async function onDelegationClick(c: Ctx, click: Extract<ClassifiedInteraction, { kind: "delegation_click" }>) {
+  if (click.action === "set") {
+    if (!click.triggerId) answerLater(c, click.reply, tryAgainReply());
+    else openModalAfterAck(c, click.triggerId, delegationModal(), click.reply, tryAgainReply());
+    return c.body(null, 200);
+  }
+  const ended = await undelegate(c.env.DB, click.user);
+  if (ended) refreshHomesLater(c, [ended.delegate]);
+  answerLater(c, click.reply, delegationEndedByYouReply(ended));
+  return c.body(null, 200);
+}
+
+async function onDelegationSubmit(c: Ctx, submitted: Extract<ClassifiedInteraction, { kind: "delegation_submit" }>) {
+  if (!submitted.values.ok) return fieldErrors(c, submitted.values.errors);
+  const { delegate: to, until } = submitted.values.value;
+  const result = await delegate(c.env.DB, submitted.user, to, until);
+  if (!result.ok) return fieldErrors(c, { [result.field]: result.problem.replace(/<@([A-Z0-9]+)>/g, "that person") });
+  // The modal closes; the Home says what was set, at its top.
+  const answer = delegationSetReply(result.delegation, result.replaced, result.waiting).text;
+  c.executionCtx.waitUntil(
+    setHomeNotice(c.env.KV, submitted.user, answer)
+      .then(() => publishHome(c.env.DB, c.env.KV, slackClient(c), submitted.user))
+      .then(() => refreshHomes(c.env.KV, c.env.DB, slackClient(c), [to]))
+      .catch((err) => log("warn", "home not published", { error: (err as Error).message })),
+  );
+  return c.body(null, 200);
+}
+
 /**
  * Wakes the workflow after a claim. The claim is the decision and is never given back: an event
  * that fails here may still have been delivered, and a claim given back could let it be read as a
@@ -257,7 +343,7 @@ function refusal(r: Exclude<VoteResult, { ok: true }>): { text: string } {
 async function forward(c: Ctx, id: string, event: PersonDecision): Promise<{ text: string } | null> {
   try {
     const instance = await c.env.APPROVAL.get(id);
-    await instance.sendEvent({ type: DECISION_EVENT, payload: { v: WORKFLOW_VERSION, ...event } satisfies DecisionEvent });
+    await instance.sendEvent({ type: DECISION_EVENT, payload: decisionEvent(event) });
     log("info", "decision forwarded", { requestId: id, user: event.user, decision: event.decision });
     return null;
   } catch (err) {
@@ -295,6 +381,10 @@ slackRoutes.post("/events", slackEvent, async (c) => {
     return ack();
   }
   switch (event.kind) {
+    case "function_executed":
+      // Our Workflow Builder step ran: start its request (acked within 3 s; one request per step run).
+      await startFromStep(c.env, event, c.executionCtx);
+      break;
     case "home_opened": {
       const user = event.user;
       c.executionCtx.waitUntil(homeOpened(c.env, user).catch((err) => log("warn", "home not published", { user, error: (err as Error).message })));

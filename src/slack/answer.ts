@@ -23,6 +23,11 @@ export async function answerPerson(env: Env, to: ReplyTarget, body: { text: stri
       await setHomeNotice(env.KV, to.user, requestId ? `\`${requestId}\`: ${body.text}` : body.text);
       await publishHome(env.DB, env.KV, botClient(env, { timeoutMs: 2500 }), to.user);
       return;
+    case "ephemeral":
+      // A Workflow Builder step's message has no response_url; an ephemeral message in its conversation says the same.
+      // @see https://docs.slack.dev/reference/methods/chat.postEphemeral
+      await botClient(env, { timeoutMs: 2500 }).call("chat.postEphemeral", { channel: to.channel, user: to.user, text: body.text });
+      return;
     case "none":
       log("info", "click answered in the log only (no response_url, not the Home tab)", requestId ? { requestId } : {});
   }

@@ -19,3 +19,19 @@ export function botClient(env: Env, opts: { paced?: boolean; timeoutMs?: number 
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
   });
 }
+
+/**
+ * A client for one workflow token (xwfp-, a Workflow Builder step's "just in time" token: 15
+ * minutes, revoked when the step completes). Never guarded: its expiry says nothing about the bot
+ * token, and must not make the service think the bot token was revoked.
+ * @see https://docs.slack.dev/authentication/tokens (workflow tokens)
+ */
+export function workflowTokenClient(env: Env, token: string, opts: { paced?: boolean; timeoutMs?: number } = {}): SlackClient {
+  const config = loadConfig(env);
+  return new SlackClient({
+    token,
+    baseUrl: config.SLACK_API_URL,
+    ...(opts.paced ? { pace: channelPacer(env.KV) } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+  });
+}

@@ -40,7 +40,18 @@ const PERMANENT_ERRORS = new Set([
   "invalid_form_data",
   "invalid_post_type",
   "missing_post_type",
+  // usergroups.users.list: https://docs.slack.dev/reference/methods/usergroups.users.list (errors)
+  "no_such_subteam",
+  "plan_upgrade_required",
+  "access_denied",
+  // functions.completeSuccess / completeError: https://docs.slack.dev/reference/methods/functions.completeSuccess (errors)
+  "function_execution_not_found",
+  "execution_not_in_running_state",
+  "parameter_validation_failed",
 ]);
+
+/** A Slack error code out of one of this client's error messages ("Slack <method> failed: <code>"). */
+export const slackErrorCode = (err: unknown): string | null => /failed: ([a-z_]+)/.exec((err as Error)?.message ?? "")?.[1] ?? null;
 
 /**
  * Form encoding, as Slack's own SDKs send: every method accepts it (some read methods, such as
@@ -233,6 +244,16 @@ export class SlackClient {
     const res = await this.call<{ channel: string; ts: string }>("chat.postMessage", { channel: parent.channel, thread_ts: parent.ts, ...content });
     await this.options.pace?.sent([parent.channel]);
     return { channel: res.channel, ts: res.ts };
+  }
+
+  /**
+   * The members of a user group (usergroups:read). `include_disabled`: a disabled group is read
+   * too (and found empty) rather than refused, so the caller can say which it was.
+   * @see https://docs.slack.dev/reference/methods/usergroups.users.list
+   */
+  async usergroupMembers(usergroup: string): Promise<string[]> {
+    const res = await this.call<{ users?: unknown }>("usergroups.users.list", { usergroup, include_disabled: true });
+    return Array.isArray(res.users) ? res.users.filter((u): u is string => typeof u === "string" && SLACK_USER_ID.test(u)) : [];
   }
 
   /** A user's display name (users:read). */

@@ -8,7 +8,8 @@ export type ParsedRequestText = { ok: true; type: string | undefined; approver: 
 
 /**
  * `/approval [type] [<@U123|maria>] what needs approving`, as Slack sends it escaped
- * (should_escape): the approver is the mention the text starts with (after the type), the rest is
+ * (should_escape): the approver is the mention the text starts with (after the type): a person,
+ * or a user group (`<!subteam^S…|@oncall>`: each member is asked), the rest is
  * the description as user text (mentions, links, the person's own `& < >`). The first word is a
  * type only when it is one of `types`.
  */
@@ -26,7 +27,7 @@ export function parseRequestText(text: string, types: string[]): ParsedRequestTe
   const rest = trimUserText(segments);
   let approver: string | undefined;
   const first = rest[0];
-  if (first?.type === "user") {
+  if (first?.type === "user" || first?.type === "usergroup") {
     approver = first.id;
     rest.shift();
   } else if (!type) {
@@ -41,8 +42,25 @@ export function parseRequestText(text: string, types: string[]): ParsedRequestTe
   return { ok: true, type, approver, description };
 }
 
-/** `/approval status <id>` and `/approval list`: read-only subcommands. */
-export function parseSubcommand(text: string): { kind: "status"; id: string | undefined } | { kind: "list" } | null {
+export type Subcommand =
+  | { kind: "status"; id: string | undefined }
+  | { kind: "list" }
+  /** `/approval delegate <@bob> until 2026-12-24`: a delegation; `off` ends it; alone, shows it. */
+  | { kind: "delegate"; to: string; until: string }
+  | { kind: "delegate_off" }
+  | { kind: "delegate_show" }
+  | { kind: "delegate_usage" };
+
+/** `/approval status <id>`, `/approval list` (read-only) and `/approval delegate …`. */
+export function parseSubcommand(text: string): Subcommand | null {
+  const delegate = /^delegate\b\s*([\s\S]*)$/i.exec(text.trim());
+  if (delegate) {
+    const rest = delegate[1]!.trim();
+    if (!rest) return { kind: "delegate_show" };
+    if (/^off$/i.test(rest)) return { kind: "delegate_off" };
+    const m = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s+until\s+(\d{4}-\d{2}-\d{2})$/i.exec(rest);
+    return m ? { kind: "delegate", to: m[1]!, until: m[2]! } : { kind: "delegate_usage" };
+  }
   const m = /^(status|list)\b\s*(\S*)\s*$/i.exec(text.trim());
   if (!m) return null;
   if (m[1]!.toLowerCase() === "list") return { kind: "list" };

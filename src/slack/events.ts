@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SLACK_USER_ID } from "../core/ids";
+import { APPROVAL_FUNCTION, type ApprovalStepInputs, functionExecutedSchema, readStepInputs } from "./functions";
 
 /**
  * Events API bodies, read liberally: every body Slack may send is answered 200 (a non-2xx answer
@@ -55,6 +56,15 @@ export type ClassifiedEvent =
   | ({ kind: "app_uninstalled" } & EventSource)
   | ({ kind: "tokens_revoked"; bot: string[]; oauth: string[] } & EventSource)
   | { kind: "app_rate_limited"; teamId: string | null; minuteRateLimited: number | null }
+  /** Our Workflow Builder step ran (function_executed with our callback_id). */
+  | ({
+      kind: "function_executed";
+      executionId: string;
+      workflowExecutionId: string | null;
+      /** The execution's workflow token (xwfp-), if Slack sent one. Never logged. */
+      token: string | null;
+      inputs: ApprovalStepInputs;
+    } & EventSource)
   /** Acked and logged: an event the service does not use, or one whose shape it does not read. */
   | { kind: "ignored"; type: string; eventType: string | null; eventId: string | undefined; why: string };
 
@@ -86,6 +96,20 @@ export function classifyEvent(body: z.infer<typeof eventBodySchema>): Classified
       const e = tokensRevoked.safeParse(event);
       const tokens = e.success ? e.data.tokens : undefined;
       return { kind: "tokens_revoked", bot: tokens?.bot ?? [], oauth: tokens?.oauth ?? [], ...source };
+    }
+    case "function_executed": {
+      // Another app's step, or one we do not have: acked, not ours to complete.
+      const e = functionExecutedSchema.safeParse(event);
+      if (!e.success) return ignored(body.type, event.type, eventId, "a step run whose shape is not read");
+      if (e.data.function.callback_id !== APPROVAL_FUNCTION) return ignored(body.type, event.type, eventId, "not our step");
+      return {
+        kind: "function_executed",
+        executionId: e.data.function_execution_id,
+        workflowExecutionId: e.data.workflow_execution_id ?? null,
+        token: e.data.bot_access_token ?? null,
+        inputs: readStepInputs(e.data.inputs ?? {}),
+        ...source,
+      };
     }
     default:
       return ignored(body.type, event.type, eventId, "not an event the service uses");

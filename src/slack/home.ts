@@ -1,3 +1,4 @@
+import { delegationState } from "../core/delegation";
 import { requestsBy, waitingFor } from "../core/store";
 import type { Env } from "../env";
 import { botClient } from "./bot-client";
@@ -27,8 +28,13 @@ async function homeNotice(kv: KVNamespace, user: string): Promise<HomeNotice | u
 
 /** Publishes a user's App Home from D1: the answer to their last click there, what waits for their decision, and their requests. */
 export async function publishHome(db: D1Database, kv: KVNamespace, slack: SlackClient, user: string): Promise<void> {
-  const [waiting, mine, notice] = await Promise.all([waitingFor(db, user, 10), requestsBy(db, user, 10), homeNotice(kv, user)]);
-  await slack.call("views.publish", { user_id: user, view: homeView(waiting, mine, notice) });
+  const [waiting, mine, notice, delegation] = await Promise.all([
+    waitingFor(db, user, 10),
+    requestsBy(db, user, 10),
+    homeNotice(kv, user),
+    delegationState(db, user),
+  ]);
+  await slack.call("views.publish", { user_id: user, view: homeView(waiting, mine, notice, delegation) });
 }
 
 /** Republishes the App Home of those users who use it (others are skipped: no wasted calls). */

@@ -1,9 +1,11 @@
 import { z } from "zod";
-import { requestId, SLACK_USER_ID } from "../core/ids";
+import { channelId, requestId, SLACK_USER_ID } from "../core/ids";
+import { type FunctionContext, functionContext } from "./functions";
 import {
   ACTION_OF,
   actionIdSchema,
   blockActionsSchema,
+  DELEGATION_ACTIONS,
   DESCRIPTION_MAX,
   describeZodError,
   type Interaction,
@@ -31,13 +33,31 @@ type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
  * nowhere (a click in a modal or a workflow step).
  * @see https://github.com/slackapi/bolt-js/blob/9a45c3c/src/App.ts (respond() only when there is a response_url)
  */
-export type ReplyTarget = { via: "response_url"; url: string } | { via: "home"; user: string } | { via: "none" };
+export type ReplyTarget =
+  | { via: "response_url"; url: string }
+  | { via: "home"; user: string }
+  /** A click in a message that has no response_url (a Workflow Builder step's message): chat.postEphemeral there. */
+  | { via: "ephemeral"; channel: string; user: string }
+  | { via: "none" };
 
 export type ClassifiedInteraction =
-  | { kind: "click"; action: "approve" | "reject" | "cancel"; requestId: string; user: string; reply: ReplyTarget; triggerId: string | undefined }
+  | {
+      kind: "click";
+      action: "approve" | "reject" | "cancel";
+      requestId: string;
+      user: string;
+      reply: ReplyTarget;
+      triggerId: string | undefined;
+      /** Set when the click came through our Workflow Builder step's message (a newer workflow token). */
+      fn?: FunctionContext;
+    }
+  /** The App Home's delegation buttons. */
+  | { kind: "delegation_click"; action: "end" | "set"; user: string; reply: ReplyTarget; triggerId: string | undefined }
+  /** The delegation modal submitted. */
+  | { kind: "delegation_submit"; user: string; values: Checked<{ delegate: string; until: string }> }
   /** A button the service no longer knows (or an outdated one of ours): the person is told. */
   | { kind: "unsupported_click"; actionId: string; user: string; reply: ReplyTarget }
-  | { kind: "reject_reason"; requestId: string; user: string; reason: Checked<{ reason: string }> }
+  | { kind: "reject_reason"; requestId: string; user: string; reason: Checked<{ reason: string }>; fn?: FunctionContext }
   | { kind: "new_request"; user: string; viewId: string; request: Checked<NewRequestValues> }
   /** block_suggestion: the options of an external select (none of ours has any). */
   | { kind: "options"; actionId: string | null }
@@ -80,17 +100,30 @@ function classifyClick(payload: Interaction): ClassifiedInteraction {
   const p = parsed.data;
   const action = p.actions[0];
   if (!action) return { kind: "ignored", type: p.type, detail: "no action" };
-  // A workflow step's click (function_data, no trigger_id or response_url): not ours to answer yet.
-  if (p.function_data !== undefined) return { kind: "ignored", type: p.type, detail: `workflow step ${action.action_id}` };
+  // A workflow step's click (function_data, no trigger_id or response_url): ours only for our step.
+  // Read from the payload as Slack sent it (the schema above keeps only what clicks share).
+  const fn = functionContext(payload);
+  if (fn === "foreign") return { kind: "ignored", type: p.type, detail: `workflow step ${action.action_id}` };
   if (!SLACK_USER_ID.test(p.user.id)) return { kind: "ignored", type: p.type, detail: `not a user: ${action.action_id}` };
   const user = p.user.id;
+  const channel = channelId.safeParse(p.channel?.id);
   // A Home-tab click: container {type: "view"} and the home view; no channel, no response_url.
-  const reply: ReplyTarget = p.response_url ? { via: "response_url", url: p.response_url } : p.view?.type === "home" ? { via: "home", user } : { via: "none" };
+  const reply: ReplyTarget = p.response_url
+    ? { via: "response_url", url: p.response_url }
+    : p.view?.type === "home"
+      ? { via: "home", user }
+      : channel.success
+        ? { via: "ephemeral", channel: channel.data, user }
+        : { via: "none" };
+  const triggerId = p.trigger_id ?? fn?.pointer ?? undefined;
+  if (action.action_id === DELEGATION_ACTIONS.end || action.action_id === DELEGATION_ACTIONS.set) {
+    return { kind: "delegation_click", action: action.action_id === DELEGATION_ACTIONS.end ? "end" : "set", user, reply, triggerId };
+  }
   const id = actionIdSchema.safeParse(action.action_id);
   // The button's value names the request; nothing else in it is trusted. D1 says who may act.
   const request = requestId.safeParse(action.value);
   if (!id.success || !request.success) return { kind: "unsupported_click", actionId: action.action_id, user, reply };
-  return { kind: "click", action: ACTION_OF[id.data], requestId: request.data, user, reply, triggerId: p.trigger_id ?? undefined };
+  return { kind: "click", action: ACTION_OF[id.data], requestId: request.data, user, reply, triggerId, ...(fn ? { fn } : {}) };
 }
 
 function classifySubmission(payload: Interaction): ClassifiedInteraction {
@@ -98,12 +131,22 @@ function classifySubmission(payload: Interaction): ClassifiedInteraction {
   if (!parsed.success) return { kind: "ignored", type: payload.type, detail: `unread: ${describeZodError(parsed.error)}` };
   const v = parsed.data.view;
   const user = parsed.data.user.id;
-  const ours = v.callback_id === VIEWS.rejectReason || v.callback_id === VIEWS.newRequest;
+  const ours = v.callback_id === VIEWS.rejectReason || v.callback_id === VIEWS.newRequest || v.callback_id === VIEWS.delegate;
   if (!ours || !SLACK_USER_ID.test(user)) return { kind: "ignored", type: payload.type, detail: `view ${v.callback_id ?? ""}`.trim() };
   if (v.callback_id === VIEWS.rejectReason) {
     const id = requestId.safeParse(v.private_metadata);
     if (!id.success) return { kind: "ignored", type: payload.type, detail: "reject reason without a request id" };
-    return { kind: "reject_reason", requestId: id.data, user, reason: checked(rejectReason, { reason: viewValue(v, "reason") }) };
+    const fn = functionContext(payload);
+    return {
+      kind: "reject_reason",
+      requestId: id.data,
+      user,
+      reason: checked(rejectReason, { reason: viewValue(v, "reason") }),
+      ...(fn && fn !== "foreign" ? { fn } : {}),
+    };
+  }
+  if (v.callback_id === VIEWS.delegate) {
+    return { kind: "delegation_submit", user, values: checked(delegationValues, { delegate: viewValue(v, "delegate"), until: viewValue(v, "until") }) };
   }
   const values = {
     type: viewValue(v, "type"),
@@ -121,6 +164,12 @@ const rejectReason = z.object({
     .string({ error: "Please say why (at least 3 characters)." })
     .min(3, "Please say why (at least 3 characters).")
     .max(1000, "At most 1000 characters."),
+});
+
+/** The delegation modal's values: whom, and until which day (the rules are checked by core/delegation.ts). */
+const delegationValues = z.object({
+  delegate: z.string({ error: "Pick who decides for you." }).regex(SLACK_USER_ID, "Pick a person."),
+  until: z.string({ error: "Pick the last day." }).regex(/^\d{4}-\d{2}-\d{2}$/, "Pick a date."),
 });
 
 /** Today's date in UTC, the earliest a "needed by" date may be. */

@@ -1,6 +1,8 @@
 import type { ContextBlock, KnownBlock, MrkdwnElement, PlainTextElement } from "@slack/types";
+import { apiActorName, isApiActor } from "../core/ids";
+import { type Fields, type Source, sourceTitle } from "../core/request-source";
 import type { ListedRequest, RequestStatus } from "../core/store";
-import { type Segment, storedUserText, type UserText } from "../core/user-text";
+import { plainUserText, type Segment, storedUserText, type UserText } from "../core/user-text";
 
 /** Text for Slack: escaping, user text, Block Kit's limits, mentions, dates, and one line per listed request. */
 
@@ -105,6 +107,45 @@ export const foreignText = (text: string, max?: number) => userText(storedUserTe
 
 export const mention = (user: string) => `<@${user}>`;
 
+/**
+ * Who acted: a person's mention, or, for a pipeline acting over the API (`api:<source name>`),
+ * the source's name as text with "(API)": never a mention, since nobody is behind it in Slack.
+ */
+export const actorText = (actor: string) => (isApiActor(actor) ? `${userText(plainUserText(apiActorName(actor)), "line")} (API)` : mention(actor));
+
+/** An API request's source on one line, as user text: "github-actions (deploy #123)". */
+export const sourceText = (source: Source) => userText(plainUserText(sourceTitle(source)), "line");
+
+/** The source's link (its run's page), shown as the address itself so nothing hides where it goes; "" without one. */
+export const sourceLink = (source: Source) => (source.url ? userText([{ type: "link", url: source.url }], "line") : "");
+
+/**
+ * A request's fields as Block Kit section fields: the name in bold, the value below it, both user
+ * text on one line; Block Kit allows 10 fields of 2000 characters each.
+ * @see https://docs.slack.dev/reference/block-kit/blocks/section-block (fields)
+ */
+export function fieldsText(fields: Fields | null | undefined): string[] {
+  return Object.entries(fields ?? {})
+    .slice(0, 10)
+    .map(([name, value]) => truncate(`*${userText(plainUserText(name), "line")}*\n${userText(plainUserText(value), "line") || "–"}`, 2000));
+}
+
+/** The fields on one line, for lists and ephemeral answers: "Environment: production · Version: v2.3". */
+export const fieldsLine = (fields: Fields | null | undefined, max = 300) =>
+  truncate(
+    Object.entries(fields ?? {})
+      .map(([name, value]) => `${userText(plainUserText(name), "line")}: ${userText(plainUserText(value), "line")}`)
+      .join(" · "),
+    max,
+  );
+
+/**
+ * A person or a user group the service asked (S…: Slack shows the group's handle). Only ever for
+ * approvers the policy, a command's mention or a workflow step named, never for what someone typed.
+ * @see https://docs.slack.dev/messaging/formatting-message-text ("Mentioning groups": <!subteam^ID>)
+ */
+export const approverMention = (id: string) => (/^S[A-Z0-9]{2,}$/.test(id) ? `<!subteam^${id}>` : mention(id));
+
 /** A time shown in each reader's own time zone, with a UTC fallback for old clients. */
 export function slackTime(iso: string): string {
   const unix = Math.floor(Date.parse(iso) / 1000);
@@ -133,8 +174,9 @@ export const STATUS_EMOJI: Record<RequestStatus, string> = {
   failed: ":warning:",
 };
 
-/** One request in a list: status, id, (requester,) the description on one line, shortened. */
+/** One request in a list: status, id, (requester or source,) the description on one line, shortened. */
 export function listLine(r: ListedRequest, withRequester: boolean): string {
-  const who = withRequester ? ` from ${mention(r.requester)}` : "";
+  const from = r.requester ? mention(r.requester) : r.source ? sourceText(r.source) : "";
+  const who = withRequester && from ? ` from ${from}` : "";
   return `${STATUS_EMOJI[r.status]} \`${r.id}\` ${r.status}${who}: ${userText(storedUserText(r.description, r.description_rich), "line", 150)}`;
 }

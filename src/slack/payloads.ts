@@ -4,7 +4,10 @@ import { userId } from "../core/ids";
 /** A slash command, as Slack posts it (application/x-www-form-urlencoded). */
 export const slashCommandSchema = z.object({
   command: z.string().startsWith("/"),
-  text: z.string().max(4000).default(""),
+  // No cap of its own: Slack escapes & < > (a typed "&" arrives as "&amp;"), so the text Slack
+  // sends can be several times what was typed; the body limit bounds it, and the description's
+  // own limit (after decoding) answers the person with the usage instead of an error.
+  text: z.string().default(""),
   user_id: userId,
   user_name: z.string().optional(),
   channel_id: z.string().min(1),
@@ -22,7 +25,9 @@ export const ACTIONS = { approve: "approval_approve", reject: "approval_reject",
 export const ACTION_OF = { [ACTIONS.approve]: "approve", [ACTIONS.reject]: "reject", [ACTIONS.cancel]: "cancel" } as const;
 export const actionIdSchema = z.enum([ACTIONS.approve, ACTIONS.reject, ACTIONS.cancel]);
 /** Callback ids of our modals. */
-export const VIEWS = { newRequest: "approval_new", rejectReason: "approval_reject_reason" } as const;
+export const VIEWS = { newRequest: "approval_new", rejectReason: "approval_reject_reason", delegate: "approval_delegate" } as const;
+/** The App Home's delegation buttons: end mine, or open the modal to set one. */
+export const DELEGATION_ACTIONS = { end: "approval_delegate_end", set: "approval_delegate_set" } as const;
 
 /**
  * Interaction payloads are read liberally: each is an object with a `type`, and only the fields
@@ -47,8 +52,10 @@ export const blockActionsSchema = z.object({
   view: z.object({ id: z.string().optional(), type: z.string().optional() }).loose().nullish(),
   response_url: z.url().nullish(),
   trigger_id: z.string().nullish(),
-  /** Set on clicks in a Workflow Builder custom step's message (no trigger_id, no response_url). */
+  /** Set on clicks in a Workflow Builder custom step's message (no trigger_id, no response_url): see functions.ts. */
   function_data: z.unknown().optional(),
+  /** The conversation clicked in, when the click was in a message. */
+  channel: z.object({ id: z.string() }).loose().nullish(),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).nullish() }).loose()),
 });
 export type BlockActions = z.infer<typeof blockActionsSchema>;
@@ -60,6 +67,7 @@ const inputValue = z
     selected_user: z.unknown().optional(),
     selected_option: z.object({ value: z.unknown().optional() }).loose().nullish(),
     selected_date: z.unknown().optional(),
+    selected_users: z.unknown().optional(),
   })
   .loose();
 

@@ -1,6 +1,7 @@
 import type { ListedRequest, RequestRow } from "../core/store";
 import { storedUserText } from "../core/user-text";
-import { escapeText, listLine, mention, STATUS_EMOJI, slackTime, truncate, userText } from "./mrkdwn";
+import { asker } from "./blocks";
+import { actorText, approverMention, escapeText, fieldsLine, listLine, mention, STATUS_EMOJI, slackTime, sourceLink, truncate, userText } from "./mrkdwn";
 
 /** The routes' ephemeral answers: the body of a slash command's response or of a response_url post. */
 
@@ -19,7 +20,8 @@ export function usage(types: { name: string; title: string }[]): string {
 }
 
 export function requestCreatedReply(id: string, approvers: string[], quorum = 1) {
-  const who = approvers.map(mention).join(", ");
+  // A user group (S…) stands for its members, each of whom is asked.
+  const who = approvers.map(approverMention).join(", ");
   const need = quorum > 1 ? ` (${quorum} approvals needed)` : "";
   return ephemeral(`:inbox_tray: Request \`${id}\` sent to ${who}${need}. You'll get a DM when it is decided.`);
 }
@@ -36,6 +38,22 @@ export function alreadyVotedReply(decision: string) {
   return ephemeral(`You already ${decision === "approve" ? "approved" : "rejected"} this request.`);
 }
 
+/** The clicker's seat has voted: the principal themselves, or a delegate for them. */
+export function seatTakenReply(seat: string, by: string, decision: string, clicker: string) {
+  const did = decision === "approve" ? "approved" : "rejected";
+  if (by === clicker) return alreadyVotedReply(decision);
+  return ephemeral(
+    seat === clicker
+      ? `${mention(by)} already ${did} this request for you.`
+      : `${mention(by)} already ${did} this request for ${mention(seat)}: their vote counts once.`,
+  );
+}
+
+/** A delegate whose delegation ended (or was replaced) after the request reached them. */
+export function delegationEndedReply(principal: string) {
+  return ephemeral(`:no_entry: ${mention(principal)}'s delegation to you has ended, so you can no longer decide for them.`);
+}
+
 export function ownRequestReply() {
   return ephemeral(":no_entry: You can't decide your own request.");
 }
@@ -43,7 +61,7 @@ export function ownRequestReply() {
 export function alreadyDecidedReply(status: string, by: string | null) {
   if (status === "expired") return ephemeral(":hourglass_flowing_sand: This request has already expired.");
   if (status === "failed") return ephemeral(":warning: This request failed and can no longer be decided.");
-  return ephemeral(`This request has already been decided${by ? ` by ${mention(by)}` : ""}.`);
+  return ephemeral(`This request has already been decided${by ? ` by ${actorText(by)}` : ""}.`);
 }
 
 export function unknownRequestReply() {
@@ -76,6 +94,8 @@ export function statusReply(
     | "type"
     | "status"
     | "requester"
+    | "source"
+    | "fields"
     | "approvers"
     | "description"
     | "description_rich"
@@ -86,10 +106,11 @@ export function statusReply(
   >,
 ) {
   const lines = [
-    `${STATUS_EMOJI[r.status]} *\`${r.id}\`* (${escapeText(r.type)}) is *${r.status}*${r.decided_by ? ` (${mention(r.decided_by)})` : ""}`,
+    `${STATUS_EMOJI[r.status]} *\`${r.id}\`* (${escapeText(r.type)}) is *${r.status}*${r.decided_by ? ` (${actorText(r.decided_by)})` : ""}`,
     // The description in a quote of its own: its lines cannot pass for the status's.
     userText(storedUserText(r.description, r.description_rich), "quote", 500),
-    `Requested by ${mention(r.requester)} ${slackTime(r.created_at)}; approvers: ${r.approvers.map(mention).join(", ")}`,
+    ...(r.fields ? [fieldsLine(r.fields, 1000)] : []),
+    `Requested by ${asker({ requester: r.requester ?? undefined, source: r.source ?? undefined })}${r.source?.url ? ` (${sourceLink(r.source)})` : ""} ${slackTime(r.created_at)}; approvers: ${r.approvers.map(mention).join(", ")}`,
   ];
   if (r.action_status) lines.push(`Action: ${r.action_status}${r.action_progress !== null ? ` (${r.action_progress}%)` : ""}`);
   return ephemeral(lines.join("\n"));

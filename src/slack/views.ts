@@ -1,7 +1,8 @@
 import type { HomeView, KnownBlock, ModalView, PlainTextOption } from "@slack/types";
-import type { ListedRequest } from "../core/store";
+import type { DelegationRow, ListedRequest } from "../core/store";
 import { decisionButtons } from "./blocks";
-import { capBlocks, context, listLine, md, plain, slackTime } from "./mrkdwn";
+import { homeDelegationBlocks } from "./delegation-views";
+import { capBlocks, context, fieldsLine, listLine, md, plain, slackTime } from "./mrkdwn";
 import { DESCRIPTION_MAX, VIEWS } from "./payloads";
 
 /** Views: the modals the routes open, and the App Home tab. Typed with @slack/types, so a malformed block fails the typecheck. */
@@ -77,7 +78,12 @@ export interface HomeNotice {
  * `notice`: the answer to the user's last click in this tab (a Home click has no response_url),
  * shown at the top.
  */
-export function homeView(waiting: ListedRequest[], mine: ListedRequest[], notice?: HomeNotice): Home {
+export function homeView(
+  waiting: ListedRequest[],
+  mine: ListedRequest[],
+  notice?: HomeNotice,
+  delegation?: { mine: DelegationRow | null; covering: DelegationRow[] },
+): Home {
   const blocks: KnownBlock[] = [];
   if (notice) {
     blocks.push({ type: "section", block_id: "notice", text: md(notice.text, true) }, context(`Your last click here, ${slackTime(notice.at)}`), {
@@ -87,10 +93,14 @@ export function homeView(waiting: ListedRequest[], mine: ListedRequest[], notice
   blocks.push({ type: "header", text: plain(`Waiting for you (${waiting.length})`) });
   if (waiting.length === 0) blocks.push(context("Nothing waits for your decision."));
   for (const r of waiting) {
-    blocks.push({ type: "section", text: md(listLine(r, true), true) }, decisionButtons(r.id));
+    blocks.push({ type: "section", text: md(listLine(r, true), true) });
+    if (r.fields) blocks.push(context(fieldsLine(r.fields, 2900), true));
+    blocks.push(decisionButtons(r.id));
   }
   blocks.push({ type: "divider" }, { type: "header", text: plain("Your requests") });
   if (mine.length === 0) blocks.push(context("You have not asked for anything yet. Try `/approval`."));
   for (const r of mine) blocks.push({ type: "section", text: md(listLine(r, false), true) });
+  // The delegation goes before the lists when it is set (capBlocks keeps the first 50 blocks).
+  if (delegation) blocks.splice(notice ? 3 : 0, 0, ...homeDelegationBlocks(delegation), { type: "divider" });
   return { type: "home", blocks: capBlocks(blocks) };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { requestId, userId } from "../core/ids";
+import { fieldsSchema, sourceSchema } from "../core/request-source";
 import { userTextSchema } from "../core/user-text";
 import { actionSpec } from "./approval-params";
 import { versionField } from "./versions";
@@ -20,7 +21,11 @@ export const actionParamsSchema = z.object({
     type: z.string(),
     title: z.string(),
     description: z.string(),
-    requester: userId,
+    /** Optional: a request made over the API may have no Slack requester (older children all have one). */
+    requester: userId.optional(),
+    /** Who asked over the API, and the request's fields (optional, added with the pipeline API). */
+    source: sourceSchema.optional(),
+    fields: fieldsSchema.optional(),
     approvedBy: z.array(userId).min(1),
     approvedAt: z.iso.datetime(),
   }),

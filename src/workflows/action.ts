@@ -46,6 +46,8 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
       id: p.requestId,
       title: p.body.title,
       requester: p.body.requester,
+      source: p.body.source,
+      fields: p.body.fields,
       description: storedUserText(p.body.description, p.descriptionRich),
       createdAt: p.body.approvedAt,
     };
@@ -131,7 +133,8 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
         }
       }
     } catch (err) {
-      result = { state: "failed", detail: (err instanceof Error ? err.message : String(err)).replace(/^Error: /, "").slice(0, 300) };
+      // A step's error reaches us with its class name in front ("NonRetryableError: …"): people see the message.
+      result = { state: "failed", detail: (err instanceof Error ? err.message : String(err)).replace(/^(?:NonRetryable)?Error: /, "").slice(0, 300) };
     }
 
     await step.do(STEP.recordOutcome, D1_STEP, async () => {

@@ -1,15 +1,20 @@
 import { z } from "zod";
 import { duration } from "../core/duration";
-import { requestId, userId } from "../core/ids";
+import { apiActor, channelId, requestId, usergroupId, userId } from "../core/ids";
+import { fieldsSchema, sourceSchema } from "../core/request-source";
 import { storedUserText, type UserText, userTextSchema } from "../core/user-text";
 import { versionField, WORKFLOW_VERSION } from "./versions";
 
-const level = z.object({
-  approvers: z.array(userId).min(1),
-  wait: duration,
-  quorum: z.number().int().min(1),
-  reminder: duration.nullable(),
-});
+const level = z
+  .object({
+    approvers: z.array(userId),
+    /** User groups whose members are asked too, expanded when the level starts. Optional: older instances have none. */
+    groups: z.array(usergroupId).optional(),
+    wait: duration,
+    quorum: z.number().int().min(1),
+    reminder: duration.nullable(),
+  })
+  .refine((l) => l.approvers.length > 0 || (l.groups?.length ?? 0) > 0, "a level needs an approver or a user group");
 
 export const actionSpec = z.object({
   url: z.url(),
@@ -22,8 +27,9 @@ export type ActionSpec = z.infer<typeof actionSpec>;
 /**
  * What the slash command route hands to a new ApprovalWorkflow instance: the request and its
  * approver chain, resolved from the policy at creation (a later policy change cannot alter it).
- * A field added later is optional or has a default (instances created before it have none); never
- * `.strict()`, so code rolled back past a new field still reads the params (versions.ts).
+ * A durable contract with instances already waiting: a field added later is optional or has a
+ * default, so the params of an older instance still parse; never `.strict()`, so code rolled back
+ * past a new field still reads the params (versions.ts).
  */
 export const approvalParamsSchema = z.object({
   /** The workflow version the instance was created with (versions.ts); absent: version 1. */
@@ -31,7 +37,15 @@ export const approvalParamsSchema = z.object({
   requestId,
   type: z.string(),
   title: z.string(),
-  requester: userId,
+  /**
+   * The Slack user who asked. Optional (issue 13): a request made over the API may have none,
+   * and then gets no receipt and no outcome DM. Every instance started before has one.
+   */
+  requester: userId.optional(),
+  /** Who asks when it came from the API (a pipeline): optional, older instances have none. */
+  source: sourceSchema.optional(),
+  /** Named values shown with the request, in every message: optional, older instances have none. */
+  fields: fieldsSchema.optional(),
   /** The readable description (core/user-text.ts `readable`). */
   description: z.string().min(1).max(4000),
   /**
@@ -43,6 +57,16 @@ export const approvalParamsSchema = z.object({
   allowSelf: z.boolean(),
   action: actionSpec.optional(),
   createdAt: z.iso.datetime(),
+  // ---- Issue 14. All optional: instances started before them lack them, and never take their steps.
+  /**
+   * Resolve each level's approvers when it starts: its user groups' members, and the delegates of
+   * the people asked (steps "read group …", "resolve level n"). Absent: the levels' people as given.
+   */
+  resolveApprovers: z.literal(true).optional(),
+  /** The type's approvals channel: the request is posted there too (`both`) or only there (`channel`). */
+  channel: z.object({ id: channelId, notify: z.enum(["channel", "both"]) }).optional(),
+  /** Started by a Workflow Builder step (function_executed): the step is completed when the request ends. */
+  slackFunction: z.object({ executionId: z.string().min(1).max(100) }).optional(),
 });
 export type ApprovalParams = z.infer<typeof approvalParamsSchema>;
 
@@ -53,8 +77,10 @@ export const requestText = (p: Pick<ApprovalParams, "description" | "description
  * The event that wakes a waiting ApprovalWorkflow. It decides nothing: the D1 claim is the
  * decision (store.closeByClaim), and a woken workflow reads D1 to see whether there is one. So the
  * payload is informative only (logs, older instances): approve / reject / cancel after the click
- * route's claim, wake from the maintenance workflow (an instance past its deadline), expire from
- * maintenance runs of earlier versions (the request already closed in D1).
+ * route's claim, cancel after the API's claim (`user` is then `api:<source name>`, never a Slack
+ * user id, with the reason it gave: the claim holds both), wake from the maintenance workflow (an
+ * instance past its deadline), expire from maintenance runs of earlier versions (the request
+ * already closed in D1).
  */
 export const DECISION_EVENT = "decision";
 const at = z.iso.datetime();
@@ -64,7 +90,7 @@ export const decisionEventSchema = z.discriminatedUnion("decision", [
   z.object({ v, decision: z.literal("approve"), user: userId, at }),
   /** The reason the reject modal required. */
   z.object({ v, decision: z.literal("reject"), user: userId, at, reason: z.string().max(1000) }),
-  z.object({ v, decision: z.literal("cancel"), user: userId, at }),
+  z.object({ v, decision: z.literal("cancel"), user: z.union([userId, apiActor]), at, reason: z.string().max(300).optional() }),
   z.object({ v, decision: z.literal("wake"), at }),
   z.object({ v, decision: z.literal("expire"), at }),
 ]);
@@ -74,8 +100,10 @@ export type DecisionEvent = z.infer<typeof decisionEventSchema>;
  * claim, goes on as after a timeout if its wait is past its deadline, or waits on.
  */
 export const wakeEvent = (): DecisionEvent => ({ v: WORKFLOW_VERSION, decision: "wake", at: new Date().toISOString() });
-/** What the click route tells the workflow after its claim (the claim, not this, is what counts). */
+/** What the click route (or the API's cancel) tells the workflow after its claim (the claim, not this, is what counts). */
 export type PersonDecision = Extract<DecisionEvent, { user: string }>;
+/** A person's decision event as this code sends it (the click route, the API's cancel): stamped with its version. */
+export const decisionEvent = (e: PersonDecision): DecisionEvent => ({ ...e, v: WORKFLOW_VERSION });
 
 /** The event the ActionWorkflow child sends its parent when the action has ended. */
 export const ACTION_RESULT_EVENT = "action-result";

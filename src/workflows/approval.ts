@@ -1,16 +1,23 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
+import { delegationLastDay } from "../core/delegation";
 import { type DurationLabel, durationMs } from "../core/duration";
+import { apiActorFor } from "../core/ids";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import type { RequestStatus } from "../core/store";
 import * as store from "../core/store";
 import type { Env } from "../env";
+import { channelNote, delegateNote, groupMemberNote } from "../slack/approver-notes";
 import type { Outcome } from "../slack/blocks";
 import { botClient } from "../slack/bot-client";
+import type { SlackClient } from "../slack/client";
+import { stepOutputs } from "../slack/functions";
 import { ActionChild } from "./approval/action-child";
 import { type ApprovalRun, approvalRun } from "./approval/context";
-import { ApprovalMessages } from "./approval/slack-messages";
+import { levelProblem, type ResolvedLevel, resolveLevel } from "./approval/resolve-level";
+import { ApprovalMessages, type Asked } from "./approval/slack-messages";
+import { endWorkflowStep, stepErrors } from "./approval/workflow-step";
 import { type ApprovalOutput, type ApprovalParams, approvalParamsSchema, DECISION_EVENT } from "./approval-params";
 import { APPROVAL_STEPS as STEP } from "./step-names";
 import { D1_STEP, isWaitTimeout } from "./steps";
@@ -51,15 +58,18 @@ export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
     const ctx = approvalRun(this.env, step, params, event.instanceId);
     const messages = new ApprovalMessages(ctx, slack);
     try {
-      return await new ApprovalFlow(ctx, messages, new ActionChild(ctx, messages)).run();
+      return await new ApprovalFlow(ctx, messages, new ActionChild(ctx, messages), slack).run();
     } catch (err) {
-      const message = (err instanceof Error ? err.message : String(err)).replace(/^Error: /, "");
+      // A step's error reaches us with its class name in front ("NonRetryableError: …"): people see the message.
+      const message = (err instanceof Error ? err.message : String(err)).replace(/^(?:NonRetryable)?Error: /, "");
       await step.do(STEP.recordFailure, D1_STEP, async () => {
         await store.closeRequest(this.env.DB, { id: params.requestId, status: "failed", at: new Date().toISOString(), error: message });
         log("error", "approval failed", { requestId: params.requestId, instanceId: event.instanceId, error: message });
         return null;
       });
       await messages.markFailed(message);
+      // A Workflow Builder step started it: the step ends with the failure (best effort: the request's own failure stands).
+      await endWorkflowStep(ctx, { kind: "error", error: stepErrors.failed(params.requestId, message) }).catch(() => null);
       throw err;
     }
   }
@@ -71,24 +81,42 @@ class ApprovalFlow {
     private readonly ctx: ApprovalRun,
     private readonly messages: ApprovalMessages,
     private readonly action: ActionChild,
+    private readonly slack: SlackClient,
   ) {}
 
   async run(): Promise<ApprovalOutput> {
-    const { levels } = this.ctx.params;
+    const { levels, resolveApprovers } = this.ctx.params;
     await this.recordRequest();
     if (newerThanCode(this.ctx.params)) await this.noteOlderCode();
     await this.messages.lookUpRequester();
+    /** Everyone who may decide so far (delegates too), and the levels' people with their quorums. */
     let approvers: string[] = [];
+    const groups: store.LevelGroup[] = [];
+    const delegations: store.RequestDelegation[] = [];
     for (const [i, level] of levels.entries()) {
       const n = i + 1;
-      const added = level.approvers.filter((a) => !approvers.includes(a));
+      // Instances with resolveApprovers resolve each level as it starts: groups' members, delegates.
+      const resolved = resolveApprovers ? await this.resolve(n, level) : null;
+      const people = resolved ? resolved.people : level.approvers;
+      const levelDelegations = resolved?.delegations ?? [];
+      const added = [...new Set([...people, ...levelDelegations.map((d) => d.delegate)])].filter((a) => !approvers.includes(a));
       approvers = [...approvers, ...added];
+      if (people.length) groups.push({ approvers: people, quorum: level.quorum });
+      delegations.push(...levelDelegations);
+      const note = this.ctx.params.channel
+        ? channelNote(
+            approvers.filter((a) => !delegations.some((d) => d.delegate === a)),
+            level.quorum,
+            delegations,
+          )
+        : undefined;
       if (n === 1) {
-        await this.messages.notifyFirstLevel();
+        await this.messages.notifyFirstLevel(resolved ? asked(added, level, resolved) : undefined, note);
       } else {
         // A click may have claimed the request just as the wait ran out: D1 is the truth.
         if (await this.claimed(`level ${n - 1}`)) return this.decide(n - 1);
-        await this.escalate(n, approvers, added);
+        await this.escalate(n, approvers, added, resolved ? { groups, delegations, notes: notesOf(asked(added, level, resolved)) } : undefined);
+        if (note && added.length) await this.messages.updateChannel(n, note);
       }
       await this.messages.refreshHomes(`level ${n}`);
       const end = await this.waitForLevel(
@@ -111,7 +139,9 @@ class ApprovalFlow {
       await store.upsertRequest(env.DB, {
         id: params.requestId,
         type: params.type,
-        requester: params.requester,
+        requester: params.requester ?? null,
+        source: params.source ?? null,
+        fields: params.fields ?? null,
         description: params.description,
         descriptionRich: params.descriptionRich ?? null,
         approvers: first.approvers,
@@ -125,7 +155,8 @@ class ApprovalFlow {
         requestId: params.requestId,
         key: "created",
         event: "created",
-        actor: params.requester,
+        // A request made over the API without a Slack requester was created by its source.
+        actor: params.requester ?? apiActorFor(params.source?.name),
         detail: params.description,
         at: params.createdAt,
       });
@@ -159,7 +190,12 @@ class ApprovalFlow {
   }
 
   /** Level `n` in D1 (who may decide now, its quorum, the moved expiry), then in Slack. */
-  private async escalate(n: number, approvers: string[], added: string[]): Promise<void> {
+  private async escalate(
+    n: number,
+    approvers: string[],
+    added: string[],
+    resolved?: { groups: store.LevelGroup[]; delegations: store.RequestDelegation[]; notes: Record<string, string> },
+  ): Promise<void> {
     const { env, params } = this.ctx;
     const levels = params.levels;
     await this.ctx.step.do(STEP.escalate(n), D1_STEP, async () => {
@@ -168,7 +204,9 @@ class ApprovalFlow {
       const rest = levels.slice(n - 1).reduce((ms, l) => ms + durationMs(l.wait), 0);
       await store.setLevel(env.DB, params.requestId, {
         approvers,
-        groups: levels.slice(0, n).map((l) => ({ approvers: l.approvers, quorum: l.quorum })),
+        // Resolved levels: the people each level asked (groups' members); older instances: the params' people.
+        groups: resolved?.groups ?? levels.slice(0, n).map((l) => ({ approvers: l.approvers, quorum: l.quorum })),
+        ...(resolved ? { delegations: resolved.delegations } : {}),
         level: n,
         quorum: levels[n - 1]!.quorum,
         expiresAt: new Date(Date.now() + rest).toISOString(),
@@ -176,10 +214,25 @@ class ApprovalFlow {
       });
       await store.audit(env.DB, { requestId: params.requestId, key: `escalated-${n}`, event: "escalated", actor: added.join(","), detail: `level ${n}`, at });
       metric(env.METRICS, "request_escalated", { type: params.type, detail: `level ${n}` });
-      this.ctx.log("request escalated", STEP.escalate(n), { level: n, escalatedTo: added.join(",") });
+      this.ctx.log("request escalated", STEP.escalate(n), { approvalLevel: n, escalatedTo: added.join(",") });
       return null;
     });
-    await this.messages.escalate(n, added);
+    // A level that added nobody (its groups could not be read: the requester was told) has no DMs to send.
+    if (added.length || !resolved) await this.messages.escalate(n, added, resolved?.notes);
+  }
+
+  /**
+   * Level `n` as it starts (resolve-level.ts). Level 1 with fewer people than its quorum fails the
+   * request with a clear error for the requester (nobody could decide it); a later level tells
+   * the requester and waits with the earlier approvers, who can still decide.
+   */
+  private async resolve(n: number, level: Level): Promise<ResolvedLevel> {
+    const resolved = await resolveLevel(this.ctx, this.slack, n, level);
+    if (resolved.people.length >= level.quorum) return resolved;
+    const problem = levelProblem(n, level, resolved);
+    if (n === 1) throw new NonRetryableError(problem);
+    await this.messages.tellRequester(n, `${problem} The earlier approvers can still decide.`);
+    return { ...resolved, people: [], delegations: [] };
   }
 
   /**
@@ -284,17 +337,34 @@ class ApprovalFlow {
       this.ctx.log("no claim to apply: the request was closed otherwise", STEP.applyClaim, { found: recorded.found }, "warn");
       const found = recorded.found;
       const status: ApprovalOutput["status"] = found === "pending" || found === "unknown" ? "expired" : found;
+      await endWorkflowStep(this.ctx, {
+        kind: "error",
+        error: status === "failed" ? stepErrors.failed(params.requestId, "see the dashboard") : stepErrors.expired(params.requestId),
+      });
       return { status, decidedBy: null, approvedBy: [], at: new Date().toISOString(), level };
     }
     const { status, by, at } = outcome;
     const approvedBy = recorded.approvedBy;
+    // A delegate's decision reads "Bob, for Maria" (only instances that resolve delegations look).
+    const forWhom =
+      params.resolveApprovers && status !== "cancelled"
+        ? await this.ctx.step.do(STEP.decidedFor, D1_STEP, () => store.voteSeat(env.DB, params.requestId, by))
+        : null;
+    const decidedFor = forWhom ? { for: forWhom } : {};
     const shown: Outcome =
       status === "approved"
-        ? { status, by, approvedBy, at }
+        ? { status, by, approvedBy, at, ...decidedFor }
         : status === "rejected"
-          ? { status, by, at, ...(outcome.reason ? { reason: outcome.reason } : {}) }
-          : { status, by, at };
+          ? { status, by, at, ...(outcome.reason ? { reason: outcome.reason } : {}), ...decidedFor }
+          : { status, by, at, ...(outcome.reason ? { reason: outcome.reason } : {}) };
     const output: ApprovalOutput = { status, decidedBy: by, approvedBy, at, level };
+    // The Workflow Builder step ends as soon as the decision is made (before the messages and the action).
+    await endWorkflowStep(
+      this.ctx,
+      status === "cancelled"
+        ? { kind: "error", error: stepErrors.cancelled(params.requestId) }
+        : { kind: "success", outputs: stepOutputs({ status, decidedBy: by, reason: outcome.reason, requestId: params.requestId }) },
+    );
     const runsAction = status === "approved" && params.action;
     await this.messages.finish(shown, runsAction ? { state: "running", progress: null } : undefined);
     if (runsAction) output.action = await this.action.run(approvedBy.length ? approvedBy : [by], at);
@@ -322,7 +392,23 @@ class ApprovalFlow {
       // Neither expired nor claimed: closed by someone else; nothing to announce.
       return { status: "expired", decidedBy: null, approvedBy: [], at: result.at, level };
     }
+    await endWorkflowStep(this.ctx, { kind: "error", error: stepErrors.expired(params.requestId) });
     await this.messages.finish({ status: "expired", at: result.at });
     return { status: "expired", decidedBy: null, approvedBy: [], at: result.at, level };
   }
 }
+
+/** Level `n`'s new people as resolved: each with why they are asked when it is not by name. */
+function asked(added: string[], level: Level, resolved: ResolvedLevel): Asked[] {
+  return added.map((user) => {
+    const forWhom = resolved.delegations.filter((d) => d.delegate === user);
+    if (forWhom.length) return { user, note: delegateNote(forWhom.map((d) => ({ principal: d.principal, lastDay: delegationLastDay(d.until) }))) };
+    if (!level.approvers.includes(user)) {
+      const via = resolved.groups.filter((g) => "members" in g && g.members.includes(user)).map((g) => g.id);
+      if (via.length) return { user, note: groupMemberNote(via) };
+    }
+    return { user };
+  });
+}
+
+const notesOf = (list: Asked[]): Record<string, string> => Object.fromEntries(list.filter((a) => a.note).map((a) => [a.user, a.note!]));

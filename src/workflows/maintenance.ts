@@ -6,7 +6,9 @@ import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import * as store from "../core/store";
 import type { Env } from "../env";
+import { stepOutputs } from "../slack/functions";
 import { DECISION_EVENT, wakeEvent } from "./approval-params";
+import { completeFunctionRun } from "./function-completion";
 import { MAINTENANCE_STEPS as STEP } from "./step-names";
 import { D1_STEP, WORKFLOW_CALL_STEP } from "./steps";
 
@@ -91,6 +93,7 @@ export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, MaintenancePara
       if (!outcome?.closedNow) return "nothing";
       metric(this.env.METRICS, "request_decided", { type: request.type, detail: outcome.status });
       log("warn", "claimed request of a dead instance closed with its claim", { ...fields, state, status: outcome.status, decidedBy: outcome.by });
+      await this.endStep(id, outcome.status === "cancelled" ? null : { status: outcome.status, by: outcome.by, reason: outcome.reason });
       return "ended";
     }
     const errored = instance?.status === "errored";
@@ -103,6 +106,23 @@ export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, MaintenancePara
     if (!closed) return "nothing";
     if (!errored) metric(this.env.METRICS, "request_expired", { type: request.type, detail: "maintenance" });
     log("warn", "request of a dead instance ended", { ...fields, state });
+    await this.endStep(id, null);
     return "ended";
+  }
+
+  /**
+   * A request a Workflow Builder step started, closed here because its instance died: the step
+   * is completed too (once: function-completion.ts), so the workflow does not wait forever.
+   * Best effort: the close stands either way.
+   */
+  private async endStep(id: string, decided: { status: "approved" | "rejected"; by: string; reason: string | null } | null): Promise<void> {
+    const run = await store.functionRunOf(this.env.DB, id).catch(() => null);
+    if (!run || run.completed_at) return;
+    const end = decided
+      ? { kind: "success" as const, outputs: stepOutputs({ status: decided.status, decidedBy: decided.by, reason: decided.reason, requestId: id }) }
+      : { kind: "error" as const, error: `Approval request ${id} ended without a decision.` };
+    await completeFunctionRun(this.env, run.execution_id, end).catch((err) =>
+      log("error", "workflow step not completed", { requestId: id, error: (err as Error).message }),
+    );
   }
 }

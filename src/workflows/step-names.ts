@@ -60,6 +60,19 @@ export const APPROVAL_STEPS = {
   recordFailure: "record failure",
   markFailed: (role: string) => `mark failed ${role}`,
   notifyRequesterOfFailure: "notify requester of failure",
+  // ---- Issue 14: steps only instances with its params take (resolveApprovers, channel, slackFunction).
+  /** One user group's members as its level starts (usergroups.users.list). */
+  readGroup: (group: string, level: number) => `read group ${group} level ${level}`,
+  /** A level's people, delegations and audit as it starts. */
+  resolveLevel: (level: number) => `resolve level ${level}`,
+  /** The requester told that a later level could not be asked (its groups unreadable or empty). */
+  tellRequesterLevel: (level: number) => `tell requester level ${level}`,
+  /** The approvals channel's post is updated when a level adds people. */
+  updateChannel: (role: string, level: number) => `update channel ${role} at level ${level}`,
+  /** Who a delegate decided for, read once the claim is applied. */
+  decidedFor: "decided for",
+  /** The Workflow Builder step completed (functions.completeSuccess / completeError), once. */
+  completeFunction: "complete workflow step",
 } as const;
 
 export const ACTION_STEPS = {

@@ -63,6 +63,9 @@ const EMOJI = {
   clock1: "🕐",
   information_source: "ℹ️",
   no_entry_sign: "🚫",
+  ballot_box_with_ballot: "🗳️",
+  busts_in_silhouette: "👥",
+  handshake: "🤝",
 };
 const decode = (s) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 const userName = (id) => ui.state?.users.find((u) => u.id === id)?.real_name;
@@ -93,7 +96,8 @@ function entity(inner) {
   if ((m = /^!date\^(\d+)\^([^^|]+)(?:\^[^|]*)?\|(.*)$/.exec(inner)))
     return el("time", { class: "slack-date", datetime: new Date(Number(m[1]) * 1000).toISOString(), text: slackDate(m[1], m[2], decode(m[3])) });
   if ((m = /^!(here|channel|everyone)(?:\|.*)?$/.exec(inner))) return el("span", { class: "mention broadcast", text: `@${m[1]}` });
-  if ((m = /^!subteam\^[A-Z0-9]+(?:\|(.*))?$/.exec(inner))) return el("span", { class: "mention", text: m[1] ?? "@group" });
+  if ((m = /^!subteam\^([A-Z0-9]+)(?:\|(.*))?$/.exec(inner)))
+    return el("span", { class: "mention", text: m[2] ?? `@${ui.state?.usergroups?.find((g) => g.id === m[1])?.handle ?? "group"}` });
   if ((m = /^((?:https?:\/\/|mailto:)[^|]+)(?:\|(.*))?$/.exec(inner)))
     return el("a", { href: decode(m[1]), target: "_blank", rel: "noopener noreferrer", text: decode(m[2] ?? m[1]) });
   return document.createTextNode(decode(`<${inner}>`));
@@ -424,6 +428,7 @@ function avatar(item) {
 
 function author(item) {
   if (item.kind === "ephemeral") return item.source === "USLACKBOT" ? ["Slackbot", null] : [ui.state.app.name, "APP"];
+  if (item.username) return [item.username, "WORKFLOW"];
   if (item.bot_id) return [ui.state.app.name, "APP"];
   return [userName(item.user) ?? item.user, null];
 }
@@ -510,6 +515,42 @@ function renderSidebar() {
   $("#app-list").replaceChildren(...ui.state.channels.filter((c) => c.kind === "app").map(item));
 }
 
+/** The Workflows panel: each workflow with Run (as the person acted as), and its latest runs. */
+function renderWorkflows() {
+  const outcome = (r) =>
+    r.status === "running"
+      ? "In progress: waiting for the approval"
+      : r.status === "completed"
+        ? `Completed: ${r.outputs?.status}${r.outputs?.decided_by ? ` by ${userName(r.outputs.decided_by) ?? r.outputs.decided_by}` : ""} → ${r.log.at(-1) ?? ""}`
+        : `Failed: ${r.error}`;
+  $("#workflows").replaceChildren(
+    ...ui.state.workflows.map((w) =>
+      el(
+        "li",
+        { class: "workflow", dataset: { testid: `workflow-${w.id}` } },
+        el(
+          "div",
+          { class: "workflow-head" },
+          el("strong", { text: w.title }),
+          el("button", {
+            type: "button",
+            class: "sk-button primary",
+            dataset: { testid: `run-${w.id}` },
+            onclick: () => post("/_ui/workflow_run", { workflow: w.id }).then(refresh),
+            text: "Run",
+          }),
+        ),
+        el("div", { class: "how", text: w.description }),
+        el(
+          "ol",
+          { class: "runs" },
+          w.runs.map((r) => el("li", { class: `run ${r.status}`, dataset: { testid: "workflow-run", status: r.status }, text: `${r.id}: ${outcome(r)}` })),
+        ),
+      ),
+    ),
+  );
+}
+
 function renderActivity() {
   const { deliveries, calls } = ui.state;
   $("#deliveries").replaceChildren(
@@ -584,6 +625,7 @@ function render() {
     el("code", { text: `/approval @${approver?.name ?? "maria"} Deploy billing-api v2.3` }),
     ` · people: ${s.users.map((u) => `@${u.name}`).join(" ")}`,
   );
+  renderWorkflows();
   renderActivity();
   renderModal();
 }

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { startFakeSlack } from "../../standin/server.js";
+import { eventually } from "./eventually";
 import { startTinyApp } from "./tiny-app";
 
 const stack = inject("stack");
@@ -36,16 +37,6 @@ function startBridge(env: Record<string, string>): Bridge {
   return bridge;
 }
 
-async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
 const pagePost = async (base: string, path: string, body: unknown): Promise<any> =>
   (await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
@@ -66,8 +57,10 @@ describe("npm run bridge", () => {
     const sent = await pagePost(base, "/_ui/command", { user: "U0REQUESTER", channel: "C0GENERAL", text: "/approval @maria Rotate the database password" });
     expect(sent).toMatchObject({ ok: true });
     const [command] = (await envelopes(base)).envelopes;
+    // Acked in time as Slack measures it: the stand-in records an ack only within its 3 s
+    // (standin/socket-mode.js ACK_TIMEOUT_MS); a later one would be `operation_timeout`.
     expect(command).toMatchObject({ type: "slash_commands", acked: true });
-    expect(command.ackMs).toBeLessThan(3000);
+    expect(command).not.toHaveProperty("error");
     // The ack carries the route's own answer: Slack shows it as the command's reply.
     expect(command.ackPayload).toMatchObject({ response_type: "ephemeral" });
     const id = /req-[a-z0-9]{12}/.exec(command.ackPayload.text)![0];
@@ -87,7 +80,7 @@ describe("npm run bridge", () => {
     ).toMatchObject({ ok: true });
     const click = (await envelopes(base)).envelopes[1];
     expect(click).toMatchObject({ type: "interactive", acked: true, ackPayload: {} });
-    expect(click.ackMs).toBeLessThan(3000);
+    expect(click).not.toHaveProperty("error");
 
     const done = await eventually(async () => {
       const res = await fetch(`${stack.serviceUrl}/api/requests/${id}`, { headers: { authorization: `Bearer ${stack.apiToken}` } });

@@ -5,6 +5,7 @@
 // mode. Screenshots of each page, wide and phone, light and dark, land in test-output/screenshots/.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Browser, launch, pageErrors, screenshot } from "./browser";
+import { eventually } from "./eventually";
 
 const stack = inject("stack");
 let browser: Browser;
@@ -17,16 +18,6 @@ afterAll(async () => {
 
 const pagePost = async (path: string, body: unknown): Promise<any> =>
   (await fetch(`${stack.standinUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const api = async (id: string): Promise<any> =>
   (await fetch(`${stack.serviceUrl}/api/requests/${id}`, { headers: { authorization: `Bearer ${stack.apiToken}` } })).json();
@@ -169,7 +160,7 @@ it("lists the requests, filters them, shows a request's timeline and exports CSV
   expect(href).toBe("/dashboard/export.csv?status=approved&requester=U0REQUESTER");
   const csv = await (await fetch(`${stack.serviceUrl}${href}`)).text();
   expect(csv.split("\r\n")[0]).toBe(
-    `"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description","type_title","requester_name","approver_names","decided_by_name"`,
+    `"id","type","status","requester","approvers","level","decided_by","decided_at","created_at","updated_at","error","description","type_title","requester_name","approver_names","decided_by_name","source_name","source_label","source_url","fields"`,
   );
   expect(csv).toContain(`"${id}","default","approved","U0REQUESTER","U0APPROVER","1","U0APPROVER",`);
   expect(csv).toMatch(new RegExp(`"${id}",.*,"Approval","alex",`));

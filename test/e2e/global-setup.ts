@@ -12,11 +12,15 @@ export const E2E_PORTS = { service: Number(process.env.E2E_SERVICE_PORT ?? 8840)
 
 /**
  * The shipped policy, plus a type whose level needs two of the page's people (Maria and Sam), so a
- * quorum vote can be clicked on the page.
+ * quorum vote can be clicked on the page, and a type that expires within seconds (reminded after
+ * two), so the pipeline gate's expiry runs end to end (test/e2e/gate.test.ts).
  */
 async function e2ePolicy(): Promise<string> {
   const policy = JSON.parse(await readFile("approvals.config.json", "utf8"));
   policy.types.review = { title: "Peer review", levels: [{ approvers: ["U0APPROVER", "U0ESCALATE"], wait: "1 hour", quorum: 2 }] };
+  policy.types["gate-quick"] = { title: "Quick gate", levels: [{ approvers: [], wait: "5 seconds" }], reminder: "2 seconds" };
+  // An approvals channel (#approvals, the bot is in it): asked there only, Maria or Sam decides.
+  policy.types.release = { title: "Release", channel: "C0APPROVALS", notify: "channel", levels: [{ approvers: ["U0APPROVER", "U0ESCALATE"], wait: "1 hour" }] };
   return JSON.stringify(policy);
 }
 

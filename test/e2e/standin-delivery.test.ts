@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { standinControl } from "../../standin/control.js";
 import { startFakeSlack } from "../../standin/server.js";
+import { eventually } from "./eventually";
 import { type Received, startTinyApp, type TinyAnswer } from "./tiny-app";
 
 const SECRET = "delivery-test-secret-0123456789";
@@ -27,16 +28,6 @@ async function setUp(answer: (r: Received) => Promise<TinyAnswer> | TinyAnswer =
 
 const pagePost = async (base: string, path: string, body: unknown): Promise<any> =>
   (await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
-
-async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("slash-command text, escaped as Slack escapes it for a command with should_escape", () => {
   it("entity-escapes & < > first, then makes Slack's tokens for URLs, broadcasts, known people, user groups and channels", async () => {

@@ -74,6 +74,8 @@ describe("CSV export cells", () => {
       type: "default",
       requester: "U0A",
       description: "x",
+      source: null,
+      fields: null,
       approvers: ["U0B", "U0C"],
       level: 2,
       status: "approved" as const,

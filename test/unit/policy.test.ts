@@ -29,23 +29,25 @@ describe("resolveLevels: one request's approver chain", () => {
   });
 
   it("needs a named approver when level 1 lists none", () => {
-    expect(resolveLevels(open, "U0REQ", undefined)).toEqual({ ok: false, problem: "Name the approver as a mention, like `@maria`." });
+    expect(resolveLevels(open, "U0REQ", undefined)).toEqual({ ok: false, code: "no_approver", problem: "Name the approver as a mention, like `@maria`." });
   });
 
   it("refuses a mention where the policy names the approvers (nobody routes a request to a friend)", () => {
     const fixed = type({ levels: [{ approvers: ["U0SEC1"], wait: "4 hours", quorum: 1 }] });
     expect(resolveLevels(fixed, "U0REQ", "U0FRIEND")).toEqual({
       ok: false,
+      code: "policy_approvers",
       problem: "This request type's approvers are set by the policy: leave out the @mention.",
     });
     expect(resolveLevels(fixed, "U0REQ", undefined)).toMatchObject({ ok: true, levels: [{ approvers: ["U0SEC1"] }] });
   });
 
   it("never lets requesters approve their own request unless the type allows it", () => {
-    expect(resolveLevels(open, "U0REQ", "U0REQ")).toEqual({ ok: false, problem: "You can't approve your own request: ask someone else." });
+    expect(resolveLevels(open, "U0REQ", "U0REQ")).toEqual({ ok: false, code: "own_request", problem: "You can't approve your own request: ask someone else." });
     const quorum = type({ levels: [{ approvers: ["U0REQ", "U0B"], wait: "1 day", quorum: 2 }] });
     expect(resolveLevels(quorum, "U0REQ", undefined)).toEqual({
       ok: false,
+      code: "own_request",
       problem: "You can't approve your own request, and nobody else is listed to approve it.",
     });
     // The requester leaves a later level; a level that can no longer reach its quorum is dropped.
@@ -66,6 +68,20 @@ describe("resolveLevels: one request's approver chain", () => {
     const quorum = type({ levels: [{ approvers: [], wait: "1 day", quorum: 1 }] });
     const r = resolveLevels(quorum, "U0REQ", "U0MARIA");
     expect(r.ok && r.levels[0]!.quorum).toBe(1);
+  });
+
+  it("approvers named over the API: any one of them decides; none may override the policy's; without a requester nobody is left out", () => {
+    const r = resolveLevels(open, undefined, ["U0MARIA", "U0SAM", "U0MARIA"]);
+    expect(r.ok && r.levels[0]).toMatchObject({ approvers: ["U0MARIA", "U0SAM"], quorum: 1 });
+    const fixed = type({ levels: [{ approvers: ["U0SEC1"], wait: "4 hours", quorum: 1 }] });
+    expect(resolveLevels(fixed, undefined, ["U0FRIEND"])).toMatchObject({ ok: false, code: "policy_approvers" });
+    const fixedChain = resolveLevels(fixed, undefined, []);
+    expect(fixedChain.ok && fixedChain.levels.map((l) => l.approvers)).toEqual([["U0SEC1"]]);
+    expect(resolveLevels(open, undefined, undefined)).toMatchObject({ ok: false, code: "no_approver" });
+    // The requester among several named approvers is left out; alone, refused.
+    const without = resolveLevels(open, "U0REQ", ["U0REQ", "U0SAM"]);
+    expect(without.ok && without.levels[0]!.approvers).toEqual(["U0SAM"]);
+    expect(resolveLevels(open, "U0REQ", ["U0REQ"])).toMatchObject({ ok: false, code: "own_request" });
   });
 });
 

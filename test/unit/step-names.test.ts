@@ -97,6 +97,30 @@ describe("the durable names of steps, waits and events", () => {
     ]);
   });
 
+  it("ApprovalWorkflow, issue 14 (only instances with resolveApprovers, a channel or a workflow step take these)", () => {
+    const s = APPROVAL_STEPS;
+    const channel = approverRole(1, "C0APPROVALS");
+    expect([
+      s.readGroup("S0ONCALL", 2),
+      s.resolveLevel(2),
+      s.tellRequesterLevel(2),
+      s.postRequest(channel),
+      s.recordMessage(channel),
+      s.updateChannel(channel, 2),
+      s.decidedFor,
+      s.completeFunction,
+    ]).toEqual([
+      "read group S0ONCALL level 2",
+      "resolve level 2",
+      "tell requester level 2",
+      "post request L1-C0APPROVALS",
+      "record message L1-C0APPROVALS",
+      "update channel L1-C0APPROVALS at level 2",
+      "decided for",
+      "complete workflow step",
+    ]);
+  });
+
   it("ActionWorkflow", () => {
     const s = ACTION_STEPS;
     expect([

@@ -5,6 +5,8 @@
  */
 export * from "./actions";
 export * from "./audit";
+export * from "./delegations";
+export * from "./function-runs";
 export * from "./keys";
 export * from "./listing";
 export * from "./live";

@@ -1,19 +1,36 @@
-import { type FilteredRequest, type ListedRequest, parseApprovers, parseListedRequest, type RawListedRequest, type RequestStatus } from "./rows";
+import {
+  type FilteredRequest,
+  type ListedRequest,
+  parseApprovers,
+  parseFields,
+  parseListedRequest,
+  parseRequester,
+  parseSource,
+  type RawListedRequest,
+  type RequestStatus,
+} from "./rows";
 
 /** Lists of requests: what waits for a user, a requester's own, and the dashboard's filtered list. */
 
-/** Pending requests `user` can still decide (an approver who has not voted), oldest first. */
-export async function waitingFor(db: D1Database, user: string, limit = 10): Promise<ListedRequest[]> {
+/**
+ * Pending requests `user` can still decide (an approver who has not voted), oldest first. A
+ * delegate only while the delegation they were asked through still holds.
+ */
+export async function waitingFor(db: D1Database, user: string, limit = 10, at = new Date().toISOString()): Promise<ListedRequest[]> {
   const { results } = await db
     .prepare(
-      `SELECT r.id, r.type, r.requester, r.description, r.description_rich, r.status, r.created_at FROM requests r
+      `SELECT r.id, r.type, r.requester, r.source, r.fields, r.description, r.description_rich, r.status, r.created_at FROM requests r
        WHERE r.status = 'pending' AND r.claimed_by IS NULL
          AND EXISTS (SELECT 1 FROM json_each(r.approvers) WHERE value = ?1)
          AND (r.allow_self = 1 OR r.requester != ?1)
          AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.request_id = r.id AND v.user_id = ?1)
+         AND (NOT EXISTS (SELECT 1 FROM json_each(r.delegations) d WHERE json_extract(d.value, '$.delegate') = ?1)
+           OR EXISTS (SELECT 1 FROM json_each(r.level_groups) g, json_each(g.value, '$.approvers') a WHERE a.value = ?1)
+           OR EXISTS (SELECT 1 FROM json_each(r.delegations) d JOIN delegations dl ON dl.id = json_extract(d.value, '$.id')
+                      WHERE json_extract(d.value, '$.delegate') = ?1 AND dl.ended_at IS NULL AND dl.until > ?3))
        ORDER BY r.created_at LIMIT ?2`,
     )
-    .bind(user, limit)
+    .bind(user, limit, at)
     .all<RawListedRequest>();
   return results.map(parseListedRequest);
 }
@@ -22,7 +39,7 @@ export async function waitingFor(db: D1Database, user: string, limit = 10): Prom
 export async function requestsBy(db: D1Database, user: string, limit = 10, onlyOpen = false): Promise<ListedRequest[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, type, requester, description, description_rich, status, created_at FROM requests
+      `SELECT id, type, requester, source, fields, description, description_rich, status, created_at FROM requests
        WHERE requester = ?1 ${onlyOpen ? "AND status = 'pending'" : ""}
        ORDER BY status = 'pending' DESC, created_at DESC LIMIT ?2`,
     )
@@ -66,7 +83,7 @@ export function filterWhere(f: RequestFilters, options: { withStatus: boolean; a
   return { sql: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", binds };
 }
 
-const LISTED_COLUMNS = "id, type, requester, description, approvers, level, status, decided_by, decided_at, error, created_at, updated_at";
+const LISTED_COLUMNS = "id, type, requester, source, fields, description, approvers, level, status, decided_by, decided_at, error, created_at, updated_at";
 
 /** The newest `limit` requests matching the filters (the dashboard's page, and its CSV export). */
 export async function listRequests(db: D1Database, f: RequestFilters, limit: number): Promise<FilteredRequest[]> {
@@ -74,8 +91,21 @@ export async function listRequests(db: D1Database, f: RequestFilters, limit: num
   const { results } = await db
     .prepare(`SELECT ${LISTED_COLUMNS} FROM requests ${w.sql} ORDER BY created_at DESC, id DESC LIMIT ?${w.binds.length + 1}`)
     .bind(...w.binds, limit)
-    .all<Omit<FilteredRequest, "approvers"> & { approvers: string }>();
-  return results.map((r) => ({ ...r, approvers: parseApprovers(r.approvers) }));
+    .all<
+      Omit<FilteredRequest, "requester" | "source" | "fields" | "approvers"> & {
+        requester: string;
+        source: string | null;
+        fields: string | null;
+        approvers: string;
+      }
+    >();
+  return results.map((r) => ({
+    ...r,
+    requester: parseRequester(r.requester),
+    source: parseSource(r.source),
+    fields: parseFields(r.fields),
+    approvers: parseApprovers(r.approvers),
+  }));
 }
 
 /** How many requests match the filters, by status (the status filter itself left out). */

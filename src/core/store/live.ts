@@ -1,4 +1,5 @@
 import { filterWhere, type RequestFilters } from "./listing";
+import type { RequestStatus } from "./rows";
 
 /**
  * Stamps of what a dashboard page shows, for its live updates: a page asks for the stamp first
@@ -45,4 +46,19 @@ export async function requestStamp(db: D1Database, id: string): Promise<Stamp | 
       .join("."),
     live: row.status === "pending" || row.action_status === "running",
   };
+}
+
+/**
+ * What a waiting API client (GET /api/requests/:id?wait=) watches: the status and how many audit
+ * entries there are. One small query: the row by its key and a count over the audit table's
+ * primary key (request_id, event_key), so it reads 1 + (the request's audit entries) rows. Null
+ * when the request is not recorded (yet). `rowsRead`: what D1 reports it read, for the cost log.
+ */
+export async function requestProgress(db: D1Database, id: string): Promise<{ status: RequestStatus; audit: number; rowsRead: number } | null> {
+  const result = await db
+    .prepare(`SELECT status, (SELECT count(*) FROM audit WHERE request_id = ?1) AS audit FROM requests WHERE id = ?1`)
+    .bind(id)
+    .all<{ status: RequestStatus; audit: number }>();
+  const row = result.results[0];
+  return row ? { ...row, rowsRead: result.meta.rows_read ?? 0 } : null;
 }

@@ -1,5 +1,5 @@
 import { filterWhere, type RequestFilters } from "./listing";
-import type { ActionState, RequestRow, RequestStatus } from "./rows";
+import { type ActionState, parseRequester, parseSource, type RequestRow, type RequestStatus } from "./rows";
 
 /**
  * The dashboard overview's aggregates, grouped by D1 over the requests created in a window of
@@ -42,7 +42,7 @@ export interface TypeRates {
   pending: number;
 }
 
-export type PendingRequest = Pick<RequestRow, "id" | "type" | "requester" | "description" | "level" | "claimed_by" | "created_at" | "expires_at"> & {
+export type PendingRequest = Pick<RequestRow, "id" | "type" | "requester" | "source" | "description" | "level" | "claimed_by" | "created_at" | "expires_at"> & {
   /** The current approvers who have not voted yet. */
   waiting_for: string[];
 };
@@ -86,7 +86,7 @@ export async function overview(db: D1Database, f: OverviewFilters, pendingLimit:
       .bind(...all.binds),
     db
       .prepare(
-        `SELECT id, type, requester, description, level, claimed_by, created_at, expires_at,
+        `SELECT id, type, requester, source, description, level, claimed_by, created_at, expires_at,
            (SELECT json_group_array(a.value) FROM json_each(requests.approvers) a
             WHERE NOT EXISTS (SELECT 1 FROM votes v WHERE v.request_id = requests.id AND v.user_id = a.value)) AS waiting_for,
            count(*) OVER () AS total
@@ -101,13 +101,20 @@ export async function overview(db: D1Database, f: OverviewFilters, pendingLimit:
   const p = rows<{ n: number; p50: number | null; p90: number | null; max: number | null }>(percentiles)[0];
   const counts = new Array<number>(DECISION_BUCKET_BOUNDS.length + 1).fill(0);
   for (const b of rows<{ bucket: number; n: number }>(buckets)) counts[b.bucket] = b.n;
-  const pendingRows = rows<Omit<PendingRequest, "waiting_for"> & { waiting_for: string; total: number }>(pending);
+  const pendingRows = rows<
+    Omit<PendingRequest, "waiting_for" | "requester" | "source"> & { requester: string; source: string | null; waiting_for: string; total: number }
+  >(pending);
   return {
     perDay: rows<DayCount>(perDay),
     decisionTimes: { count: p?.n ?? 0, p50: p?.p50 ?? null, p90: p?.p90 ?? null, max: p?.max ?? null, buckets: counts },
     types: rows<TypeRates>(types).map((t) => ({ ...t, escalated: t.escalated ?? 0, expired: t.expired ?? 0, pending: t.pending ?? 0 })),
     pending: {
-      rows: pendingRows.map(({ total: _total, waiting_for, ...r }) => ({ ...r, waiting_for: JSON.parse(waiting_for) as string[] })),
+      rows: pendingRows.map(({ total: _total, waiting_for, requester, source, ...r }) => ({
+        ...r,
+        requester: parseRequester(requester),
+        source: parseSource(source),
+        waiting_for: JSON.parse(waiting_for) as string[],
+      })),
       total: pendingRows[0]?.total ?? 0,
     },
     actions: rows<{ status: ActionState; n: number }>(actions),

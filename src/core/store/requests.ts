@@ -1,5 +1,6 @@
+import type { Fields, Source } from "../request-source";
 import type { UserText } from "../user-text";
-import { type ActionState, type LevelGroup, parseRequestRow, type RawRequestRow, type RequestRow } from "./rows";
+import { type ActionState, type LevelGroup, parseRequestRow, type RawRequestRow, type RequestDelegation, type RequestRow } from "./rows";
 
 /**
  * The requests table: a request's record, its level chain and its outcome. Writes made from
@@ -11,7 +12,10 @@ export async function upsertRequest(
   r: {
     id: string;
     type: string;
-    requester: string;
+    /** The Slack user who asked; null for an API request without one (stored as ''). */
+    requester: string | null;
+    source?: Source | null;
+    fields?: Fields | null;
     description: string;
     /** The description's segments when it has more than text (core/user-text.ts `isRich`), else null. */
     descriptionRich?: UserText | null;
@@ -26,16 +30,16 @@ export async function upsertRequest(
 ): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO requests (id, type, requester, description, description_rich, approvers, level_groups, level, quorum, allow_self, status, expires_at, created_at, updated_at, workflow_version)
-       VALUES (?1, ?2, ?3, ?4, ?11, ?5, ?10, 1, ?6, ?7, 'pending', ?8, ?9, ?9, ?12)
-       ON CONFLICT (id) DO UPDATE SET type = excluded.type, requester = excluded.requester,
+      `INSERT INTO requests (id, type, requester, source, fields, description, description_rich, approvers, level_groups, level, quorum, allow_self, status, expires_at, created_at, updated_at, workflow_version)
+       VALUES (?1, ?2, ?3, ?12, ?13, ?4, ?11, ?5, ?10, 1, ?6, ?7, 'pending', ?8, ?9, ?9, ?14)
+       ON CONFLICT (id) DO UPDATE SET type = excluded.type, requester = excluded.requester, source = excluded.source, fields = excluded.fields,
          description = excluded.description, description_rich = excluded.description_rich, expires_at = excluded.expires_at,
          workflow_version = excluded.workflow_version`,
     )
     .bind(
       r.id,
       r.type,
-      r.requester,
+      r.requester ?? "",
       r.description,
       JSON.stringify(r.approvers),
       r.quorum,
@@ -44,6 +48,8 @@ export async function upsertRequest(
       r.createdAt,
       JSON.stringify([{ approvers: r.approvers, quorum: r.quorum }]),
       r.descriptionRich?.length ? JSON.stringify(r.descriptionRich) : null,
+      r.source ? JSON.stringify(r.source) : null,
+      r.fields && Object.keys(r.fields).length ? JSON.stringify(r.fields) : null,
       r.version ?? 1,
     )
     .run();
@@ -56,14 +62,29 @@ export async function upsertRequest(
 export async function setLevel(
   db: D1Database,
   id: string,
-  l: { approvers: string[]; groups: LevelGroup[]; level: number; quorum: number; expiresAt: string; at: string },
+  l: { approvers: string[]; groups: LevelGroup[]; level: number; quorum: number; expiresAt: string; at: string; delegations?: RequestDelegation[] },
 ): Promise<void> {
   await db
     .prepare(
-      `UPDATE requests SET approvers = ?2, level_groups = ?3, level = ?4, quorum = ?5, expires_at = ?6, updated_at = ?7
+      `UPDATE requests SET approvers = ?2, level_groups = ?3, level = ?4, quorum = ?5, expires_at = ?6, updated_at = ?7, delegations = coalesce(?8, delegations)
        WHERE id = ?1 AND status = 'pending'`,
     )
-    .bind(id, JSON.stringify(l.approvers), JSON.stringify(l.groups), l.level, l.quorum, l.expiresAt, l.at)
+    .bind(id, JSON.stringify(l.approvers), JSON.stringify(l.groups), l.level, l.quorum, l.expiresAt, l.at, l.delegations ? JSON.stringify(l.delegations) : null)
+    .run();
+}
+
+/**
+ * Level 1 as resolved when it starts (its user groups' members, its approvers' delegates): who may
+ * decide, the level's people with its quorum, and the delegations. Idempotent.
+ */
+export async function setFirstLevel(
+  db: D1Database,
+  id: string,
+  l: { approvers: string[]; group: LevelGroup; delegations: RequestDelegation[] },
+): Promise<void> {
+  await db
+    .prepare(`UPDATE requests SET approvers = ?2, level_groups = ?3, quorum = ?4, delegations = ?5 WHERE id = ?1 AND status = 'pending' AND level = 1`)
+    .bind(id, JSON.stringify(l.approvers), JSON.stringify([l.group]), l.group.quorum, JSON.stringify(l.delegations))
     .run();
 }
 
@@ -110,21 +131,28 @@ export async function closeRequest(db: D1Database, c: { id: string; status: "exp
 /** A decision as its claim recorded it, and as the request was closed with it. */
 export interface ClaimedOutcome {
   status: "approved" | "rejected" | "cancelled";
-  /** Who claimed it (the approver, or the requester who cancelled). */
+  /** Who claimed it (the approver, the requester who cancelled, or `api:<source name>` for a cancel over the API). */
   by: string;
   /** When it was claimed. */
   at: string;
-  /** A rejection's reason (the claimant's vote). */
+  /** A rejection's reason (the claimant's vote), or the reason given with a cancel over the API (its claim's). */
   reason: string | null;
   /** False when the request had been closed with this claim before (a retried or replayed step). */
   closedNow: boolean;
 }
 
 /**
+ * The reason a claim closes a request with: a cancel's is written with its claim (cancel_reason,
+ * a cancel over the API), a rejection's is the claimant's vote (`v`, joined on the rejection).
+ */
+const CLOSING_REASON = "CASE WHEN r.status = 'cancelled' THEN r.cancel_reason ELSE v.reason END";
+
+/**
  * THE DECISION RULE, enforced here: a request is decided by its D1 claim, and only by it. One
  * conditional UPDATE closes a pending, claimed request with what the claim says (approve →
- * approved, reject → rejected, cancel → cancelled; by the claimant, at the claim's time), so
- * nothing the caller knows (an event's content, however late or repeated) can choose the outcome.
+ * approved, reject → rejected, cancel → cancelled; by the claimant, at the claim's time, with the
+ * claim's reason), so nothing the caller knows (an event's content, however late or repeated) can
+ * choose the outcome.
  * Returns the outcome when the request is closed with its claim (now, or by an earlier call),
  * null when it is unclaimed or was closed otherwise (expired, failed). `error` notes how it was
  * closed when that is not the usual way (maintenance, for an instance that died).
@@ -146,7 +174,7 @@ export async function closeByClaim(db: D1Database, id: string, now: string, erro
     db
       .prepare(
         `INSERT INTO audit (request_id, event_key, event, actor, detail, at)
-         SELECT r.id, 'closed', r.status, r.decided_by, v.reason, r.decided_at
+         SELECT r.id, 'closed', r.status, r.decided_by, ${CLOSING_REASON}, r.decided_at
          FROM requests r LEFT JOIN votes v ON v.request_id = r.id AND v.user_id = r.claimed_by AND v.decision = 'reject'
          WHERE r.id = ?1 AND r.status IN ('approved', 'rejected', 'cancelled') AND r.decided_by = r.claimed_by AND r.decided_at = r.claimed_at
          ON CONFLICT (request_id, event_key) DO NOTHING`,
@@ -154,7 +182,7 @@ export async function closeByClaim(db: D1Database, id: string, now: string, erro
       .bind(id),
     db
       .prepare(
-        `SELECT r.status, r.claimed_by, r.claimed_at, r.decided_by, r.decided_at, v.reason
+        `SELECT r.status, r.claimed_by, r.claimed_at, r.decided_by, r.decided_at, ${CLOSING_REASON} AS reason
          FROM requests r LEFT JOIN votes v ON v.request_id = r.id AND v.user_id = r.claimed_by AND v.decision = 'reject'
          WHERE r.id = ?1`,
       )

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Fields, fieldsSchema, type Source, sourceSchema } from "../request-source";
 import { type UserText, userTextSchema } from "../user-text";
 
 /**
@@ -16,11 +17,20 @@ const levelGroup = z.object({ approvers: z.array(z.string()), quorum: z.number()
 /** One level reached so far, with its own quorum (requests.level_groups). */
 export type LevelGroup = z.infer<typeof levelGroup>;
 
+const requestDelegation = z.object({ id: z.string(), principal: z.string(), delegate: z.string(), until: z.string(), level: z.number().int() });
+/** A delegation a request's level was given when it started (requests.delegations). */
+export type RequestDelegation = z.infer<typeof requestDelegation>;
+
 /** The requests table: one row per ApprovalWorkflow instance (id = instance id). */
 export interface RequestRow {
   id: string;
   type: string;
-  requester: string;
+  /** The Slack user who asked, or null for a request made over the API without one ('' in D1). */
+  requester: string | null;
+  /** Who asks when it came from the API (a pipeline): name, link and label. JSON in D1. */
+  source: Source | null;
+  /** Named values shown with the request (API requests). JSON in D1. */
+  fields: Fields | null;
   /** The readable description (core/user-text.ts `readable`): what the API, dashboard, CSV and webhooks show. */
   description: string;
   /** Its segments (mentions, links…) when it has more than text, for Slack; null for plain text. JSON in D1. */
@@ -29,6 +39,8 @@ export interface RequestRow {
   approvers: string[];
   /** The levels reached so far, each with its own quorum. JSON in D1. */
   level_groups: LevelGroup[];
+  /** Delegates who may decide for an approver while the delegation holds (listed in `approvers` too). JSON in D1. */
+  delegations: RequestDelegation[];
   level: number;
   quorum: number;
   allow_self: number;
@@ -40,6 +52,8 @@ export interface RequestRow {
   claimed_by: string | null;
   claimed_at: string | null;
   claimed_decision: ClaimDecision | null;
+  /** The reason given with a cancel over the API (written with its claim, migration 0005). */
+  cancel_reason: string | null;
   decided_by: string | null;
   decided_at: string | null;
   error: string | null;
@@ -56,15 +70,21 @@ export interface RequestRow {
   updated_at: string;
 }
 
-/** A requests row as D1 returns it: the JSON columns as text. */
-export type RawRequestRow = Omit<RequestRow, "approvers" | "level_groups" | "description_rich"> & {
+/** A requests row as D1 returns it: the JSON columns as text, no requester as ''. */
+export type RawRequestRow = Omit<RequestRow, "requester" | "source" | "fields" | "approvers" | "level_groups" | "description_rich" | "delegations"> & {
+  requester: string;
+  source: string | null;
+  fields: string | null;
   approvers: string;
   level_groups: string;
   description_rich: string | null;
+  /** Absent from rows read by a version before migration 0006. */
+  delegations?: string;
 };
 
 const approversColumn = z.array(z.string());
 const levelGroupsColumn = z.array(levelGroup);
+const delegationsColumn = z.array(requestDelegation);
 
 /** The approvers column, parsed and checked. */
 export const parseApprovers = (json: string): string[] => approversColumn.parse(JSON.parse(json));
@@ -72,25 +92,59 @@ export const parseApprovers = (json: string): string[] => approversColumn.parse(
 /** The description_rich column, parsed and checked (null for plain text). */
 export const parseDescriptionRich = (json: string | null): UserText | null => (json === null ? null : userTextSchema.parse(JSON.parse(json)));
 
+/** The requester column: '' stands for "no Slack requester" (the column is NOT NULL). */
+export const parseRequester = (requester: string): string | null => requester || null;
+/** The source column, parsed and checked (null when a person in Slack asked). */
+export const parseSource = (json: string | null): Source | null => (json === null ? null : sourceSchema.parse(JSON.parse(json)));
+export const parseFields = (json: string | null): Fields | null => (json === null ? null : fieldsSchema.parse(JSON.parse(json)));
+
 export function parseRequestRow(raw: RawRequestRow): RequestRow {
   return {
     ...raw,
+    requester: parseRequester(raw.requester),
+    source: parseSource(raw.source),
+    fields: parseFields(raw.fields),
     description_rich: parseDescriptionRich(raw.description_rich),
     approvers: parseApprovers(raw.approvers),
     level_groups: levelGroupsColumn.parse(JSON.parse(raw.level_groups)),
+    delegations: delegationsColumn.parse(JSON.parse(raw.delegations ?? "[]")),
   };
 }
 
 /** A request in a Slack list: the App Home and `/approval list`. */
-export type ListedRequest = Pick<RequestRow, "id" | "type" | "requester" | "description" | "description_rich" | "status" | "created_at">;
+export type ListedRequest = Pick<RequestRow, "id" | "type" | "requester" | "source" | "fields" | "description" | "description_rich" | "status" | "created_at">;
 /** A listed request as D1 returns it. */
-export type RawListedRequest = Omit<ListedRequest, "description_rich"> & { description_rich: string | null };
-export const parseListedRequest = (raw: RawListedRequest): ListedRequest => ({ ...raw, description_rich: parseDescriptionRich(raw.description_rich) });
+export type RawListedRequest = Omit<ListedRequest, "requester" | "source" | "fields" | "description_rich"> & {
+  requester: string;
+  source: string | null;
+  fields: string | null;
+  description_rich: string | null;
+};
+export const parseListedRequest = (raw: RawListedRequest): ListedRequest => ({
+  ...raw,
+  requester: parseRequester(raw.requester),
+  source: parseSource(raw.source),
+  fields: parseFields(raw.fields),
+  description_rich: parseDescriptionRich(raw.description_rich),
+});
 
 /** A request in the dashboard's list and its CSV export. */
 export type FilteredRequest = Pick<
   RequestRow,
-  "id" | "type" | "requester" | "description" | "approvers" | "level" | "status" | "decided_by" | "decided_at" | "error" | "created_at" | "updated_at"
+  | "id"
+  | "type"
+  | "requester"
+  | "source"
+  | "fields"
+  | "description"
+  | "approvers"
+  | "level"
+  | "status"
+  | "decided_by"
+  | "decided_at"
+  | "error"
+  | "created_at"
+  | "updated_at"
 >;
 
 /** The votes table: one vote per approver and request. */
@@ -102,6 +156,34 @@ export interface VoteRow {
   /** A rejection's reason. */
   reason: string | null;
   at: string;
+  /** The principal whose seat a delegate's vote fills; null: the voter's own. */
+  seat: string | null;
+}
+
+/** The delegations table: while one holds, requests that would go to `principal` also go to `delegate`. */
+export interface DelegationRow {
+  id: string;
+  principal: string;
+  delegate: string;
+  /** Exclusive end, ISO. */
+  until: string;
+  created_at: string;
+  ended_at: string | null;
+}
+
+/** The function_runs table: a Workflow Builder step run and how it was completed. */
+export interface FunctionRunRow {
+  execution_id: string;
+  request_id: string;
+  workflow_execution_id: string | null;
+  /** The freshest workflow token (xwfp-), NULL once the step is completed. Never shown or logged. */
+  token: string | null;
+  token_at: string | null;
+  completed_at: string | null;
+  completion: "success" | "error" | null;
+  via: string | null;
+  detail: string | null;
+  created_at: string;
 }
 
 /** The messages table: the Slack messages a workflow posted for a request. */
@@ -127,6 +209,14 @@ export interface AuditRow {
 }
 /** One entry of a request's trail. */
 export type AuditEntry = Pick<AuditRow, "event" | "actor" | "detail" | "at">;
+
+/** The idempotency_keys table: keys of things that must happen once; an API key also holds its request and body hash. */
+export interface IdempotencyKeyRow {
+  key: string;
+  created_at: string;
+  request_id: string | null;
+  body_hash: string | null;
+}
 
 /** The action_calls table: webhook results by idempotency key (result: a CallResult as JSON). */
 export interface ActionCallRow {

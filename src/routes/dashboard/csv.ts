@@ -1,5 +1,6 @@
+import type { Fields } from "../../core/request-source";
 import type { FilteredRequest } from "../../core/store";
-import { type Labels, personText } from "./labels";
+import { type Labels, personText, requesterText } from "./labels";
 
 /**
  * A sign that makes a spreadsheet read a cell as a formula, at the start of the text or right
@@ -24,6 +25,8 @@ export function csvCell(value: string | null | undefined): string {
 const HEADER = ["id", "type", "status", "requester", "approvers", "level", "decided_by", "decided_at", "created_at", "updated_at", "error", "description"];
 /** Added after the original columns (a script reading by position keeps working): names next to the ids. */
 const LABEL_HEADER = ["type_title", "requester_name", "approver_names", "decided_by_name"];
+/** Added last (issue 13): who asked over the API, and the request's fields as "Name=value" lines. */
+const SOURCE_HEADER = ["source_name", "source_label", "source_url", "fields"];
 
 /**
  * The export: a header line, then one line per request (RFC 4180 line ends), every cell quoted.
@@ -31,14 +34,14 @@ const LABEL_HEADER = ["type_title", "requester_name", "approver_names", "decided
  * never seen, as the pages show it; approver names separated by "; ", since names have spaces).
  */
 export function requestsCsv(rows: FilteredRequest[], labels?: Labels): string {
-  const lines = [(labels ? [...HEADER, ...LABEL_HEADER] : HEADER).map(csvCell).join(",")];
+  const lines = [(labels ? [...HEADER, ...LABEL_HEADER, ...SOURCE_HEADER] : HEADER).map(csvCell).join(",")];
   for (const r of rows) {
     lines.push(
       [
         r.id,
         r.type,
         r.status,
-        r.requester,
+        r.requester ?? "",
         r.approvers.join(" "),
         String(r.level),
         r.decided_by,
@@ -47,7 +50,7 @@ export function requestsCsv(rows: FilteredRequest[], labels?: Labels): string {
         r.updated_at,
         r.error,
         r.description,
-        ...(labels ? labelCells(r, labels) : []),
+        ...(labels ? [...labelCells(r, labels), ...sourceCells(r)] : []),
       ]
         .map(csvCell)
         .join(","),
@@ -58,10 +61,18 @@ export function requestsCsv(rows: FilteredRequest[], labels?: Labels): string {
 
 const labelCells = (r: FilteredRequest, labels: Labels): string[] => [
   labels.typeTitle(r.type) ?? "",
-  personText(labels, r.requester),
+  requesterText(labels, r.requester, r.source),
   r.approvers.map((a) => personText(labels, a)).join("; "),
   r.decided_by ? personText(labels, r.decided_by) : "",
 ];
+
+const sourceCells = (r: FilteredRequest): string[] => [r.source?.name ?? "", r.source?.label ?? "", r.source?.url ?? "", fieldLines(r.fields)];
+
+/** Fields as one cell: one "Name=value" per line (a cell may hold line breaks; it is quoted). */
+const fieldLines = (fields: Fields | null) =>
+  Object.entries(fields ?? {})
+    .map(([name, value]) => `${name}=${value}`)
+    .join("\n");
 
 /** A table as CSV: the overview's charts' numbers (/dashboard/overview.csv). */
 export function tableCsv(header: string[], rows: (string | number | null)[][]): string {

@@ -188,7 +188,18 @@ async function requestProps(c: Context<AppEnv>, id: string) {
   if (!stamp) return null;
   const [row, audit, messages] = await Promise.all([getRequest(c.env.DB, id), getAudit(c.env.DB, id), listMessages(c.env.DB, id)]);
   if (!row) return null;
-  const labels = await loadLabels(c.env, [row.requester, row.decided_by, ...row.approvers, ...audit.map((e) => e.actor), ...messages.map((m) => m.user_id)]);
+  // Names for everyone the timeline mentions: a group's members and a delegation's principal too.
+  const named = audit.flatMap((e) =>
+    e.event === "group-expanded" ? (e.detail ?? "").split(",") : (/([UW][A-Z0-9]{2,})/.exec(e.detail ?? "")?.slice(1) ?? []),
+  );
+  const labels = await loadLabels(c.env, [
+    row.requester,
+    row.decided_by,
+    ...row.approvers,
+    ...audit.map((e) => e.actor),
+    ...messages.map((m) => m.user_id),
+    ...named,
+  ]);
   return { row, audit, messages, workflow, labels, live: requestLive(row, stamp, workflow) };
 }
 

@@ -1,6 +1,6 @@
 import { type ActionState, DECISION_BUCKET_BOUNDS, type Overview, type PendingRequest, type RequestStatus } from "../../core/store";
 import { tableCsv } from "./csv";
-import { type Labels, personText } from "./labels";
+import { type Labels, personText, requesterText } from "./labels";
 
 /**
  * The overview's numbers, shaped once for its charts, its tables and its CSV (so the three always
@@ -145,8 +145,8 @@ export function chartCsv(chart: Chart, o: Overview, window: { from: string; to: 
           r.id,
           r.type,
           labels.typeTitle(r.type) ?? r.type,
-          r.requester,
-          personText(labels, r.requester),
+          r.requester ?? "",
+          requesterText(labels, r.requester, r.source),
           r.waiting_for.join(" "),
           r.waiting_for.map((u) => personText(labels, u)).join("; "),
           r.level,

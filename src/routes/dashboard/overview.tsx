@@ -3,7 +3,7 @@ import type { Child, FC } from "hono/jsx";
 import type { Overview, OverviewFilters } from "../../core/store";
 import { BarChart, type BarRow, type Column, ColumnChart, type Marker } from "./charts";
 import type { Filters } from "./filters";
-import { type Labels, People, Person, personText, TypeName } from "./labels";
+import { type Labels, People, Person, personText, Requester, TypeName } from "./labels";
 import { ACTION_OUTCOMES, ageSeconds, BUCKETS, type Chart, type DayRow, dayRows, humanDuration, OUTCOMES, percent } from "./overview-data";
 import { FilterForm, filterQuery, GettingStarted, Layout, time } from "./views";
 
@@ -28,7 +28,7 @@ export const OverviewPage: FC<{
   const total = days.reduce((a, d) => a + d.total, 0);
   const query = filterQuery({ ...filters, status: undefined, from: w.from, to: w.to });
   const csv = (chart: Chart) => `/dashboard/overview.csv?${new URLSearchParams({ chart, ...Object.fromEntries(new URLSearchParams(query)) })}`;
-  const people = [...new Set(o.pending.rows.flatMap((r) => [r.requester, ...r.waiting_for]))];
+  const people = [...new Set(o.pending.rows.flatMap((r) => [...(r.requester ? [r.requester] : []), ...r.waiting_for]))];
   return (
     <Layout title="Overview" nav="overview">
       <FilterForm values={{ ...filters, from: w.from, to: w.to }} action="/dashboard/overview" labels={labels} people={people} />
@@ -394,7 +394,7 @@ const PendingTable: FC<{ o: Overview; labels: Labels; now: number }> = ({ o, lab
             <TypeName type={r.type} labels={labels} />
           </td>
           <td>
-            <Person id={r.requester} labels={labels} />
+            <Requester requester={r.requester} source={r.source} labels={labels} />
           </td>
           <td class="what">{shorten(r.description, 80)}</td>
           <td class="time">{time(r.expires_at)}</td>

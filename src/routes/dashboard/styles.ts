@@ -79,6 +79,7 @@ span.person[title] { text-decoration: underline dotted; text-underline-offset: 3
 .empty { margin-top: 16px; max-width: 760px; line-height: 1.5; }
 blockquote { margin: 8px 0 16px; padding-left: 12px; border-left: 4px solid var(--line); white-space: pre-wrap; overflow-wrap: anywhere; }
 dl { display: grid; grid-template-columns: 120px 1fr; gap: 6px 12px; margin: 0; }
+dl.fields { margin: 0 0 14px; padding-bottom: 12px; border-bottom: 1px solid var(--line); }
 dt { color: var(--muted); }
 dd { margin: 0; overflow-wrap: anywhere; }
 .problem { color: var(--problem); }

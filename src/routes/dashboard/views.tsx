@@ -1,9 +1,11 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from "hono/jsx";
+import { isApiActor } from "../../core/ids";
 import type { InstanceView } from "../../core/instances";
+import type { Fields } from "../../core/request-source";
 import { type AuditEntry, type FilteredRequest, REQUEST_STATUSES, type RequestRow, type RequestStatus, type StoredMessage } from "../../core/store";
 import type { Filters } from "./filters";
-import { type Labels, People, Person, personText, TypeName } from "./labels";
+import { type Labels, People, Person, personText, Requester, TypeName } from "./labels";
 import { LIVE_SCRIPT_HASH } from "./live";
 import { SlackNotice } from "./slack-notice";
 import { CSS } from "./styles";
@@ -51,7 +53,11 @@ export const RequestsPage: FC<{
   </Layout>
 );
 
-const peopleOf = (rows: FilteredRequest[]) => [...new Set(rows.flatMap((r) => [r.requester, ...r.approvers, ...(r.decided_by ? [r.decided_by] : [])]))];
+const peopleOf = (rows: FilteredRequest[]) => [
+  ...new Set(
+    rows.flatMap((r) => [...(r.requester ? [r.requester] : []), ...r.approvers, ...(r.decided_by && !isApiActor(r.decided_by) ? [r.decided_by] : [])]),
+  ),
+];
 
 export const RequestsRegion: FC<{
   filters: Filters;
@@ -131,7 +137,7 @@ export const RequestsRegion: FC<{
                     <TypeName type={r.type} labels={labels} />
                   </td>
                   <td>
-                    <Person id={r.requester} labels={labels} />
+                    <Requester requester={r.requester} source={r.source} labels={labels} />
                   </td>
                   <td>
                     <People ids={r.approvers} labels={labels} />
@@ -230,6 +236,7 @@ export const RequestRegion: FC<{
         <code>{row.id}</code> <Status status={row.status} />
       </h2>
       <blockquote>{row.description}</blockquote>
+      {row.fields && <FieldList fields={row.fields} />}
       <dl>
         <dt>Type</dt>
         <dd>
@@ -237,7 +244,13 @@ export const RequestRegion: FC<{
         </dd>
         <dt>Requester</dt>
         <dd>
-          <Person id={row.requester} labels={labels} />
+          <Requester requester={row.requester} source={row.source} labels={labels} />
+          {row.source?.url && (
+            <>
+              {" "}
+              (<code>{row.source.url}</code>)
+            </>
+          )}
         </dd>
         <dt>Approvers</dt>
         <dd>
@@ -306,10 +319,64 @@ export const SignInPage: FC<{ problem?: string | undefined; next: string }> = ({
   </Layout>
 );
 
+/** A request's fields (from the API), in the order given. */
+const FieldList: FC<{ fields: Fields }> = ({ fields }) => (
+  <dl class="fields" aria-label="Fields">
+    {Object.entries(fields).map(([name, value]) => (
+      <>
+        <dt>{name}</dt>
+        <dd>{value}</dd>
+      </>
+    ))}
+  </dl>
+);
+
 const Status: FC<{ status: string }> = ({ status }) => <span class={`status ${status}`}>{status}</span>;
 
 /** Where the live updates say what they did (read out by screen readers, politely). */
 const LiveStatus: FC = () => <p id="live-status" class="live-status" role="status" aria-live="polite" />;
+
+/**
+ * Readable words for the audit events of user groups, approvals channels, delegations and
+ * Workflow Builder steps (the older events read well as they are).
+ */
+const EVENT_LABELS: Record<string, string> = {
+  "group-expanded": "user group asked",
+  "group-unreadable": "user group not readable",
+  "channel-posted": "posted in the approvals channel",
+  delegated: "delegate asked",
+  "step-completed": "workflow step completed",
+  "step-not-completed": "workflow step not completed",
+};
+
+/** An entry's detail, with the people it names by name where the event lists them (a group's members, a delegation's principal). */
+const Detail: FC<{ e: AuditEntry; labels: Labels }> = ({ e, labels }) => {
+  if (!e.detail) return null;
+  if (e.event === "group-expanded") {
+    const members = e.detail.split(",").filter(Boolean);
+    return (
+      <div class="detail">
+        {members.length ? (
+          <>
+            members then: <People ids={members} labels={labels} />
+          </>
+        ) : (
+          "no members"
+        )}
+      </div>
+    );
+  }
+  const forWhom = /^(for|approve, for|reject, for) ([UW][A-Z0-9]+)(.*)$/.exec(e.detail);
+  if ((e.event === "delegated" || e.event === "voted") && forWhom) {
+    return (
+      <div class="detail">
+        {forWhom[1]} <Person id={forWhom[2]!} labels={labels} />
+        {forWhom[3]}
+      </div>
+    );
+  }
+  return <div class="detail">{e.detail}</div>;
+};
 
 const Timeline: FC<{ audit: AuditEntry[]; labels: Labels }> = ({ audit, labels }) =>
   audit.length === 0 ? (
@@ -319,14 +386,9 @@ const Timeline: FC<{ audit: AuditEntry[]; labels: Labels }> = ({ audit, labels }
       {audit.map((e) => (
         <li class={`event ${e.event}`}>
           <span class="at">{time(e.at)}</span>
-          <strong>{e.event}</strong>
-          {e.actor && (
-            <>
-              {" "}
-              <Person id={e.actor} labels={labels} />
-            </>
-          )}
-          {e.detail && <div class="detail">{e.detail}</div>}
+          <strong>{EVENT_LABELS[e.event] ?? e.event}</strong>
+          {e.actor && <> {/^[SCG][A-Z0-9]{2,}$/.test(e.actor) ? <code class="group">{e.actor}</code> : <Person id={e.actor} labels={labels} />}</>}
+          <Detail e={e} labels={labels} />
         </li>
       ))}
     </ol>

@@ -22,7 +22,15 @@ export function approvalRun(env: Env, step: WorkflowStep, params: ApprovalParams
     step,
     params,
     instanceId,
-    summary: { id: params.requestId, title: params.title, requester: params.requester, description: requestText(params), createdAt: params.createdAt },
+    summary: {
+      id: params.requestId,
+      title: params.title,
+      requester: params.requester,
+      source: params.source,
+      fields: params.fields,
+      description: requestText(params),
+      createdAt: params.createdAt,
+    },
     log: (message, step, fields = {}, level = "info") => log(level, message, { requestId: params.requestId, instanceId, step, ...fields }),
   };
 }

@@ -1,4 +1,5 @@
 import type { WorkflowStepConfig } from "cloudflare:workers";
+import { NonRetryableError } from "cloudflare:workflows";
 import { cachedDisplayName } from "../../core/display-names";
 import * as store from "../../core/store";
 import {
@@ -13,18 +14,28 @@ import {
   requesterOutcomeMessage,
   requesterReceiptMessage,
 } from "../../slack/blocks";
-import type { MessageContent, PostedMessage, SlackClient } from "../../slack/client";
+import { workflowTokenClient } from "../../slack/bot-client";
+import { type MessageContent, type PostedMessage, type SlackClient, slackErrorCode } from "../../slack/client";
+import { WORKFLOW_TOKEN_TTL_MS } from "../../slack/functions";
 import { refreshHomes } from "../../slack/home";
+import { TOKEN_ERRORS } from "../../slack/token-guard";
 import { approverRole, APPROVAL_STEPS as STEP } from "../step-names";
 import { D1_STEP, OPTIONAL_SLACK_STEP, optionalSlackStep, postOnce, REQUIRED_SLACK_STEP, slackStep } from "../steps";
 import type { ApprovalRun } from "./context";
 
-/** An approver's DM, as posted. */
+/** An approver's DM, as posted; or the request's post in the approvals channel (`inChannel`, `user` is the channel). */
 interface SentMessage {
   role: string;
   user: string;
   level: number;
   message: PostedMessage;
+  inChannel?: true;
+}
+
+/** Someone asked to decide, and why when it is not by name (a group's member, a delegate: approver-notes.ts). */
+export interface Asked {
+  user: string;
+  note?: string;
 }
 
 /**
@@ -47,29 +58,88 @@ export class ApprovalMessages {
   /** Graceful degradation: the display name only improves notification text; a mention works too. */
   async lookUpRequester(): Promise<void> {
     const { env, params, summary } = this.ctx;
+    const requester = params.requester;
+    if (!requester) return; // asked over the API: the source names itself
     summary.requesterName = await this.optional(
       STEP.lookUpRequester,
-      () => cachedDisplayName(env.KV, params.requester, (u) => this.slack.displayName(u)),
+      () => cachedDisplayName(env.KV, requester, (u) => this.slack.displayName(u)),
       OPTIONAL_SLACK_STEP,
     );
   }
 
-  /** Level 1: each approver's DM, then the requester's receipt. */
-  async notifyFirstLevel(): Promise<void> {
-    for (const user of this.ctx.params.levels[0]!.approvers) await this.notifyApprover(1, user, approvalRequestMessage(this.ctx.summary));
+  /**
+   * Level 1: the approvals channel's post (when the type has one), each approver's DM (unless the
+   * type asks in the channel only), then the requester's receipt. `asked`: level 1 as resolved
+   * when it started (resolve-level.ts); older instances ask the people their params name.
+   */
+  async notifyFirstLevel(asked?: Asked[], channelNote?: string): Promise<void> {
+    const { params, summary } = this.ctx;
+    if (params.channel && channelNote) await this.postInChannel(channelNote);
+    if (params.channel?.notify !== "channel") {
+      for (const a of asked ?? params.levels[0]!.approvers.map((user): Asked => ({ user }))) {
+        await this.notifyApprover(1, a.user, approvalRequestMessage(summary, undefined, a.note));
+      }
+    }
     await this.sendReceipt();
+  }
+
+  /**
+   * The request's post in the type's approvals channel, with the buttons: anyone who may decide can
+   * click there (the D1 claim decides; anyone else is told it is not theirs). The bot must be in
+   * the channel: `not_in_channel` (and `channel_not_found` for a private channel it was not
+   * invited to) fails the request with what to do.
+   * @see https://docs.slack.dev/reference/methods/chat.postMessage (not_in_channel, channel_not_found)
+   */
+  private async postInChannel(note: string): Promise<void> {
+    const id = this.ctx.params.channel!.id;
+    try {
+      await this.notifyApprover(1, id, approvalRequestMessage(this.ctx.summary, undefined, note), { inChannel: true });
+    } catch (err) {
+      const code = slackErrorCode(err);
+      if (code === "not_in_channel" || code === "channel_not_found" || code === "is_archived") {
+        throw new NonRetryableError(
+          `the approvals channel <#${id}> could not be used (${code}): someone in it must add the app (\`/invite @Approvals\`), or an admin must name another channel in the policy`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** The approvals channel's post, when a level adds people: who may decide now. */
+  async updateChannel(n: number, note: string): Promise<void> {
+    for (const m of this.sent.filter((x) => x.inChannel)) {
+      await this.bestEffort(STEP.updateChannel(m.role, n), () =>
+        this.slack.updateMessage(m.message, approvalRequestMessage(this.ctx.summary, undefined, note)),
+      );
+    }
+  }
+
+  /** The requester told something about their request (a later level that could not be asked). Best effort. */
+  async tellRequester(n: number, text: string): Promise<void> {
+    const requester = this.ctx.params.requester;
+    if (!requester) return; // asked over the API: nobody in Slack to tell (the audit has the group's problem)
+    await this.bestEffort(STEP.tellRequesterLevel(n), async (attempt) => {
+      await postOnce(
+        this.slack,
+        attempt,
+        this.requesterDm(requester),
+        requesterFailureMessage(this.ctx.summary, text),
+        `${this.ctx.params.requestId}:level-${n}`,
+      );
+    });
   }
 
   /**
    * Level `n`: DMs to the approvers it adds, saying who did not decide in time; the earlier DMs
    * keep their buttons and say who else was asked (message update and a thread reply).
    */
-  async escalate(n: number, added: string[]): Promise<void> {
+  async escalate(n: number, added: string[], notes: Record<string, string> = {}): Promise<void> {
     const previous = [...this.sent];
-    const before = [...new Set(previous.map((m) => m.user))];
-    for (const user of added) {
+    const before = [...new Set(previous.filter((m) => !m.inChannel).map((m) => m.user))];
+    // Asked in the approvals channel only: the channel's post says who may decide now (updateChannel).
+    for (const user of this.ctx.params.channel?.notify === "channel" ? [] : added) {
       try {
-        await this.notifyApprover(n, user, approvalRequestMessage(this.ctx.summary, before));
+        await this.notifyApprover(n, user, approvalRequestMessage(this.ctx.summary, before, notes[user]));
       } catch (err) {
         // One unreachable escalation approver (deactivated, not DM-able) must not fail the
         // request: the others, and earlier approvers, can still decide.
@@ -89,7 +159,7 @@ export class ApprovalMessages {
         });
       }
     }
-    for (const m of previous) {
+    for (const m of previous.filter((x) => !x.inChannel)) {
       await this.bestEffort(STEP.markEscalated(m.role, n), () => this.slack.updateMessage(m.message, escalatedNoticeMessage(this.ctx.summary, added)));
     }
     await this.history(`escalated ${n}`, `:rotating_light: Escalated to level ${n}: ${added.map((u) => `<@${u}>`).join(", ")}`, previous);
@@ -97,7 +167,7 @@ export class ApprovalMessages {
 
   /** A reminder in the thread of each DM of level `n`. */
   async remind(n: number): Promise<void> {
-    for (const m of this.sent.filter((x) => x.level === n)) {
+    for (const m of this.sent.filter((x) => x.level === n && !x.inChannel)) {
       await this.bestEffort(STEP.remind(m.role), async () => {
         await this.slack.postReply(m.message, reminderMessage(this.ctx.summary));
       });
@@ -106,7 +176,8 @@ export class ApprovalMessages {
 
   /** The App Homes of everyone asked so far and of the requester (for those who use it). */
   async refreshHomes(tag: Parameters<typeof STEP.refreshHomes>[0]): Promise<void> {
-    const users = [...new Set(this.sent.map((m) => m.user)), this.ctx.params.requester];
+    const requester = this.ctx.params.requester;
+    const users = [...new Set(this.sent.filter((m) => !m.inChannel).map((m) => m.user)), ...(requester ? [requester] : [])];
     await this.bestEffort(STEP.refreshHomes(tag), async () => {
       await refreshHomes(this.ctx.env.KV, this.ctx.env.DB, this.slack, users);
     });
@@ -122,14 +193,13 @@ export class ApprovalMessages {
     await this.history("outcome", decidedMessage(summary, outcome).text);
     if (this.receipt) {
       const receipt = this.receipt;
-      await this.bestEffort(STEP.updateReceipt, () =>
-        this.slack.updateMessage(receipt, requesterReceiptMessage(summary, params.levels[0]!.approvers, outcome)),
-      );
+      await this.bestEffort(STEP.updateReceipt, () => this.slack.updateMessage(receipt, requesterReceiptMessage(summary, this.receiptAudience(), outcome)));
     }
-    // The requester cancelled it themselves: no DM about it.
-    if (outcome.status !== "cancelled") {
+    // No DM when the requester cancelled it themselves, or when nobody in Slack asked (an API request).
+    const requester = params.requester;
+    if (requester && !(outcome.status === "cancelled" && outcome.by === requester)) {
       await this.bestEffort(STEP.notifyRequester, async (attempt) => {
-        await postOnce(this.slack, attempt, this.requesterDm(), requesterOutcomeMessage(summary, outcome), `${params.requestId}:outcome`);
+        await postOnce(this.slack, attempt, this.requesterDm(requester), requesterOutcomeMessage(summary, outcome), `${params.requestId}:outcome`);
       });
     }
     await this.refreshHomes("outcome");
@@ -148,12 +218,14 @@ export class ApprovalMessages {
     for (const { role, message } of this.sent) {
       await this.bestEffort(STEP.markFailed(role), () => this.slack.updateMessage(message, requesterFailureMessage(summary, error)));
     }
+    const requester = params.requester;
+    if (!requester) return;
     await this.bestEffort(STEP.notifyRequesterOfFailure, async (attempt) => {
-      await postOnce(this.slack, attempt, this.requesterDm(), requesterFailureMessage(summary, error), `${params.requestId}:failed`);
+      await postOnce(this.slack, attempt, this.requesterDm(requester), requesterFailureMessage(summary, error), `${params.requestId}:failed`);
     });
   }
 
-  private async notifyApprover(level: number, user: string, content: MessageContent): Promise<void> {
+  private async notifyApprover(level: number, user: string, content: MessageContent, opts: { inChannel?: true } = {}): Promise<void> {
     const { env, params, step } = this.ctx;
     const role = approverRole(level, user);
     // Posted to the user id: Slack answers with the DM channel, no conversations.open needed.
@@ -162,45 +234,83 @@ export class ApprovalMessages {
       step,
       STEP.postRequest(role),
       async (attempt) => {
-        const m = await postOnce(this.slack, attempt, user, content, `${params.requestId}:${role}`);
+        const m = await this.post(attempt, user, content, `${params.requestId}:${role}`);
         return { channel: m.channel, ts: m.ts, at: attempt > 1 ? this.postedAt(m.ts) : new Date().toISOString() };
       },
       REQUIRED_SLACK_STEP,
     );
     await step.do(STEP.recordMessage(role), D1_STEP, async () => {
       await store.saveMessage(env.DB, params.requestId, { role, user_id: user, channel: message.channel, ts: message.ts });
-      await store.audit(env.DB, { requestId: params.requestId, key: `notified-${role}`, event: "notified", actor: user, detail: `level ${level}`, at });
-      this.ctx.log("approver notified", STEP.recordMessage(role), { approver: user, level });
+      await store.audit(env.DB, {
+        requestId: params.requestId,
+        key: `notified-${role}`,
+        ...(opts.inChannel ? { event: "channel-posted", actor: null, detail: user } : { event: "notified", actor: user, detail: `level ${level}` }),
+        at,
+      });
+      this.ctx.log(opts.inChannel ? "posted in the approvals channel" : "approver notified", STEP.recordMessage(role), {
+        approver: user,
+        approvalLevel: level,
+      });
       return null;
     });
-    this.sent.push({ role, user, level, message });
+    this.sent.push({ role, user, level, message, ...opts });
+  }
+
+  /**
+   * The client that posts new messages. A Workflow Builder step's messages are posted with the
+   * step's workflow token while we hold a fresh one, so their clicks come back with function_data
+   * and a newer token (the step is completed with it); else, and for everything else, the bot's.
+   * @see https://github.com/slackapi/bolt-js/pull/2026 ("requires that the interactivity call was made with the incoming JIT token")
+   */
+  private async poster(): Promise<SlackClient> {
+    const fn = this.ctx.params.slackFunction;
+    if (!fn) return this.slack;
+    const run = await store.getFunctionRun(this.ctx.env.DB, fn.executionId);
+    const fresh = run?.token && run.token_at && Date.now() - Date.parse(run.token_at) < WORKFLOW_TOKEN_TTL_MS - 60_000;
+    return fresh ? workflowTokenClient(this.ctx.env, run.token!, { paced: true }) : this.slack;
+  }
+
+  /**
+   * Posts a new message once (postOnce) with the poster's client; a workflow token Slack no
+   * longer takes (expired early, revoked) falls back to the bot token in the same attempt.
+   */
+  private async post(attempt: number, to: string, content: MessageContent, key: string): Promise<PostedMessage> {
+    const client = await this.poster();
+    try {
+      return await postOnce(client, attempt, to, content, key);
+    } catch (err) {
+      if (client === this.slack || !TOKEN_ERRORS.has(slackErrorCode(err) ?? "")) throw err;
+      return postOnce(this.slack, attempt, to, content, key);
+    }
+  }
+
+  /** Whom the receipt names: level 1's people and user groups, as the request named them. */
+  private receiptAudience(): string[] {
+    const first = this.ctx.params.levels[0]!;
+    return [...first.approvers, ...(first.groups ?? [])];
   }
 
   /** The requester's receipt: who was asked, with a Cancel button while pending. Optional. */
   private async sendReceipt(): Promise<void> {
     const { env, params, summary, step } = this.ctx;
+    const requester = params.requester;
+    if (!requester) return; // asked over the API: nobody in Slack to send it to
     const sent = await this.optional<PostedMessage | string>(STEP.sendReceipt, async (attempt) => {
-      const m = await postOnce(
-        this.slack,
-        attempt,
-        params.requester,
-        requesterReceiptMessage(summary, params.levels[0]!.approvers),
-        `${params.requestId}:receipt`,
-      );
+      const m = await this.post(attempt, requester, requesterReceiptMessage(summary, this.receiptAudience()), `${params.requestId}:receipt`);
       return { channel: m.channel, ts: m.ts };
     });
     if (!sent) return;
     const receipt = postedMessage(sent);
     this.receipt = receipt;
     await step.do(STEP.recordReceipt, D1_STEP, async () => {
-      await store.saveMessage(env.DB, params.requestId, { role: "requester", user_id: params.requester, channel: receipt.channel, ts: receipt.ts });
+      await store.saveMessage(env.DB, params.requestId, { role: "requester", user_id: requester, channel: receipt.channel, ts: receipt.ts });
       return null;
     });
   }
 
   /** Where the requester's DMs go: the receipt's channel, or their user id (Slack finds the DM). */
-  private requesterDm(): string {
-    return this.receipt?.channel ?? this.ctx.params.requester;
+  private requesterDm(requester: string): string {
+    return this.receipt?.channel ?? requester;
   }
 
   /** Threaded history: one reply per change in the thread of every approver DM. */
