@@ -1,12 +1,32 @@
 import { introspectWorkflowInstance } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newRequestId } from "../src/core/ids";
+import { derivedRequestId, newRequestId } from "../src/core/ids";
 import type { WaitingRequest } from "../src/core/store";
+import { ActionWorkflow } from "../src/workflows/action";
+import { ApprovalWorkflow } from "../src/workflows/approval";
 import type { ApprovalParams } from "../src/workflows/approval-params";
 import { APPROVAL_STEPS as STEP } from "../src/workflows/step-names";
 import { NEWEST_VERSION, OLDEST_VERSION, WORKFLOW_VERSION } from "../src/workflows/versions";
-import { apiGet, approverDm, click, eventually, newUser, receiverCalls, requestJson, scriptReceiver, startRequest, startTyped, waitForStatus } from "./helpers";
+import {
+  apiCall,
+  apiCreate,
+  apiGet,
+  approverDm,
+  click,
+  eventually,
+  newUser,
+  postEvent,
+  receiverCalls,
+  recordWorkflowSteps,
+  requestJson,
+  scriptReceiver,
+  standin,
+  startRequest,
+  startTyped,
+  submitView,
+  waitForStatus,
+} from "./helpers";
 
 /** GET /api/instances as an operator reads it. */
 interface InstancesJson {
@@ -96,6 +116,82 @@ describe("workflow versions: every instance knows the version it was created wit
     expect(await olderCode(newer.requestId)).toEqual([
       expect.objectContaining({ detail: `a version ${NEWEST_VERSION + 1} instance on code for version ${NEWEST_VERSION}` }),
     ]);
+  });
+});
+
+const recorded = async (id: string) =>
+  eventually(async () => {
+    const r = await requestJson(id);
+    return r.workflow_version === undefined ? undefined : r;
+  }, `${id} recorded`);
+
+describe("the version on every way in and every event", () => {
+  it("a request made by slash command, the modal, the API or a Workflow Builder step carries this code's version: params, D1, the listing", async () => {
+    using steps = recordWorkflowSteps(ApprovalWorkflow);
+    const [requester, approver] = [await newUser(), await newUser()];
+    const bySlash = await startRequest(requester, approver);
+
+    const view = { id: `V${crypto.randomUUID().slice(0, 10).toUpperCase()}`, callback_id: "approval_new" };
+    const values = {
+      type: { type: "static_select", selected_option: { value: "default" } },
+      approver: { type: "users_select", selected_user: approver },
+      description: { type: "plain_text_input", value: "Rotate the staging keys" },
+    };
+    expect(await submitView(requester, view, values)).toEqual({ status: 200, body: null });
+    const byModal = await derivedRequestId(`view:${view.id}`);
+
+    const byApi = (await apiCreate({ approvers: [approver], description: "Deploy billing-api v2.4", source: { name: "ci" } })).json.id!;
+
+    const run = await standin.executeFunction({ requester, approvers: [approver], description: "Open the firewall for the audit", type: null });
+    expect((await postEvent(run.body)).status).toBe(200);
+    const byStep = await derivedRequestId(`function:${run.execution_id}`);
+
+    const ids = { bySlash, byModal, byApi, byStep };
+    for (const [way, id] of Object.entries(ids)) {
+      expect((await recorded(id)).workflow_version, way).toBe(WORKFLOW_VERSION);
+      expect(steps.paramsOf(id), way).toMatchObject({ v: WORKFLOW_VERSION });
+    }
+    expect(steps.paramsOf(byStep)).toMatchObject({ slackFunction: { executionId: run.execution_id } });
+    const listed = await instances(`?version=${WORKFLOW_VERSION}&limit=500`);
+    for (const [way, id] of Object.entries(ids))
+      expect(
+        listed.instances.find((r) => r.id === id),
+        way,
+      ).toMatchObject({ version: WORKFLOW_VERSION });
+    for (const id of Object.values(ids)) await apiCall("POST", `/api/requests/${id}/cancel`);
+  });
+
+  it("events carry their sender's version: a click, the API's cancel, an operator's wake-up, the action's result; the action runs its parent's version", async () => {
+    using approvals = recordWorkflowSteps(ApprovalWorkflow);
+    using actions = recordWorkflowSteps(ActionWorkflow);
+    const received = (id: string) => approvals.of(id, "waitForEvent").flatMap((c) => (c.received ? [c.received.payload] : []));
+
+    // Woken by an operator, then approved by a click; the action reports its result.
+    const [requester, approver] = [await newUser(), await newUser()];
+    const deploy = await startTyped(requester, "deploy", approver, "deploy billing-api v2.4");
+    await scriptReceiver(deploy, [{ status: 200 }]);
+    await approverDm(approver);
+    expect((await postWake(deploy)).status).toBe(202);
+    await eventually(async () => received(deploy).length === 1, "the wake-up to be received");
+    await click(approver, deploy, "approve");
+    const done = await eventually(async () => {
+      const r = await requestJson(deploy);
+      return r.action_status === "succeeded" && r.workflow?.status === "complete" ? r : undefined;
+    }, "the action to finish");
+    expect(done.status).toBe("approved");
+    expect(received(deploy)).toEqual([
+      expect.objectContaining({ v: WORKFLOW_VERSION, decision: "wake" }),
+      expect.objectContaining({ v: WORKFLOW_VERSION, decision: "approve", user: approver }),
+      expect.objectContaining({ v: WORKFLOW_VERSION, state: "succeeded" }),
+    ]);
+    expect(actions.paramsOf(`${deploy}-action`)).toMatchObject({ v: WORKFLOW_VERSION, requestId: deploy });
+
+    // Cancelled by a pipeline.
+    const byApi = (await apiCreate({ approvers: [approver], description: "Deploy billing-api v2.5", source: { name: "ci" } })).json.id!;
+    await recorded(byApi);
+    expect((await apiCall("POST", `/api/requests/${byApi}/cancel`)).status).toBe(200);
+    await waitForStatus(byApi, "cancelled");
+    expect(received(byApi)).toEqual([expect.objectContaining({ v: WORKFLOW_VERSION, decision: "cancel", user: "api:ci" })]);
   });
 });
 
