@@ -265,10 +265,8 @@ export async function upgradeDrill(report) {
     for (const [k, v] of Object.entries(problems)) if (v.length) console.log(`${k}:`, v.slice(0, 20).join("; "));
     const lost = problems.lost.length + problems.twice.length + problems.wrongPath.length + problems.version.length + problems.webhook.length;
     const dmCount = [...posts.values()].reduce((a, b) => a + b, 0);
-    const types = (b) =>
-      Object.entries(Object.groupBy(b, (r) => r.type))
-        .map(([t, rs]) => `${rs.length} ${t}`)
-        .join(", ");
+    // Counted by hand, not Object.groupBy: `node bench/drills.js upgrade` may run on a Node 20 outside npm.
+    const types = (b) => [...new Set(b.map((r) => r.type))].map((t) => `${b.filter((r) => r.type === t).length} ${t}`).join(", ");
     report(
       unversioned ? "upgrade (v2 without version branches)" : "upgrade",
       `${old.length} requests waiting on today's code (${types(old)}: at level 1, escalated to level 2, approved with the action held by the receiver), then the code replaced by bench/upgrade/v2.patch${unversioned ? " WITHOUT its since(params, 2) branches" : ""} (a step before the first wait, a renamed message builder, a param with a default, a step removed) and wrangler dev restarted on the same state (${(restartMs / 1000).toFixed(1)} s; then \`npm run instances -- --wake\` woke ${woken.woken.woken} of ${woken.instances.length}, as the runbook says after a local restart); ${fresh.length} new requests (${types(fresh)}) on the new code; all decided`,

@@ -127,6 +127,18 @@ export async function startLocalStack(opts = {}) {
       process.kill(-child.pid, signal);
     } catch {}
     await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", r)));
+    // npx exits before workerd (in the same group) has let go of the port; a restart that came
+    // first failed with "Address already in use". Wait until nothing answers there any more.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await fetch(url, { signal: AbortSignal.timeout(1000) });
+      } catch (err) {
+        if (err?.cause?.code === "ECONNREFUSED") return;
+      }
+      if (Date.now() > deadline) throw new Error(`port ${port} still in use 30 s after wrangler dev was stopped`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   const signingSecret = realSlack ? devVars.SLACK_SIGNING_SECRET : vars.SLACK_SIGNING_SECRET;
@@ -145,10 +157,13 @@ export async function startLocalStack(opts = {}) {
     },
     /**
      * Crash drill: kill the service (default SIGKILL), keep the stand-in, start it again on the same
-     * state. Upgrade drill: `cwd`, another tree (changed code) to start instead.
+     * state. Upgrade drill: `cwd`, another tree (changed code) to start instead. `whileStopped`:
+     * runs while nothing is running on the state (e.g. a copy of the local D1 put back, as a
+     * Time Travel restore does to the remote one).
      */
-    async restartService(signal = "SIGKILL", { cwd } = {}) {
+    async restartService(signal = "SIGKILL", { cwd, whileStopped } = {}) {
       await killService(stack.child, signal);
+      await whileStopped?.(persistTo);
       stack.child = await startService(cwd);
     },
     /** Applies the migrations of the tree in `cwd` (default this one) to the same local state. */
