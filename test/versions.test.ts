@@ -116,6 +116,10 @@ describe("workflow versions: every instance knows the version it was created wit
     expect(await olderCode(newer.requestId)).toEqual([
       expect.objectContaining({ detail: `a version ${NEWEST_VERSION + 1} instance on code for version ${NEWEST_VERSION}` }),
     ]);
+    // The request's page says so too, with the instance's version.
+    const page = await (await apiCall("GET", `/dashboard/requests/${newer.requestId}`)).text();
+    expect(page).toContain("ran on older code (a rollback)");
+    expect(page).toContain(`complete, version ${NEWEST_VERSION + 1}`);
   });
 });
 
