@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, inject, it } from "vitest";
+import { eventually } from "./eventually";
 
 const stack = inject("stack");
 const SCRIPT = fileURLToPath(new URL("../../scripts/instances.js", import.meta.url).href);
@@ -15,16 +16,6 @@ const asOperator = (...args: string[]) => instances("--url", stack.serviceUrl, "
 
 const pagePost = async (path: string, body: unknown): Promise<any> =>
   (await fetch(`${stack.standinUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** `/approval` typed on the stand-in's page by Alex for Maria; the request id and Maria's DM from Slack's records. */
 async function request(text: string): Promise<{ id: string; ts: string }> {
@@ -75,7 +66,7 @@ describe("npm run instances", () => {
     expect(wrong.err).toContain("answered 401: missing or invalid bearer token");
     const bad = asOperator("--version", "0");
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain("answered 400: version:");
+    expect(bad.err).toContain("answered 400: invalid query: version:");
     const away = instances("--url", "http://127.0.0.1:9", "--token", "x");
     expect(away.code).toBe(1);
     expect(away.err).toContain("could not reach http://127.0.0.1:9");
