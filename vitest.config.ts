@@ -76,6 +76,10 @@ const testPolicy = {
     },
     // An approvals channel only (no DMs): anyone there sees it, only the approvers can decide.
     release: { title: "Release", channel: "C0APPROVALS", notify: "channel", levels: [{ approvers: ["U0RELEASEA", "U0RELEASEB"], wait: "1 hour" }] },
+    // A channel with the default notify ("both"): posted in #approvals and sent by DM.
+    releaseboth: { title: "Release (channel and DMs)", channel: "C0APPROVALS", levels: [{ approvers: ["U0BOTHA"], wait: "1 hour" }] },
+    // notify "dm": the channel is named but only DMs go out.
+    releasedm: { title: "Release (DMs only)", channel: "C0APPROVALS", notify: "dm", levels: [{ approvers: ["U0DMONLY"], wait: "1 hour" }] },
     // A channel the app was never added to: the request fails, saying what to do.
     outside: { title: "Outside", channel: "C0RANDOM", levels: [{ approvers: [], wait: "1 hour" }] },
     // Two quorum levels: approvals count within their own level only.

@@ -1,4 +1,5 @@
 // Signs a request body the way Slack does (v0 HMAC-SHA256 over "v0:timestamp:body").
+// @see https://docs.slack.dev/authentication/verifying-requests-from-slack
 // Plain WebCrypto, so the same code runs in Node (scripts, benchmarks) and in workerd (tests).
 const encoder = new TextEncoder();
 const keys = new Map();

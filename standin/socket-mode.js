@@ -1,6 +1,8 @@
 // Socket Mode for the Slack stand-in: apps.connections.open hands out a one-time WebSocket URL,
 // the socket says hello, deliveries travel as envelopes, and each envelope must be acked with its
 // envelope_id within 3 seconds (Slack's limit), optionally carrying a response payload.
+// @see https://docs.slack.dev/apis/events-api/using-socket-mode
+// @see https://docs.slack.dev/reference/methods/apps.connections.open
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   type ApiAnswer,
@@ -125,7 +126,19 @@ describe("POST /api/requests", () => {
     expect(dm.blocks[0]?.text?.text).toBe(`*<@${requester}> via terraform asks for approval:*\n>Open the firewall for the audit`);
     const receipt = await eventually(async () => (await messagesIn(dmOf(requester))).find((m) => blocksText(m).includes(json.id!)), "the receipt");
     expect(blocksText(receipt)).toContain("Cancel request");
-    expect((await requestJson(json.id!)).audit[0]).toMatchObject({ event: "created", actor: requester });
+    // The API holder asked, through terraform: the trail says so, not that the person did.
+    expect((await requestJson(json.id!)).audit[0]).toMatchObject({ event: "created", actor: "api:terraform" });
+  });
+
+  it("a Slack requester named without a source still reads 'via API': the API never speaks as a person", async () => {
+    const requester = await newUser();
+    const approver = await newUser();
+    const { json } = await apiCreate({ approvers: [approver], requester, description: "Grant prod admin" });
+    const dm = await approverDm(approver);
+    expect(dm.blocks[0]?.text?.text).toBe(`*<@${requester}> via API asks for approval:*\n>Grant prod admin`);
+    const row = await requestJson(json.id!);
+    expect(row.source).toEqual({ name: "API" });
+    expect(row.audit[0]).toMatchObject({ event: "created", actor: "api:API" });
   });
 
   it("user text in the source and the fields cannot notify anyone, link anywhere or lay out lines", async () => {
@@ -190,6 +203,7 @@ describe("POST /api/requests", () => {
       [{ ...ok, source: { name: "ci", url: "javascript:alert(1)" } }, "source.url", /http\(s\) URL/],
       [{ ...ok, source: { name: "ci", url: "https://github.com@evil.example/run" } }, "source.url", /user name or password/],
       [{ ...ok, source: { name: "ci", url: `https://x.example/${"a".repeat(500)}` } }, "source.url", /at most 500/],
+      [{ ...ok, source: { name: "ci", url: "https://x.example/run 5" } }, "source.url", /must not contain spaces/],
       [{ ...ok, source: { name: "c".repeat(51) } }, "source.name", /at most 50/],
       [{ ...ok, source: { name: "ci\nfake line" } }, "source.name", /one line/],
       [{ ...ok, source: { name: "ci", label: "l".repeat(101) } }, "source.label", /at most 100/],
@@ -263,6 +277,22 @@ describe("Idempotency-Key", () => {
       status: 422,
       json: { error: `Idempotency-Key: Idempotency-Key "${k}" was used with a different body`, issues: [{ path: "Idempotency-Key" }] },
     });
+  });
+
+  it("a retry with the key finds its request even after the policy changed (no 422 from today's policy)", async () => {
+    const approver = await newUser();
+    const k = key();
+    const body = { type: "deploy", approvers: [approver], description: "Deploy v1" };
+    const first = await apiCreate(body, k);
+    expect(first.status).toBe(201);
+    const policy = JSON.parse(env.POLICY_JSON!);
+    policy.types.deploy.levels[0].approvers = ["U0QUORUMA"];
+    // The same body now breaks the policy (it names approvers where the policy does)...
+    const fresh = await apiCreate(body, undefined, { POLICY_JSON: JSON.stringify(policy) });
+    expect(fresh.status).toBe(422);
+    // ...but the retry with its key gets the request it started.
+    const again = await apiCreate(body, k, { POLICY_JSON: JSON.stringify(policy) });
+    expect(again).toMatchObject({ status: 200, json: { id: first.json.id, status: "pending" } });
   });
 
   it("concurrent calls with one key start one request", async () => {

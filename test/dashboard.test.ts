@@ -4,7 +4,7 @@ import { cachedDisplayName } from "../src/core/display-names";
 import { newRequestId } from "../src/core/ids";
 import { castVote, closeByClaim, upsertRequest } from "../src/core/store";
 import { LIVE_SCRIPT_HASH } from "../src/routes/dashboard/live";
-import { approverDm, click, newUser, reject, startRequest, waitForStatus } from "./helpers";
+import { approverDm, click, eventually, newUser, reject, requestJson, startRequest, waitForStatus } from "./helpers";
 
 const TOKEN = env.API_TOKEN!;
 const PROD = "https://approvals.test";
@@ -306,6 +306,8 @@ describe("live updates", () => {
     const approver = await newUser();
     const id = await startRequest(requester, approver, "Restart the payments queue");
     await approverDm(approver);
+    // Settled: the first wait's deadline is written after every message of level 1 is recorded.
+    await eventually(async () => (await requestJson(id)).wait_until !== null, "the first wait");
     const page = await (await asAdmin(`/dashboard/requests/${id}`)).text();
     expect(attr(page, "data-live-src")).toBe(`/dashboard/requests/${id}/fragment`);
     expect(attr(page, "data-live")).toBe("true");

@@ -4,14 +4,18 @@ import { derivedRequestId, newRequestId } from "../src/core/ids";
 import { approvalsOf, castVote, claimCancel, getRequest, setLevel, upsertRequest } from "../src/core/store";
 import { DECISION_EVENT } from "../src/workflows/approval-params";
 import {
+  apiCall,
+  apiCreate,
   approverDm,
   click,
   dmOf,
   eventually,
   forceTimeouts,
+  injectFaults,
   levelWaits,
   messagesIn,
   newUser,
+  postTo,
   reject,
   requestJson,
   responsesTo,
@@ -136,5 +140,39 @@ describe("the D1 claim decides; events only wake the workflow", () => {
     const row = (await getRequest(env.DB, id))!;
     expect(row).toMatchObject({ status: "pending", claimed_by: requester, claimed_decision: "cancel" });
     expect(await approvalsOf(env.DB, id)).toEqual([requester]);
+  });
+});
+
+describe("a claim made before a failure", () => {
+  it("Maria approves while Sam's DM is still failing: the request fails nothing, her claim decides it", async () => {
+    const [alex, maria, sam] = [await newUser(), await newUser(), await newUser()];
+    // Sam's DM fails for good (after a delay, so Maria's click lands first); level 1 asks both.
+    await injectFaults("chat.postMessage", postTo(sam), [{ delayMs: 3000, error: "user_not_found" }]);
+    const { json } = await apiCreate({ approvers: [maria, sam], requester: alex, description: "Claim, then a failure" });
+    await approverDm(maria);
+    expect((await click(maria, json.id!, "approve")).status).toBe(200);
+    const done = await waitForStatus(json.id!, "approved");
+    expect(done.decided_by).toBe(maria);
+    expect(done.audit.map((a) => a.event)).not.toContain("failed");
+  });
+
+  it("a pipeline cancels while the only DM is still failing: the failure that follows does not override the cancel", async () => {
+    const maria = await newUser();
+    await injectFaults("chat.postMessage", postTo(maria), [{ delayMs: 3000, error: "user_not_found" }]);
+    const { json } = await apiCreate({ approvers: [maria], description: "Cancelled, then a failure", source: { name: "ci" } });
+    const res = await apiCall("POST", `/api/requests/${json.id}/cancel`, { body: { reason: "pipeline aborted" } });
+    expect(res.status).toBe(200);
+    const done = await waitForStatus(json.id!, "cancelled");
+    expect(done.decided_by).toBe("api:ci");
+    expect(done.audit.map((a) => a.event)).not.toContain("failed");
+  });
+
+  it("a failure with nobody reached still fails the request (nobody could decide it)", async () => {
+    const [alex, maria] = [await newUser(), await newUser()];
+    await injectFaults("chat.postMessage", postTo(maria), [{ error: "user_not_found" }]);
+    const { json } = await apiCreate({ approvers: [maria], requester: alex, description: "Nobody to ask" });
+    const failed = await waitForStatus(json.id!, "failed");
+    expect(failed.error).toContain("user_not_found");
+    expect(failed.audit.map((a) => a.event)).not.toContain("notify-failed");
   });
 });

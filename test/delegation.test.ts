@@ -8,8 +8,11 @@ import {
   dmOf,
   eventually,
   homeClick,
+  injectFaults,
   messagesIn,
   newUser,
+  postTo,
+  requestJson,
   responsesTo,
   slackCalls,
   slashCommand,
@@ -196,5 +199,24 @@ describe("delegation", () => {
       "the Home saying it ended",
     );
     expect((await slashCommand(maria, "delegate")).body.text).toContain("You have no delegation.");
+  });
+});
+
+describe("an unreachable approver at level 1", () => {
+  it("a delegate who cannot be DMed does not fail the request: Maria is asked, the audit and the requester say Bob was not, Maria decides", async () => {
+    const [alex, maria, bob] = [await newUser(), await newUser(), await newUser()];
+    expect((await delegateTo(maria, bob)).status).toBe(200);
+    await injectFaults("chat.postMessage", postTo(bob), [{ error: "user_not_found" }]);
+    const id = await startRequest(alex, maria, "Needs Maria");
+    const told = await eventually(
+      async () => (await messagesIn(dmOf(alex))).find((m) => m.text.includes("could not be reached by DM")),
+      "the requester told who was not reached",
+    );
+    expect(told.text).toContain(`<@${bob}> could not be reached by DM about your request \`${id}\``);
+    const row = await requestJson(id);
+    expect(row.status).toBe("pending");
+    expect(row.audit).toContainEqual(expect.objectContaining({ event: "notify-failed", actor: bob }));
+    expect((await click(maria, id, "approve")).status).toBe(200);
+    expect((await waitForStatus(id, "approved")).decided_by).toBe(maria);
   });
 });

@@ -186,6 +186,32 @@ describe("an approvals channel", () => {
     expect(await (await apiGet(`/dashboard/requests/${id}`)).text()).toContain("posted in the approvals channel");
   });
 
+  it('notify "both" (the default with a channel): the channel post and the DM; a click in the DM decides, and both messages show it', async () => {
+    const requester = await newUser();
+    const id = await startTyped(requester, "releaseboth", null, "Release 4.3 to the app stores");
+    const post = await eventually(async () => (await messagesIn("C0APPROVALS")).find((m) => text(m.blocks).includes(id)), "the channel post");
+    expect(text(post.blocks)).toContain("approval_approve");
+    const dm = await dmAbout("U0BOTHA", id);
+    expect(text(dm.blocks)).toContain("approval_approve");
+    expect((await click("U0BOTHA", id, "approve")).status).toBe(200);
+    const done = await waitForStatus(id, "approved");
+    expect(done.audit.map((a) => a.event)).toContain("channel-posted");
+    const shown = (m: { blocks?: unknown }) => text(m.blocks).includes("Approved* by <@U0BOTHA>") && !text(m.blocks).includes("approval_approve");
+    await eventually(async () => (await messagesIn("C0APPROVALS")).find((m) => m.ts === post.ts && shown(m)), "the channel post updated");
+    await eventually(async () => (await messagesIn(dmOf("U0BOTHA"))).find((m) => m.ts === dm.ts && shown(m)), "the DM updated");
+  });
+
+  it('notify "dm": the channel is named, but only the DM goes out', async () => {
+    const requester = await newUser();
+    const id = await startTyped(requester, "releasedm", null, "Release 4.4 to the app stores");
+    const dm = await dmAbout("U0DMONLY", id);
+    expect(text(dm.blocks)).toContain("approval_approve");
+    expect((await click("U0DMONLY", id, "approve")).status).toBe(200);
+    const done = await waitForStatus(id, "approved");
+    expect(done.audit.map((a) => a.event)).not.toContain("channel-posted");
+    expect((await messagesIn("C0APPROVALS")).filter((m) => text(m.blocks).includes(id))).toEqual([]);
+  });
+
   it("a channel the app is not in fails the request: not_in_channel, and what to do", async () => {
     const requester = await newUser();
     const approver = await newUser();

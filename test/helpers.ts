@@ -359,7 +359,7 @@ export async function apiGet(path: string, token: string | null = env.API_TOKEN!
 export async function apiCall(
   method: "GET" | "POST",
   path: string,
-  opts: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string> } = {},
+  opts: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string>; env?: EnvOverrides } = {},
 ): Promise<Response> {
   const token = opts.token === undefined ? env.API_TOKEN! : opts.token;
   const headers: Record<string, string> = {
@@ -368,7 +368,13 @@ export async function apiCall(
     ...opts.headers,
   };
   const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-  return exports.default.fetch(new Request(`https://approvals.test${path}`, { method, headers, ...(body === undefined ? {} : { body }) }));
+  const req = new Request(`https://approvals.test${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+  if (!opts.env) return exports.default.fetch(req);
+  // Other settings (e.g. a changed policy): the Worker's fetch with them, its waitUntil work awaited.
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(req, { ...env, ...opts.env }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 /** What POST /api/requests answers: the request, or an error naming the bad fields. */
@@ -381,8 +387,8 @@ export interface ApiAnswer {
 }
 
 /** POST /api/requests; `key` becomes the Idempotency-Key. */
-export async function apiCreate(body: unknown, key?: string): Promise<{ status: number; json: ApiAnswer; res: Response }> {
-  const res = await apiCall("POST", "/api/requests", { body, ...(key ? { headers: { "idempotency-key": key } } : {}) });
+export async function apiCreate(body: unknown, key?: string, settings?: EnvOverrides): Promise<{ status: number; json: ApiAnswer; res: Response }> {
+  const res = await apiCall("POST", "/api/requests", { body, ...(key ? { headers: { "idempotency-key": key } } : {}), ...(settings ? { env: settings } : {}) });
   return { status: res.status, json: (await res.json()) as ApiAnswer, res };
 }
 

@@ -5,6 +5,7 @@ import { derivedRequestId } from "../src/core/ids";
 import { castVote } from "../src/core/store";
 import { functionBlockActionsPayload, interactionForm } from "../standin/payloads.js";
 import {
+  apiCall,
   click,
   dmOf,
   eventually,
@@ -158,6 +159,16 @@ describe("the Request approval step", () => {
     expect((await click(requester, run.requestId, "cancel")).status).toBe(200);
     await waitForStatus(run.requestId, "cancelled");
     expect(await ended(run.execution_id)).toMatchObject({ status: "failed", error: `Approval request ${run.requestId} was cancelled by its requester.` });
+  });
+
+  it("a pipeline cancels over the API: the step's error names the pipeline, not the requester", async () => {
+    const [requester, approver] = [await newUser(), await newUser()];
+    const run = await runStep({ requester, approvers: [approver], description: "Cancel me over the API" });
+    await eventually(async () => (await messagesIn(dmOf(approver))).some((m) => text(m.blocks).includes(run.requestId)), "the DM");
+    const res = await apiCall("POST", `/api/requests/${run.requestId}/cancel`, { body: { reason: "pipeline aborted" } });
+    expect(res.status).toBe(200);
+    await waitForStatus(run.requestId, "cancelled");
+    expect(await ended(run.execution_id)).toMatchObject({ status: "failed", error: `Approval request ${run.requestId} was cancelled by api (over the API).` });
   });
 
   it("expiry hours later: the workflow token is dead, the bot token completes the step with an error", async () => {

@@ -13,12 +13,14 @@ const oneLine = (max: number) =>
 
 /**
  * A link Slack and the dashboard may show: http(s) only (no `javascript:` or other scheme reaches
- * a message or a page), and no user name or password (`https://github.com@evil.example/` reads as
- * GitHub but goes elsewhere).
+ * a message or a page), no user name or password (`https://github.com@evil.example/` reads as
+ * GitHub but goes elsewhere), and no white space (a URL parser accepts `https://a.example/x y`,
+ * but Slack's `<…>` link would end at the space).
  */
 const httpLink = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
   .max(500, "at most 500 characters")
+  .regex(/^\S+$/, "must not contain spaces (encode them as %20)")
   .refine((u) => {
     const url = new URL(u);
     return !url.username && !url.password;

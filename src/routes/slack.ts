@@ -9,6 +9,7 @@ import {
   claimCancel,
   decisionBlocker,
   firstDelivery,
+  forgetDelivery,
   getRequest,
   refreshFunctionToken,
   requestsBy,
@@ -380,33 +381,39 @@ slackRoutes.post("/events", slackEvent, async (c) => {
     log("info", "event already handled", { eventId: event.eventId, kind: event.kind, ...retryOf(c) });
     return ack();
   }
-  switch (event.kind) {
-    case "function_executed":
-      // Our Workflow Builder step ran: start its request (acked within 3 s; one request per step run).
-      await startFromStep(c.env, event, c.executionCtx);
-      break;
-    case "home_opened": {
-      const user = event.user;
-      c.executionCtx.waitUntil(homeOpened(c.env, user).catch((err) => log("warn", "home not published", { user, error: (err as Error).message })));
-      break;
+  try {
+    switch (event.kind) {
+      case "function_executed":
+        // Our Workflow Builder step ran: start its request (acked within 3 s; one request per step run).
+        await startFromStep(c.env, event, c.executionCtx);
+        break;
+      case "home_opened": {
+        const user = event.user;
+        c.executionCtx.waitUntil(homeOpened(c.env, user).catch((err) => log("warn", "home not published", { user, error: (err as Error).message })));
+        break;
+      }
+      case "app_uninstalled":
+      case "tokens_revoked": {
+        const revoked = event.kind === "app_uninstalled" || event.bot.length > 0;
+        const detail = event.kind === "tokens_revoked" ? `bot: ${event.bot.join(", ") || "none"}; user tokens: ${event.oauth.length}` : null;
+        await recordInstallationEvent(c.env, { event: event.kind, revoked, teamId: event.teamId, enterpriseId: event.enterpriseId, detail });
+        log(
+          revoked ? "error" : "warn",
+          revoked ? "Slack revoked the bot token: Slack steps fail fast until the app is reinstalled" : "Slack revoked user tokens",
+          {
+            event: event.kind,
+            teamId: event.teamId,
+            enterpriseId: event.enterpriseId,
+            eventId: event.eventId ?? null,
+          },
+        );
+        break;
+      }
     }
-    case "app_uninstalled":
-    case "tokens_revoked": {
-      const revoked = event.kind === "app_uninstalled" || event.bot.length > 0;
-      const detail = event.kind === "tokens_revoked" ? `bot: ${event.bot.join(", ") || "none"}; user tokens: ${event.oauth.length}` : null;
-      await recordInstallationEvent(c.env, { event: event.kind, revoked, teamId: event.teamId, enterpriseId: event.enterpriseId, detail });
-      log(
-        revoked ? "error" : "warn",
-        revoked ? "Slack revoked the bot token: Slack steps fail fast until the app is reinstalled" : "Slack revoked user tokens",
-        {
-          event: event.kind,
-          teamId: event.teamId,
-          enterpriseId: event.enterpriseId,
-          eventId: event.eventId ?? null,
-        },
-      );
-      break;
-    }
+  } catch (err) {
+    // Not handled: forget the event_id, so Slack's retry (it retries a failed delivery) acts.
+    if (event.eventId) await forgetDelivery(c.env.DB, event.eventId).catch(() => undefined);
+    throw err;
   }
   return ack();
 });

@@ -229,6 +229,12 @@ export function requesterReceiptMessage(req: RequestSummary, approvers: string[]
 }
 
 /** The requester's DM when their request could not be processed. */
+/** To the requester: level 1's approvers whose DM could not be posted (the others were asked). */
+export function unreachableApproversMessage(req: RequestSummary, users: string[]): MessageContent {
+  const line = `:warning: ${users.map(mention).join(", ")} could not be reached by DM about your request \`${req.id}\` (${inLine(req)}), so only the others were asked.`;
+  return { text: truncate(line), blocks: [{ type: "section", text: md(truncate(line), true) }] };
+}
+
 export function requesterFailureMessage(req: RequestSummary, error: string): MessageContent {
   const line = `:warning: Your request \`${req.id}\` could not be processed: ${foreignText(error, 1000)}`;
   return { text: line, blocks: [{ type: "section", text: md(truncate(line), true) }] };

@@ -8,6 +8,8 @@ import { type Probe, SlackTokenRevokedError, TOKEN_ERRORS, type TokenGuard } fro
  * Slack errors that no retry can fix: a bad or revoked token, a missing scope, an unknown user or
  * channel, a malformed call. Everything else Slack reports (ratelimited, internal_error,
  * service_unavailable, ...) is retried by the calling workflow step.
+ * @see https://docs.slack.dev/apis/web-api/ (errors come as `ok: false` with an `error` code; HTTP 200 except 429)
+ * @see https://docs.slack.dev/reference/methods/chat.postMessage (the error table: invalid_auth, not_authed, token_revoked, not_allowed_token_type, …)
  */
 const PERMANENT_ERRORS = new Set([
   "invalid_auth",
@@ -166,6 +168,8 @@ export class SlackClient {
     } catch (err) {
       throw new SlackRetryableError(`Slack ${method}: network error (${(err as Error).name})`);
     }
+    // HTTP 429 with Retry-After (seconds), per method, workspace and app.
+    // @see https://docs.slack.dev/apis/web-api/rate-limits
     if (res.status === 429) {
       const retryAfter = Number(res.headers.get("retry-after"));
       await res.body?.cancel();
@@ -203,6 +207,8 @@ export class SlackClient {
    * (its Messages tab) and answers with the DM's channel id, which saves a conversations.open.
    * With a `key`, the message carries it as Slack message metadata, so a retry can find a post
    * whose answer was lost (see findPosted) instead of posting it twice.
+   * @see https://docs.slack.dev/reference/methods/chat.postMessage ("Begin a conversation in a user's App Home": a user id as `channel`, the answer's `channel` is the D… id)
+   * @see https://docs.slack.dev/messaging/message-metadata/
    */
   async postMessage(channel: string, content: MessageContent, key?: string): Promise<PostedMessage> {
     await this.options.pace?.wait(this.dmChannels.get(channel) ?? channel);

@@ -4,6 +4,8 @@ import { log } from "../core/log";
  * Posts an ephemeral reply to an interaction's response_url after the route has acked.
  * The URL came in a signed payload, but we still only post to Slack's hooks host (or the
  * configured Slack API's origin, for the local stand-in), never to an arbitrary address.
+ * @see https://docs.slack.dev/interactivity/handling-user-interaction (response_url: up to 5 responses within 30 minutes)
+ * @see https://docs.slack.dev/interactivity/implementing-slash-commands (response_url is https://hooks.slack.com/commands/…)
  */
 export async function respondEphemeral(responseUrl: string | undefined, slackApiUrl: string, body: { text: string }): Promise<void> {
   if (!responseUrl) return;

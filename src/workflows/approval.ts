@@ -2,14 +2,14 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { NonRetryableError } from "cloudflare:workflows";
 import { delegationLastDay } from "../core/delegation";
 import { type DurationLabel, durationMs } from "../core/duration";
-import { apiActorFor } from "../core/ids";
+import { apiActorFor, apiActorName, isApiActor } from "../core/ids";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import type { RequestStatus } from "../core/store";
 import * as store from "../core/store";
 import type { Env } from "../env";
 import { channelNote, delegateNote, groupMemberNote } from "../slack/approver-notes";
-import type { Outcome } from "../slack/blocks";
+import { type Outcome, requesterFailureMessage } from "../slack/blocks";
 import { botClient } from "../slack/bot-client";
 import type { SlackClient } from "../slack/client";
 import { stepOutputs } from "../slack/functions";
@@ -57,16 +57,25 @@ export class ApprovalWorkflow extends WorkflowEntrypoint<Env, ApprovalParams> {
     const slack = botClient(this.env, { paced: true });
     const ctx = approvalRun(this.env, step, params, event.instanceId);
     const messages = new ApprovalMessages(ctx, slack);
+    const flow = new ApprovalFlow(ctx, messages, new ActionChild(ctx, messages), slack);
     try {
-      return await new ApprovalFlow(ctx, messages, new ActionChild(ctx, messages), slack).run();
+      return await flow.run();
     } catch (err) {
       // A step's error reaches us with its class name in front ("NonRetryableError: …"): people see the message.
       const message = (err instanceof Error ? err.message : String(err)).replace(/^(?:NonRetryable)?Error: /, "");
-      await step.do(STEP.recordFailure, D1_STEP, async () => {
-        await store.closeRequest(this.env.DB, { id: params.requestId, status: "failed", at: new Date().toISOString(), error: message });
-        log("error", "approval failed", { requestId: params.requestId, instanceId: event.instanceId, error: message });
-        return null;
+      // Closed as failed only while unclaimed (older instances recorded null here: they had failed).
+      const failed = await step.do(STEP.recordFailure, D1_STEP, async () => {
+        const closed = await store.closeRequest(this.env.DB, { id: params.requestId, status: "failed", at: new Date().toISOString(), error: message });
+        log(closed ? "error" : "warn", closed ? "approval failed" : "approval failed after a claim: the claim decides", {
+          requestId: params.requestId,
+          instanceId: event.instanceId,
+          error: message,
+        });
+        return closed;
       });
+      // Someone decided before the failure (a click while another approver's DM was still failing):
+      // the claim is the decision, so it is applied as at any wait's end.
+      if (failed === false) return await flow.decideAfterFailure();
       await messages.markFailed(message);
       // A Workflow Builder step started it: the step ends with the failure (best effort: the request's own failure stands).
       await endWorkflowStep(ctx, { kind: "error", error: stepErrors.failed(params.requestId, message) }).catch(() => null);
@@ -84,6 +93,14 @@ class ApprovalFlow {
     private readonly slack: SlackClient,
   ) {}
 
+  /** The level being asked (for the output of a decision applied after a failure). */
+  private level = 1;
+
+  /** The claim a failure found in D1, applied (ApprovalWorkflow.run's catch). */
+  decideAfterFailure(): Promise<ApprovalOutput> {
+    return this.decide(this.level);
+  }
+
   async run(): Promise<ApprovalOutput> {
     const { levels, resolveApprovers } = this.ctx.params;
     await this.recordRequest();
@@ -95,6 +112,7 @@ class ApprovalFlow {
     const delegations: store.RequestDelegation[] = [];
     for (const [i, level] of levels.entries()) {
       const n = i + 1;
+      this.level = n;
       // Instances with resolveApprovers resolve each level as it starts: groups' members, delegates.
       const resolved = resolveApprovers ? await this.resolve(n, level) : null;
       const people = resolved ? resolved.people : level.approvers;
@@ -155,8 +173,9 @@ class ApprovalFlow {
         requestId: params.requestId,
         key: "created",
         event: "created",
-        // A request made over the API without a Slack requester was created by its source.
-        actor: params.requester ?? apiActorFor(params.source?.name),
+        // A request made over the API (it has a source) was created by its source, even when it
+        // names a Slack requester: the API holder asked, not that person.
+        actor: params.source || !params.requester ? apiActorFor(params.source?.name) : params.requester,
         detail: params.description,
         at: params.createdAt,
       });
@@ -231,7 +250,7 @@ class ApprovalFlow {
     if (resolved.people.length >= level.quorum) return resolved;
     const problem = levelProblem(n, level, resolved);
     if (n === 1) throw new NonRetryableError(problem);
-    await this.messages.tellRequester(n, `${problem} The earlier approvers can still decide.`);
+    await this.messages.tellRequester(n, requesterFailureMessage(this.ctx.summary, `${problem} The earlier approvers can still decide.`));
     return { ...resolved, people: [], delegations: [] };
   }
 
@@ -362,7 +381,7 @@ class ApprovalFlow {
     await endWorkflowStep(
       this.ctx,
       status === "cancelled"
-        ? { kind: "error", error: stepErrors.cancelled(params.requestId) }
+        ? { kind: "error", error: stepErrors.cancelled(params.requestId, isApiActor(by) ? `${apiActorName(by)} (over the API)` : undefined) }
         : { kind: "success", outputs: stepOutputs({ status, decidedBy: by, reason: outcome.reason, requestId: params.requestId }) },
     );
     const runsAction = status === "approved" && params.action;

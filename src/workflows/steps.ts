@@ -37,7 +37,10 @@ export const WORKFLOW_CALL_STEP: WorkflowStepConfig = { retries: { limit: 5, del
 
 /**
  * A waitForEvent that ran out of time. The engine throws a WorkflowTimeoutError ("Execution timed
- * out after … ms"); anything else thrown by a wait is a real failure and is not a timeout.
+ * out after … ms"); anything else thrown by a wait is a real failure and is not a timeout. The
+ * error's name and message are what workerd's local engine throws (test/escalation.test.ts runs
+ * into it); the docs only say the wait throws when its timeout passes.
+ * @see https://developers.cloudflare.com/workflows/build/events-and-parameters/ (waitForEvent, timeout)
  */
 export const isWaitTimeout = (err: unknown): boolean => err instanceof Error && (err.name === "WorkflowTimeoutError" || /timed out/i.test(err.message));
 

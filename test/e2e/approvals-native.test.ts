@@ -2,15 +2,17 @@
 // channel decided on the stand-in's page, and a workflow of the page's Workflows panel that runs
 // the Request approval step and branches on its outcome.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { standinControl } from "../../standin/control.js";
+import type { ApiRequest } from "./api-request";
 import { type Browser, launch, pageErrors, screenshot } from "./browser";
 
 const stack = inject("stack");
 let browser: Browser;
 
-async function api(path: string): Promise<any> {
+async function api(path: string): Promise<ApiRequest> {
   const res = await fetch(`${stack.serviceUrl}${path}`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
   expect(res.status).toBe(200);
-  return res.json();
+  return (await res.json()) as ApiRequest;
 }
 
 /** From a fresh stand-in, Alex types a command in #general; the request id from the service's ephemeral answer. */
@@ -51,7 +53,7 @@ describe("approvals where Slack teams work", () => {
     await dm.filter({ hasText: "Approved by @Sam Chen" }).waitFor();
     const done = await api(`/api/requests/${id}`);
     expect(done).toMatchObject({ status: "approved", decided_by: "U0ESCALATE", approvers: ["U0APPROVER", "U0ESCALATE"] });
-    expect(done.audit.map((a: { event: string }) => a.event)).toContain("group-expanded");
+    expect(done.audit.map((a) => a.event)).toContain("group-expanded");
     // The dashboard's timeline says it in words.
     await page.goto(`${stack.serviceUrl}/dashboard/requests/${id}`);
     expect(await page.locator(".timeline").textContent()).toContain("user group asked");
@@ -89,10 +91,9 @@ describe("approvals where Slack teams work", () => {
     await openConversation("general");
     await page.locator('[data-testid="message"]').filter({ hasText: "Deploying billing-api v2.3" }).waitFor();
     await screenshot(page, "native-3-workflow-branch");
-    const runs: any[] = await (await fetch(`${stack.standinUrl}/_control/functions`)).json();
-    const run = runs.find((r: { workflow: string }) => r.workflow === "Wf0DEPLOY");
+    const run = (await standinControl(stack.standinUrl).functions()).find((r) => r.workflow === "Wf0DEPLOY");
     expect(run).toMatchObject({ status: "completed", outputs: { status: "approved", decided_by: "U0APPROVER" } });
-    expect(run.completions).toHaveLength(1);
+    expect(run?.completions).toHaveLength(1);
     // And the other branch: Sam rejects the on-call hotfix → "not approved".
     await actAs("U0REQUESTER");
     await page.locator('[data-testid="run-Wf0HOTFIX"]').click();

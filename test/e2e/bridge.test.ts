@@ -4,8 +4,11 @@
 // and acks with the route's answer.
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterEach, describe, expect, inject, it } from "vitest";
+import type { DeliveryRecord, PageActionAnswer, PageState, SocketModeRecord, StandinMessage } from "../../standin/control.js";
 import { startFakeSlack } from "../../standin/server.js";
+import type { ApiRequest } from "./api-request";
 import { eventually } from "./eventually";
+import { getJson, postJson } from "./http";
 import { startTinyApp } from "./tiny-app";
 
 const stack = inject("stack");
@@ -37,10 +40,9 @@ function startBridge(env: Record<string, string>): Bridge {
   return bridge;
 }
 
-const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
-const pagePost = async (base: string, path: string, body: unknown): Promise<any> =>
-  (await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
-const envelopes = (base: string) => getJson(`${base}/_control/envelopes`);
+const pagePost = (base: string, path: string, body: unknown) => postJson<PageActionAnswer>(`${base}${path}`, body);
+const envelopes = (base: string) => getJson<SocketModeRecord>(`${base}/_control/envelopes`);
+const pageState = (base: string, user: string) => getJson<PageState>(`${base}/_ui/state?user=${user}`);
 
 describe("npm run bridge", () => {
   it("relays a slash command and an Approve click from Socket Mode to the service and acks with its answers", async () => {
@@ -62,17 +64,18 @@ describe("npm run bridge", () => {
     expect(command).toMatchObject({ type: "slash_commands", acked: true });
     expect(command).not.toHaveProperty("error");
     // The ack carries the route's own answer: Slack shows it as the command's reply.
-    expect(command.ackPayload).toMatchObject({ response_type: "ephemeral" });
-    const id = /req-[a-z0-9]{12}/.exec(command.ackPayload.text)![0];
-    const requesterView = await getJson(`${base}/_ui/state?user=U0REQUESTER`);
+    expect(command?.ackPayload).toMatchObject({ response_type: "ephemeral" });
+    const answer = String(command?.ackPayload?.text);
+    const id = /req-[a-z0-9]{12}/.exec(answer)![0];
+    const requesterView = await pageState(base, "U0REQUESTER");
     // The page shows the ack as the command's ephemeral reply (the receipt DM may already be there too).
-    expect(requesterView.items.filter((i: { kind: string }) => i.kind === "ephemeral").at(-1)).toMatchObject({
+    expect(requesterView.items.filter((i) => i.kind === "ephemeral").at(-1)).toMatchObject({
       kind: "ephemeral",
-      text: command.ackPayload.text,
+      text: answer,
     });
 
     const dm = await eventually(
-      async () => (await getJson(`${base}/_control/messages?channel=D0APPROVER`)).find((m: any) => JSON.stringify(m.blocks).includes(id)),
+      async () => (await getJson<StandinMessage[]>(`${base}/_control/messages?channel=D0APPROVER`)).find((m) => JSON.stringify(m.blocks).includes(id)),
       "the approver's DM",
     );
     expect(
@@ -83,13 +86,12 @@ describe("npm run bridge", () => {
     expect(click).not.toHaveProperty("error");
 
     const done = await eventually(async () => {
-      const res = await fetch(`${stack.serviceUrl}/api/requests/${id}`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
-      const body: any = await res.json();
+      const body = await getJson<ApiRequest>(`${stack.serviceUrl}/api/requests/${id}`, { authorization: `Bearer ${stack.apiToken}` });
       return body.status === "approved" ? body : undefined;
     }, "the request to be approved");
     expect(done).toMatchObject({ status: "approved", decided_by: "U0APPROVER" });
-    const deliveries = await getJson(`${base}/_control/deliveries`);
-    expect(deliveries.map((d: any) => [d.kind, d.via, d.ok])).toEqual([
+    const deliveries = await getJson<DeliveryRecord[]>(`${base}/_control/deliveries`);
+    expect(deliveries.map((d) => [d.kind, d.via, d.ok])).toEqual([
       ["command", "socket", true],
       ["interaction", "socket", true],
     ]);
@@ -119,8 +121,8 @@ describe("npm run bridge", () => {
       signatureValid: true,
       form: { command: "/approval", text: "hello", user_id: "U0ESCALATE" },
     });
-    const general = await getJson(`${fake.url}/_control/messages?channel=C0GENERAL`);
-    expect(general.map((m: any) => m.text)).toEqual(["Hi <@U0ESCALATE>"]);
+    const general = await getJson<StandinMessage[]>(`${fake.url}/_control/messages?channel=C0GENERAL`);
+    expect(general.map((m) => m.text)).toEqual(["Hi <@U0ESCALATE>"]);
 
     await pagePost(fake.url, "/_ui/message", { user: "U0ESCALATE", channel: "D0ESCALATE", text: "ping" });
     const event = await eventually(async () => app.received.find((r) => r.path === "/slack/events"), "the event to be forwarded");
@@ -129,13 +131,13 @@ describe("npm run bridge", () => {
       contentType: "application/json",
       json: { type: "event_callback", event: { type: "message", text: "ping", user: "U0ESCALATE" } },
     });
-    const eventEnvelope = (await envelopes(fake.url)).envelopes.find((e: any) => e.type === "events_api");
+    const eventEnvelope = (await envelopes(fake.url)).envelopes.find((e) => e.type === "events_api");
     expect(eventEnvelope).toMatchObject({ acked: true });
 
     // A route slower than Slack's 3 s: the bridge does not ack, Slack reports the timeout.
     const slow = await pagePost(fake.url, "/_ui/command", { user: "U0ESCALATE", channel: "C0GENERAL", text: "/approval slow" });
     expect(slow).toMatchObject({ ok: false, error: "operation_timeout" });
-    const view = await getJson(`${fake.url}/_ui/state?user=U0ESCALATE`);
+    const view = await pageState(fake.url, "U0ESCALATE");
     expect(view.items.at(-1)).toMatchObject({ kind: "ephemeral", text: '/approval failed with the error "operation_timeout"' });
     await eventually(async () => bridge.output.some((l) => l.includes("not acked")), "the bridge to log the timeout");
   });

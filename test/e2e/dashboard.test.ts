@@ -4,8 +4,11 @@
 // through the stand-in with known outcomes; keyboard, screen-reader basics, phone width and dark
 // mode. Screenshots of each page, wide and phone, light and dark, land in test-output/screenshots/.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { PageActionAnswer, StandinMessage } from "../../standin/control.js";
+import type { ApiRequest } from "./api-request";
 import { type Browser, launch, pageErrors, screenshot } from "./browser";
 import { eventually } from "./eventually";
+import { getJson, postJson } from "./http";
 
 const stack = inject("stack");
 let browser: Browser;
@@ -16,11 +19,10 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const pagePost = async (path: string, body: unknown): Promise<any> =>
-  (await fetch(`${stack.standinUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
+const pagePost = (path: string, body: unknown) => postJson<PageActionAnswer>(`${stack.standinUrl}${path}`, body);
+const messagesIn = (channel: string) => getJson<StandinMessage[]>(`${stack.standinUrl}/_control/messages?channel=${channel}`);
 
-const api = async (id: string): Promise<any> =>
-  (await fetch(`${stack.serviceUrl}/api/requests/${id}`, { headers: { authorization: `Bearer ${stack.apiToken}` } })).json();
+const api = (id: string) => getJson<ApiRequest>(`${stack.serviceUrl}/api/requests/${id}`, { authorization: `Bearer ${stack.apiToken}` });
 const untilStatus = (id: string, status: string) =>
   eventually(async () => {
     const r = await api(id);
@@ -32,7 +34,7 @@ async function request(user: string, approverDm: string, text: string): Promise<
   await pagePost("/_ui/command", { user, channel: "C0GENERAL", text: `/approval ${text}` });
   const words = text.split(" ").slice(1).join(" ");
   const dm = await eventually(async () => {
-    const messages: any[] = await (await fetch(`${stack.standinUrl}/_control/messages?channel=${approverDm}`)).json();
+    const messages = await messagesIn(approverDm);
     return messages.find((m) => JSON.stringify(m.blocks).includes(words) && JSON.stringify(m.blocks).includes("approval_approve"));
   }, `the DM for "${words}"`);
   return { id: /req-[a-z0-9]{12}/.exec(JSON.stringify(dm.blocks))![0], ts: dm.ts };
@@ -50,12 +52,12 @@ async function shoot(name: string, fullPage = false) {
     await page.setViewportSize({ width, height });
     for (const scheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      const background = await page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor);
+      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(background).toBe(scheme === "light" ? "rgb(247, 247, 248)" : "rgb(23, 23, 26)");
       await screenshot(page, `dashboard-${name}-${size}-${scheme}`, { fullPage });
     }
     // Wide tables and charts scroll inside their own boxes; the page itself fits the window.
-    expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
   }
   await page.setViewportSize({ width: 1360, height: 820 });
   await page.emulateMedia({ colorScheme: "light" });
@@ -68,47 +70,50 @@ async function shoot(name: string, fullPage = false) {
  */
 function accessibilityProblems(): Promise<string[]> {
   return browser.page.evaluate(() => {
-    const doc = (globalThis as any).document;
-    const all = (selector: string): any[] => Array.from(doc.querySelectorAll(selector));
-    const nameOf = (el: any): string =>
+    const all = <E extends Element = HTMLElement>(selector: string): E[] => Array.from(document.querySelectorAll<E>(selector));
+    const nameOf = (el: Element): string =>
       (
         el.getAttribute("aria-label") ??
         (el.getAttribute("aria-labelledby") ?? "")
           .split(/\s+/)
-          .map((id: string) => doc.getElementById(id)?.textContent ?? "")
+          .map((id) => document.getElementById(id)?.textContent ?? "")
           .join(" ")
       ).trim();
     const problems: string[] = [];
-    for (const el of all("input:not([type=hidden]), select, textarea"))
+    for (const el of all<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>("input:not([type=hidden]), select, textarea"))
       if (!el.labels?.length && !nameOf(el)) problems.push(`no label: ${el.outerHTML.slice(0, 80)}`);
-    for (const table of all("table")) {
+    for (const table of all<HTMLTableElement>("table")) {
       if (!table.querySelector("caption")?.textContent.trim()) problems.push(`table without caption: ${table.className}`);
-      const heads = Array.from(table.querySelectorAll("thead th")) as any[];
+      const heads = Array.from(table.querySelectorAll("thead th"));
       if (heads.length === 0) problems.push(`table without header row: ${table.className}`);
       for (const th of heads) if (th.getAttribute("scope") !== "col") problems.push(`header without scope: ${th.textContent}`);
     }
-    for (const svg of all("svg")) {
+    for (const svg of all<SVGSVGElement>("svg")) {
       if (svg.getAttribute("role") !== "img") problems.push(`svg ${svg.id} without role=img`);
       if (!nameOf(svg) || !svg.querySelector("title")?.textContent || !svg.querySelector("desc")?.textContent)
         problems.push(`svg ${svg.id} without title/desc`);
     }
     for (const img of all("img")) if (!img.hasAttribute("alt")) problems.push("img without alt");
-    for (const a of all("a")) if (!a.textContent.trim() && !nameOf(a)) problems.push(`link without text: ${a.href}`);
+    for (const a of all<HTMLAnchorElement>("a")) if (!a.textContent.trim() && !nameOf(a)) problems.push(`link without text: ${a.href}`);
     for (const box of all(".table-scroll, .chart-scroll"))
       if (box.tabIndex !== 0 || !nameOf(box)) problems.push(`scroll box not focusable or unnamed: ${box.className}`);
     const ids = all("[id]").map((e) => e.id);
     for (const id of new Set(ids.filter((id, i) => ids.indexOf(id) !== i))) problems.push(`duplicate id ${id}`);
-    if (doc.documentElement.lang !== "en") problems.push("no lang");
+    if (document.documentElement.lang !== "en") problems.push("no lang");
     if (all("h1").length !== 1) problems.push("not one h1");
-    if (doc.querySelector("a.skip")?.getAttribute("href") !== "#main" || !doc.getElementById("main")) problems.push("no skip link to #main");
+    if (document.querySelector("a.skip")?.getAttribute("href") !== "#main" || !document.getElementById("main")) problems.push("no skip link to #main");
     return problems;
   });
 }
 
+/** A mark set on the page's window: still there after an update, the page was not reloaded. */
+type SameDocument = Window & { sameDocument?: boolean };
+
 const activeElement = () =>
   browser.page.evaluate(() => {
-    const el = (globalThis as any).document.activeElement;
-    return { tag: el.tagName, id: el.id, cls: el.className, outline: (globalThis as any).getComputedStyle(el).outlineStyle };
+    const el = document.activeElement;
+    if (!el) throw new Error("nothing has the focus");
+    return { tag: el.tagName, id: el.id, cls: el.className, outline: getComputedStyle(el).outlineStyle };
   });
 
 it("lists the requests, filters them, shows a request's timeline and exports CSV", async () => {
@@ -185,7 +190,7 @@ describe("for people: names, live updates, the overview", () => {
     await untilStatus(made.approved.id, "approved");
     made.cancelled = await request(dana.id, dm(omar), "@omar Order a standing desk");
     const receipt = await eventually(async () => {
-      const messages: any[] = await (await fetch(`${stack.standinUrl}/_control/messages?channel=${dm(dana)}`)).json();
+      const messages = await messagesIn(dm(dana));
       return messages.find((m) => JSON.stringify(m.blocks).includes(made.cancelled!.id) && JSON.stringify(m.blocks).includes("approval_cancel"));
     }, "Dana's receipt");
     await pagePost("/_ui/action", { user: dana.id, channel: dm(dana), ts: receipt.ts, block_id: "cancel", action_id: "approval_cancel" });
@@ -205,7 +210,7 @@ describe("for people: names, live updates, the overview", () => {
     expect(await status.getAttribute("data-state")).toBe("on");
     expect(await status.textContent()).toBe("Live: this page updates by itself while something is pending.");
     await page.evaluate(() => {
-      (globalThis as any).sameDocument = true;
+      (window as SameDocument).sameDocument = true;
     });
     const row = page.locator("table.requests tbody tr", { hasText: made.pending!.id });
     expect(await row.locator(".status").textContent()).toBe("pending");
@@ -229,7 +234,7 @@ describe("for people: names, live updates, the overview", () => {
     await expect.poll(() => status.getAttribute("data-state"), { timeout: 40_000 }).toBe("done");
     expect(await status.textContent()).toMatch(/^Updated at .+\. Nothing is pending any more, so live updates stopped\.$/);
     expect(await row.locator(".status").textContent()).toBe("approved");
-    expect(await page.evaluate(() => (globalThis as any).sameDocument)).toBe(true);
+    expect(await page.evaluate(() => (window as SameDocument).sameDocument)).toBe(true);
     expect(await page.locator(".count.pending strong").textContent()).toBe("0");
     expect(pageErrors(page)).toEqual([]);
   });
@@ -240,7 +245,7 @@ describe("for people: names, live updates, the overview", () => {
     const status = page.locator("#live-status");
     await expect.poll(() => status.getAttribute("data-state"), { timeout: 10_000 }).toBe("on");
     await page.evaluate(() => {
-      (globalThis as any).sameDocument = true;
+      (window as SameDocument).sameDocument = true;
     });
     expect(await page.locator(".request .status").textContent()).toBe("pending");
     await approve(omar.id, dm(omar), made.priyas!);
@@ -251,7 +256,7 @@ describe("for people: names, live updates, the overview", () => {
     const decider = page.locator("ol.timeline li.approved .person");
     expect(await decider.textContent()).toBe("omar");
     expect(await decider.getAttribute("title")).toBe(omar.id);
-    expect(await page.evaluate(() => (globalThis as any).sameDocument)).toBe(true);
+    expect(await page.evaluate(() => (window as SameDocument).sameDocument)).toBe(true);
     expect(pageErrors(page)).toEqual([]);
   });
 
@@ -259,7 +264,7 @@ describe("for people: names, live updates, the overview", () => {
     // One more request of Dana's, left waiting for Priya.
     made.waiting = await request(dana.id, dm(priya), "@priya Rotate the signing keys");
     const decided = await Promise.all([made.approved!.id, made.pending!.id].map(api));
-    const latencies = decided.map((r) => (Date.parse(r.decided_at) - Date.parse(r.created_at)) / 1000).sort((a, b) => a - b);
+    const latencies = decided.map((r) => (Date.parse(r.decided_at!) - Date.parse(r.created_at)) / 1000).sort((a, b) => a - b);
     const today = new Date().toISOString().slice(0, 10);
 
     const { page } = browser;
@@ -267,14 +272,16 @@ describe("for people: names, live updates, the overview", () => {
     await page.locator("svg#chart-per-day").waitFor();
     // Today's column: 2 approved, 1 cancelled, 1 pending, stacked in that order.
     const bars = page.locator(`svg#chart-per-day g.column[data-key="${today}"] rect`);
-    const segments = await bars.evaluateAll((rects: any[]) => rects.map((r) => [r.dataset.series, Number(r.dataset.value), Number(r.getAttribute("height"))]));
+    const segments = await bars.evaluateAll((rects: SVGRectElement[]) =>
+      rects.map((r): [string | undefined, number, number] => [r.dataset.series, Number(r.dataset.value), Number(r.getAttribute("height"))]),
+    );
     expect(segments.map(([series, value]) => [series, value])).toEqual([
       ["approved", 2],
       ["cancelled", 1],
       ["pending", 1],
     ]);
     // 4 on an axis of 0…4 over 200 units: 50 units a request.
-    expect(segments.map(([, , height]) => Math.round(height as number))).toEqual([100, 50, 50]);
+    expect(segments.map(([, , height]) => Math.round(height))).toEqual([100, 50, 50]);
     await page.locator("#section-per-day summary").click();
     const todayRow = await page.locator('table[data-chart="per-day"] tbody tr', { hasText: today }).locator("th, td").allTextContents();
     expect(todayRow).toEqual([today, "2", "0", "1", "0", "0", "1", "4"]);
@@ -295,9 +302,11 @@ describe("for people: names, live updates, the overview", () => {
 
     // What waits now: the signing keys, for Priya (by name).
     const pending = page.locator("svg#chart-pending g.row");
-    expect(await pending.evaluateAll((rows: any[]) => rows.map((r) => r.dataset.key))).toEqual([made.waiting.id]);
+    expect(await pending.evaluateAll((rows: SVGGElement[]) => rows.map((r) => r.dataset.key))).toEqual([made.waiting.id]);
     expect(await pending.locator("text.sub").textContent()).toBe("waits for priya");
-    const types = await page.locator('svg#chart-types g.row[data-key="default"] rect').evaluateAll((rects: any[]) => rects.map((r) => Number(r.dataset.value)));
+    const types = await page
+      .locator('svg#chart-types g.row[data-key="default"] rect')
+      .evaluateAll((rects: SVGRectElement[]) => rects.map((r) => Number(r.dataset.value)));
     expect(types).toEqual([0, 0]);
     expect(await page.locator("#section-actions").textContent()).toContain("No approved request in this window had an action.");
 

@@ -27,14 +27,18 @@ type Audit = { event: string; actor: string | null; detail: string | null; at: s
 type StoredRequest = {
   id: string;
   status: string;
-  body: Record<string, any>;
+  /** The create call's JSON body (the API answers with its fields). */
+  body: object;
   decided_by: string | null;
   reason: string | null;
   error: string | null;
   audit: Audit[];
   wake: Set<() => void>;
 };
-type Call = { method: string; path: string; headers: IncomingHttpHeaders; body: any; at: number };
+/** A call as received: its body parsed when it is JSON, else the text. */
+type Call = { method: string; path: string; headers: IncomingHttpHeaders; body: unknown; at: number };
+/** A field of a JSON body, when the body is an object. */
+const field = (body: unknown, name: string): unknown => (typeof body === "object" && body !== null ? (body as Record<string, unknown>)[name] : undefined);
 /** What a route does instead of its normal answer, once per queued entry. */
 type Fault =
   | { status: number; retryAfter?: string; body?: unknown }
@@ -117,7 +121,7 @@ class ContractStandIn {
     let raw = "";
     for await (const chunk of req) raw += chunk;
     const url = new URL(req.url ?? "/", this.url);
-    let body: any = raw;
+    let body: unknown = raw;
     try {
       body = raw ? JSON.parse(raw) : undefined;
     } catch {
@@ -159,7 +163,8 @@ class ContractStandIn {
 
     if (route === "create") {
       if (typeof body !== "object" || body === null) return this.json(res, 400, { error: "the body is not JSON" });
-      if (typeof body.description !== "string" || !body.description || body.description.length > 2000) {
+      const description = field(body, "description");
+      if (typeof description !== "string" || !description || description.length > 2000) {
         return this.json(res, 422, { error: "invalid request", issues: [{ path: "description", message: "required, 1 to 2000 characters" }] });
       }
       const key = String(req.headers["idempotency-key"] ?? "");
@@ -180,8 +185,9 @@ class ContractStandIn {
         wake: new Set(),
       };
       const at = new Date().toISOString();
+      const requester = field(body, "requester");
       r.audit.push(
-        { event: "created", actor: body.requester ?? null, detail: body.description, at },
+        { event: "created", actor: typeof requester === "string" ? requester : null, detail: description, at },
         { event: "notified", actor: "U0APPROVER", detail: "level 1", at },
       );
       this.requests.set(r.id, r);
@@ -211,8 +217,9 @@ class ContractStandIn {
     }
     this.onCancel?.(r);
     if (r.status !== "pending") return answer(409, { error: `already ${r.status}`, status: r.status });
-    const reason = typeof body?.reason === "string" ? body.reason : null;
-    this.decide(r.id, "cancelled", `api:${r.body.source?.name ?? "api"}`, reason);
+    const reason = field(body, "reason");
+    const source = field(field(r.body, "source"), "name");
+    this.decide(r.id, "cancelled", `api:${typeof source === "string" ? source : "api"}`, typeof reason === "string" ? reason : null);
     return answer(200, { id: r.id, status: "cancelled" });
   }
 }
@@ -241,9 +248,6 @@ type Run = {
   exit: Promise<number | null>;
 };
 
-/** A child's whole environment (the generated worker-configuration.d.ts widens ProcessEnv with the Worker's vars). */
-const onlyEnv = (vars: Record<string, string>) => vars as unknown as NodeJS.ProcessEnv;
-
 const running = new Set<ChildProcess>();
 /** Runs whose output showed the API token (checked after each test). */
 const leaks: string[] = [];
@@ -254,7 +258,7 @@ function runGate(node: string, standIn: ContractStandIn, args: string[], env: Re
 
 function watch(command: string, args: string[], env: Record<string, string>, standIn: ContractStandIn, cwd = tmp): Run {
   // A clean environment: a CI runner's own GITHUB_* or GITLAB_* variables must not leak in.
-  const child = spawn(command, args, { cwd, env: onlyEnv({ PATH: process.env.PATH ?? "", ...env }), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   let out = "";
   let err = "";
@@ -502,6 +506,6 @@ describe("cli/action.yml (the composite GitHub Action's script, run by bash as t
 });
 
 it("npx approval-gate runs the gate from the repository", async () => {
-  const out = execFileSync("npx", ["--no-install", "approval-gate", "--help"], { cwd: REPO, env: onlyEnv({ PATH: process.env.PATH ?? "" }) }).toString();
+  const out = execFileSync("npx", ["--no-install", "approval-gate", "--help"], { cwd: REPO, env: { PATH: process.env.PATH ?? "" } }).toString();
   expect(out).toMatch(/^Usage:\n {2}approval-gate request --description TEXT/);
 });

@@ -12,6 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
+import type { PageActionAnswer, PageState, StandinMessage } from "../../standin/control.js";
+import type { ApiRequest } from "./api-request";
+import { eventually } from "./eventually";
+import { getJson, postJson } from "./http";
 
 const stack = inject("stack");
 const REPO = fileURLToPath(new URL("../..", import.meta.url).href);
@@ -27,17 +31,6 @@ type Run = {
   stderr: () => string;
   stderrMatching: (re: RegExp) => Promise<void>;
   exit: Promise<number | null>;
-};
-type Block = { text?: { text?: string }; elements?: unknown[] };
-type Message = { ts: string; text: string; blocks: Block[]; thread_ts?: string };
-type RequestJson = {
-  status: string;
-  decided_by: string | null;
-  reason: string | null;
-  source: unknown;
-  fields: unknown;
-  requester: string | null;
-  audit: { event: string; actor: string | null; detail: string | null }[];
 };
 
 const running = new Set<ChildProcess>();
@@ -56,7 +49,7 @@ afterEach(async () => {
 /** The gate as a pipeline runs it, with only the environment it needs (no CI variables of the runner). */
 function runGate(args: string[], env: Record<string, string> = {}): Run {
   const vars = { PATH: process.env.PATH ?? "", APPROVALS_URL: stack.serviceUrl, APPROVALS_TOKEN: stack.apiToken, ...env };
-  const child = spawn(process.execPath, [GATE, ...args], { cwd: tmp, env: vars as unknown as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [GATE, ...args], { cwd: tmp, env: vars, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   let out = "";
   let err = "";
@@ -93,28 +86,16 @@ function runGate(args: string[], env: Record<string, string> = {}): Run {
   return { child, stdout: () => out, stderr: () => err, stderrMatching, exit };
 }
 
-const pagePost = async (path: string, body: unknown): Promise<{ ok?: boolean }> =>
-  (await fetch(`${stack.standinUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
+const pagePost = (path: string, body: unknown) => postJson<PageActionAnswer>(`${stack.standinUrl}${path}`, body);
 
-const api = async (path: string): Promise<RequestJson> =>
-  (await fetch(`${stack.serviceUrl}${path}`, { headers: { authorization: `Bearer ${stack.apiToken}` } })).json() as Promise<RequestJson>;
+const api = (path: string) => getJson<ApiRequest>(`${stack.serviceUrl}${path}`, { authorization: `Bearer ${stack.apiToken}` });
 
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const buttons = (m: Message) => JSON.stringify(m.blocks).includes("approval_approve");
+const buttons = (m: StandinMessage) => JSON.stringify(m.blocks).includes("approval_approve");
 
 /** Maria's DM about request `id` (the stand-in's record of it, kept up to date by chat.update). */
-async function approverDm(id: string, pred: (m: Message) => boolean = buttons): Promise<Message> {
+async function approverDm(id: string, pred: (m: StandinMessage) => boolean = buttons): Promise<StandinMessage> {
   return eventually(async () => {
-    const messages = (await (await fetch(`${stack.standinUrl}/_control/messages?channel=${APPROVER_DM}`)).json()) as Message[];
+    const messages = await getJson<StandinMessage[]>(`${stack.standinUrl}/_control/messages?channel=${APPROVER_DM}`);
     return messages.find((m) => !m.thread_ts && JSON.stringify(m.blocks).includes(id) && pred(m));
   }, `Maria's DM about ${id}`);
 }
@@ -185,7 +166,7 @@ describe("the approval gate against the local stack", () => {
     const dm = await approverDm(id);
     await pagePost("/_ui/action", { user: APPROVER, channel: APPROVER_DM, ts: dm.ts, block_id: `decision:${id}`, action_id: "approval_reject" });
     const state = await eventually(async () => {
-      const s = (await (await fetch(`${stack.standinUrl}/_ui/state?user=${APPROVER}`)).json()) as { modal?: { id: string } };
+      const s = await getJson<PageState>(`${stack.standinUrl}/_ui/state?user=${APPROVER}`);
       return s.modal ? s : undefined;
     }, "the reason modal");
     expect(
@@ -282,6 +263,8 @@ describe("the approval gate against the local stack", () => {
     expect(await created.exit).toBe(0);
     const { id } = JSON.parse(created.stdout()) as { id: string };
     await approverDm(id);
+    // The DM is posted one step before its "notified" entry is written: wait for the entry.
+    await eventually(async () => (await api(`/api/requests/${id}`)).audit.some((a) => a.event === "notified"), "the notified entry");
 
     const status = runGate(["status", id]);
     expect(await status.exit).toBe(0);

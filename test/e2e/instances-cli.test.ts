@@ -14,14 +14,14 @@ function instances(...args: string[]) {
 }
 const asOperator = (...args: string[]) => instances("--url", stack.serviceUrl, "--token", stack.apiToken, ...args);
 
-const pagePost = async (path: string, body: unknown): Promise<any> =>
+const pagePost = async (path: string, body: unknown): Promise<unknown> =>
   (await fetch(`${stack.standinUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
 
 /** `/approval` typed on the stand-in's page by Alex for Maria; the request id and Maria's DM from Slack's records. */
 async function request(text: string): Promise<{ id: string; ts: string }> {
   await pagePost("/_ui/command", { user: "U0REQUESTER", channel: "C0GENERAL", text: `/approval @maria ${text}` });
   const dm = await eventually(async () => {
-    const messages: any[] = await (await fetch(`${stack.standinUrl}/_control/messages?channel=D0APPROVER`)).json();
+    const messages: { ts: string; blocks: unknown }[] = await (await fetch(`${stack.standinUrl}/_control/messages?channel=D0APPROVER`)).json();
     return messages.find((m) => JSON.stringify(m.blocks).includes(text) && JSON.stringify(m.blocks).includes("approval_approve"));
   }, `the DM for "${text}"`);
   return { id: /req-[a-z0-9]{12}/.exec(JSON.stringify(dm.blocks))![0], ts: dm.ts };

@@ -3,7 +3,9 @@
 import { webApi } from "@slack/bolt";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { WebSocket } from "ws";
+import type { DeliveryRecord, PageState } from "../../standin/control.js";
 import { startFakeSlack } from "../../standin/server.js";
+import { getJson } from "./http";
 import { startTinyApp } from "./tiny-app";
 
 const stack = inject("stack");
@@ -123,19 +125,19 @@ describe("the page's actions", () => {
     const fake = await standin({ serviceUrl: stack.serviceUrl, signingSecret: "not-the-service-secret" });
     const res = await pagePost(fake.url, "/_ui/command", { user: "U0REQUESTER", channel: "C0GENERAL", text: "/approval @maria Deploy" });
     expect(await res.json()).toMatchObject({ ok: false, error: "http_service_error" });
-    const [delivery]: any[] = await (await fetch(`${fake.url}/_control/deliveries`)).json();
+    const [delivery] = await getJson<DeliveryRecord[]>(`${fake.url}/_control/deliveries`);
     expect(delivery).toMatchObject({ kind: "command", via: "http", status: 401, ok: false });
-    const state: any = await (await fetch(`${fake.url}/_ui/state?user=U0REQUESTER`)).json();
-    expect(state.items.map((i: { text: string }) => i.text)).toEqual(['/approval failed with the error "http_service_error"']);
+    const state = await getJson<PageState>(`${fake.url}/_ui/state?user=U0REQUESTER`);
+    expect(state.items.map((i) => i.text)).toEqual(['/approval failed with the error "http_service_error"']);
   });
 
   it("an unknown slash command gets Slackbot's answer and is never delivered", async () => {
     const fake = await standin({ serviceUrl: stack.serviceUrl, signingSecret: stack.signingSecret });
     const res = await pagePost(fake.url, "/_ui/command", { user: "U0REQUESTER", channel: "C0GENERAL", text: "/deploy now" });
     expect(await res.json()).toMatchObject({ ok: false, error: "invalid_command" });
-    const state: any = await (await fetch(`${fake.url}/_ui/state?user=U0REQUESTER`)).json();
+    const state = await getJson<PageState>(`${fake.url}/_ui/state?user=U0REQUESTER`);
     expect(state.items[0]).toMatchObject({ kind: "ephemeral", source: "USLACKBOT" });
-    expect(state.items[0].text).toContain("`/deploy` is not a valid command");
+    expect(state.items[0]?.text).toContain("`/deploy` is not a valid command");
     expect(await (await fetch(`${fake.url}/_control/deliveries`)).json()).toEqual([]);
   });
 
@@ -152,14 +154,8 @@ describe("the page's actions", () => {
       answers.push(`${res.status} ${await res.text()}`);
     }
     expect(answers).toEqual(["200 ok", "200 ok", "200 ok", "200 ok", "200 ok", "404 used_url"]);
-    const state: any = await (await fetch(`${fake.url}/_ui/state?user=U0REQUESTER`)).json();
-    expect(state.items.filter((i: { kind: string }) => i.kind === "ephemeral").map((i: { text: string }) => i.text)).toEqual([
-      "answer 1",
-      "answer 2",
-      "answer 3",
-      "answer 4",
-      "answer 5",
-    ]);
+    const state = await getJson<PageState>(`${fake.url}/_ui/state?user=U0REQUESTER`);
+    expect(state.items.filter((i) => i.kind === "ephemeral").map((i) => i.text)).toEqual(["answer 1", "answer 2", "answer 3", "answer 4", "answer 5"]);
   });
 
   it("signs every kind of delivery like Slack: command form, interaction payload form, event JSON", async () => {
@@ -200,14 +196,16 @@ describe("the page's actions", () => {
     expect(command.form.response_url).toMatch(new RegExp(`^${fake.url}/hooks/commands/`));
 
     // in_channel answer: a message in #general, whose button can be clicked.
-    const state: any = await (await fetch(`${fake.url}/_ui/state?user=U0ESCALATE`)).json();
-    const posted = state.items.find((i: { channel: string; kind: string }) => i.channel === "C0GENERAL" && i.kind === "message");
-    expect(posted.blocks[0].accessory.action_id).toBe("wave");
+    const state = await getJson<PageState>(`${fake.url}/_ui/state?user=U0ESCALATE`);
+    const posted = state.items.find((i) => i.channel === "C0GENERAL" && i.kind === "message");
+    if (!posted) throw new Error("the in_channel answer is not in #general");
+    const [block] = posted.blocks;
+    expect(block).toMatchObject({ accessory: { action_id: "wave" } });
     await pagePost(fake.url, "/_ui/action", {
       user: "U0ESCALATE",
       channel: "C0GENERAL",
       ts: posted.ts,
-      block_id: posted.blocks[0].block_id,
+      block_id: block?.block_id,
       action_id: "wave",
     });
     const click = app.received[1]!;

@@ -2,13 +2,14 @@
 // with should_escape, modal inputs raw, Events API deliveries retried on Slack's schedule with
 // Slack's headers, the unsigned ssl_check, any event body on request, and Home-tab clicks without
 // channel, message or response_url. Checked against a minimal app (tiny-app.ts) that records them.
-import { webApi } from "@slack/bolt";
+import { type EnvelopedEvent, webApi } from "@slack/bolt";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { standinControl } from "../../standin/control.js";
+import { type DeliveryRecord, type PageActionAnswer, standinControl } from "../../standin/control.js";
 import { startFakeSlack } from "../../standin/server.js";
 import { eventually } from "./eventually";
-import { type Received, startTinyApp, type TinyAnswer } from "./tiny-app";
+import { getJson, postJson } from "./http";
+import { eventEnvelope, type Received, startTinyApp, type TinyAnswer, withPayload } from "./tiny-app";
 
 const SECRET = "delivery-test-secret-0123456789";
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -26,8 +27,18 @@ async function setUp(answer: (r: Received) => Promise<TinyAnswer> | TinyAnswer =
   return { app, fake, slack, control: standinControl(fake.url) };
 }
 
-const pagePost = async (base: string, path: string, body: unknown): Promise<any> =>
-  (await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
+const pagePost = (base: string, path: string, body: unknown) => postJson<PageActionAnswer>(`${base}${path}`, body);
+const deliveries = (base: string) => getJson<DeliveryRecord[]>(`${base}/_control/deliveries`);
+
+/**
+ * What a Socket Mode app receives on its WebSocket: an Events API envelope, or another message
+ * (hello, disconnect, other envelopes) this file does not read.
+ * @see https://docs.slack.dev/apis/events-api/using-socket-mode
+ */
+type SocketMessage =
+  | { type: "events_api"; envelope_id: string; payload: EnvelopedEvent; accepts_response_payload: boolean; retry_attempt: number; retry_reason: string }
+  | { type: "hello" | "disconnect" | "slash_commands" | "interactive"; envelope_id?: string };
+type EventsApiEnvelope = Extract<SocketMessage, { type: "events_api" }>;
 
 describe("slash-command text, escaped as Slack escapes it for a command with should_escape", () => {
   it("entity-escapes & < > first, then makes Slack's tokens for URLs, broadcasts, known people, user groups and channels", async () => {
@@ -63,8 +74,11 @@ describe("slash-command text, escaped as Slack escapes it for a command with sho
     expect(await pagePost(fake.url, "/_ui/view_submission", { user: "U0REQUESTER", view_id: view, values: { what: { text: typed } } })).toMatchObject({
       ok: true,
     });
-    const submitted = app.received.find((r) => r.payload?.type === "view_submission")!;
-    expect(submitted.payload.view.state.values.what.text).toEqual({ type: "plain_text_input", value: typed });
+    const submitted = withPayload(
+      app.received.find((r) => r.payload?.type === "view_submission"),
+      "view_submission",
+    );
+    expect(submitted.payload.view.state.values.what?.text).toEqual({ type: "plain_text_input", value: typed });
   });
 });
 
@@ -81,9 +95,9 @@ describe("Events API delivery as Slack's: failures are retried with the same bod
       ["3", "http_error"],
     ]);
     expect(new Set(attempts.map((r) => JSON.stringify(r.json))).size).toBe(1);
-    expect(attempts.every((r) => r.signatureValid && r.json.event_id === event_id)).toBe(true);
+    expect(attempts.every((r) => r.signatureValid && eventEnvelope(r).event_id === event_id)).toBe(true);
     const records = await eventually(async () => {
-      const all: any[] = await (await fetch(`${fake.url}/_control/deliveries`)).json();
+      const all = await deliveries(fake.url);
       return all.length === 4 && all.every((d) => d.ok === false) && all;
     }, "4 delivery records");
     expect(records.map((d) => [d.kind, d.retry_num, d.retry_reason, d.status])).toEqual([
@@ -97,9 +111,9 @@ describe("Events API delivery as Slack's: failures are retried with the same bod
   it("X-Slack-No-Retry: 1 on a non-2xx answer stops the retries", async () => {
     const { fake, control } = await setUp(() => ({ status: 503, headers: { "x-slack-no-retry": "1" } }), { eventRetryDelaysMs: [0, 10, 20] });
     await control.deliverEvent({ type: "app_home_opened", user: "U0APPROVER", channel: "D0APPROVER", tab: "home" });
-    const [record]: any[] = await (await fetch(`${fake.url}/_control/deliveries`)).json();
+    const [record] = await deliveries(fake.url);
     expect(record).toMatchObject({ kind: "event", status: 503, ok: false, no_retry: true });
-    expect(record.retry_scheduled_in_ms).toBeUndefined();
+    expect(record?.retry_scheduled_in_ms).toBeUndefined();
   });
 
   it("an answer slower than 3 s is retried with reason http_timeout; a 2xx ends it", async () => {
@@ -112,9 +126,9 @@ describe("Events API delivery as Slack's: failures are retried with the same bod
     expect(first).toMatchObject({ delivered: false, error: "operation_timeout" });
     const retry = await eventually(() => app.received[1], "the retry");
     expect(retry.headers).toMatchObject({ "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" });
-    expect(retry.json.event_id).toBe(first.event_id);
-    const records: any[] = await eventually(async () => {
-      const all: any[] = await (await fetch(`${fake.url}/_control/deliveries`)).json();
+    expect(eventEnvelope(retry).event_id).toBe(first.event_id);
+    const records = await eventually(async () => {
+      const all = await deliveries(fake.url);
       return all[1]?.ok !== undefined && all;
     }, "the retry's record");
     expect(records.map((d) => [d.retry_num, d.ok, d.retry_scheduled_in_ms])).toEqual([
@@ -128,9 +142,9 @@ describe("Events API delivery as Slack's: failures are retried with the same bod
     const { url } = await new webApi.WebClient("xapp-1-retry", { slackApiUrl: fake.apiUrl }).apps.connections.open({});
     const ws = new WebSocket(url!);
     cleanup.push(async () => ws.close());
-    const envelopes: any[] = [];
+    const envelopes: EventsApiEnvelope[] = [];
     ws.on("message", (data) => {
-      const msg = JSON.parse(String(data));
+      const msg = JSON.parse(String(data)) as SocketMessage;
       if (msg.type !== "events_api") return;
       envelopes.push(msg);
       if (envelopes.length > 1) ws.send(JSON.stringify({ envelope_id: msg.envelope_id })); // ack only the retry
@@ -138,9 +152,10 @@ describe("Events API delivery as Slack's: failures are retried with the same bod
     await eventually(() => fake.route().via === "socket", "the socket");
     await standinControl(fake.url).deliverEvent({ type: "app_home_opened", user: "U0APPROVER", channel: "D0APPROVER", tab: "home" });
     const retried = await eventually(() => envelopes[1], "the retried envelope");
-    expect([envelopes[0].retry_attempt, envelopes[0].retry_reason]).toEqual([0, ""]);
+    const [first] = envelopes;
+    expect([first?.retry_attempt, first?.retry_reason]).toEqual([0, ""]);
     expect([retried.retry_attempt, retried.retry_reason]).toEqual([1, "timeout"]);
-    expect(retried.payload.event_id).toBe(envelopes[0].payload.event_id);
+    expect(retried.payload.event_id).toBe(first?.payload.event_id);
   });
 
   it("delivers any Events API body on request, signed (user_change carries a user object)", async () => {
@@ -196,7 +211,7 @@ describe("a click in the App Home tab", () => {
     expect(
       await pagePost(fake.url, "/_ui/action", { user: "U0APPROVER", view_id: viewId, block_id: "decision:req-000000000001", action_id: "approval_approve" }),
     ).toMatchObject({ ok: true });
-    const { payload, signatureValid } = app.received[0]!;
+    const { payload, signatureValid } = withPayload(app.received[0], "block_actions");
     expect(signatureValid).toBe(true);
     // The keys of Slack's Home-tab click (java-slack-sdk BlockActionPayloadTest.java, jsonWithConfirm).
     expect(Object.keys(payload).sort()).toEqual([

@@ -2,23 +2,24 @@
 // requester, see the approver's DM appear, click Approve as the approver, and watch the request
 // finish, against a real `wrangler dev` (every click is a signed request to the real routes).
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { DeliveryRecord } from "../../standin/control.js";
 import { startFakeSlack } from "../../standin/server.js";
+import type { ApiRequest } from "./api-request";
 import { type Browser, launch, pageErrors, screenshot } from "./browser";
 import { eventually } from "./eventually";
-import { startTinyApp } from "./tiny-app";
+import { getJson } from "./http";
+import { startTinyApp, withPayload } from "./tiny-app";
 
 const stack = inject("stack");
 let browser: Browser;
 
-async function api(path: string): Promise<any> {
+async function api(path: string): Promise<ApiRequest> {
   const res = await fetch(`${stack.serviceUrl}${path}`, { headers: { authorization: `Bearer ${stack.apiToken}` } });
   expect(res.status).toBe(200);
-  return res.json();
+  return (await res.json()) as ApiRequest;
 }
 
-async function deliveries(): Promise<{ kind: string; type: string; via: string; status?: number; ok: boolean; error?: string }[]> {
-  return (await fetch(`${stack.standinUrl}/_control/deliveries`)).json();
-}
+const deliveries = () => getJson<DeliveryRecord[]>(`${stack.standinUrl}/_control/deliveries`);
 
 /**
  * From a fresh stand-in, Alex sends `/approval <text>` in #general from the page's composer; the
@@ -279,7 +280,7 @@ describe("modals and Block Kit on the stand-in's page (with a minimal test app)"
       }
       if (r.payload?.type === "view_submission") {
         submissions++;
-        const text = r.payload.view.state.values.what.text.value as string;
+        const text = r.payload.view.state.values.what!.text!.value!;
         if (text.length < 10) return { body: { response_action: "errors", errors: { what: "Say a little more (10 characters at least)." } } };
         await slack("chat.postMessage", {
           channel: "C0GENERAL",
@@ -289,7 +290,7 @@ describe("modals and Block Kit on the stand-in's page (with a minimal test app)"
             {
               type: "section",
               fields: [
-                { type: "mrkdwn", text: `*Approver*\n<@${r.payload.view.state.values.approver.user.selected_user}>` },
+                { type: "mrkdwn", text: `*Approver*\n<@${r.payload.view.state.values.approver!.user!.selected_user}>` },
                 { type: "mrkdwn", text: `*What*\n${text}` },
               ],
             },
@@ -336,7 +337,7 @@ describe("modals and Block Kit on the stand-in's page (with a minimal test app)"
       await page.locator("#in-what").fill("Deploy billing-api v2.3");
       await page.locator("#modal-submit").click();
       await modal.waitFor({ state: "hidden" });
-      const submitted = app.received.filter((r) => r.payload?.type === "view_submission").at(-1)!;
+      const submitted = withPayload(app.received.filter((r) => r.payload?.type === "view_submission").at(-1), "view_submission");
       expect(submitted.signatureValid).toBe(true);
       expect(submitted.payload.view).toMatchObject({ callback_id: "new_request", private_metadata: "from-command", type: "modal" });
       expect(submitted.payload.view.state.values).toEqual({
@@ -371,6 +372,6 @@ describe("modals and Block Kit on the stand-in's page (with a minimal test app)"
     expect(await dm.locator("blockquote strong").textContent()).toBe("bold");
     expect(await dm.locator("img").count()).toBe(0);
     expect(await dm.locator(".broadcast").count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (window as Window & { pwned?: number }).pwned)).toBeUndefined();
   });
 });

@@ -26,12 +26,16 @@ const section = (text: string) => ({ type: "section", text: mrkdwn(text) });
 const button = (over: Record<string, unknown> = {}) => ({ type: "button", action_id: "go", text: plain("Go"), value: "v", ...over });
 const actions = (...elements: object[]) => ({ type: "actions", elements });
 
-/** The rejection Slack's client raises for a refused call: its data is Slack's JSON answer. */
-async function refusal(call: Promise<unknown>): Promise<any> {
+/** Slack's JSON answer to a refused call; invalid_blocks lists its errors too. */
+type Refusal = webApi.WebAPIPlatformError["data"] & { errors?: string[] };
+
+/** The rejection Slack's client raises for a refused call (a platform error): its data is Slack's JSON answer. */
+async function refusal(call: Promise<unknown>): Promise<Refusal> {
   try {
     await call;
   } catch (err) {
-    return (err as { data?: unknown }).data;
+    if (err instanceof webApi.WebAPIPlatformError) return err.data;
+    throw err;
   }
   throw new Error("the call was accepted");
 }
@@ -88,7 +92,7 @@ describe("Block Kit in messages: invalid_blocks, with Slack's errors and respons
       const data = await refusal(client(fake.apiUrl).chat.postMessage({ channel: "C0GENERAL", text: "x", blocks: blocks as never }));
       expect(data).toMatchObject({ ok: false, error: "invalid_blocks" });
       expect(data.errors).toEqual([expect.stringContaining(`[json-pointer:${pointer}]`)]);
-      expect(data.response_metadata.messages).toEqual(data.errors.map((e: string) => `[ERROR] ${e}`));
+      expect(data.response_metadata!.messages).toEqual(data.errors!.map((e) => `[ERROR] ${e}`));
       expect(fake.state.messages).toEqual([]);
     });
   }
@@ -140,7 +144,7 @@ describe("views: invalid_arguments with response_metadata.messages", () => {
       const data = await refusal(slack.views.open({ trigger_id: trigger, view: view as never }));
       expect(data).toMatchObject({ ok: false, error: "invalid_arguments" });
       expect(data.errors).toBeUndefined();
-      expect(data.response_metadata.messages).toContainEqual(expect.stringMatching(new RegExp(`^\\[ERROR\\] .* \\[json-pointer:${pointer}\\]$`)));
+      expect(data.response_metadata!.messages).toContainEqual(expect.stringMatching(new RegExp(`^\\[ERROR\\] .* \\[json-pointer:${pointer}\\]$`)));
       expect((await slack.views.open({ trigger_id: trigger, view: modal() as never })).ok).toBe(true);
     });
   }

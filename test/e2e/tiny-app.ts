@@ -1,7 +1,11 @@
 // A minimal Slack app over HTTP for testing the stand-in itself (modals, signatures): it checks
 // Slack's v0 signature with standin/signing.js and answers with what the test asks.
 import { createServer, type Server } from "node:http";
+import type { BlockAction, EnvelopedEvent, ViewClosedAction, ViewSubmitAction } from "@slack/bolt";
 import { slackSignature } from "../../standin/signing.js";
+
+/** The interaction payloads the stand-in delivers (bolt's types of Slack's shapes). */
+export type SlackInteraction = BlockAction | ViewSubmitAction | ViewClosedAction;
 
 export interface Received {
   path: string;
@@ -10,8 +14,27 @@ export interface Received {
   signatureValid: boolean;
   contentType: string;
   form: Record<string, string>;
-  payload?: any;
-  json?: any;
+  /** A form's `payload` field, parsed: an interaction. */
+  payload?: SlackInteraction;
+  /** A JSON body, parsed: any Events API body (an event_callback, app_rate_limited, …); see eventEnvelope. */
+  json?: unknown;
+}
+
+/** A request that carried an interaction of the type the test expects; anything else fails the test here. */
+export function withPayload<T extends SlackInteraction["type"]>(
+  r: Received | undefined,
+  type: T,
+): Received & { payload: Extract<SlackInteraction, { type: T }> } {
+  if (r?.payload?.type !== type) throw new Error(`expected a ${type} payload, got ${JSON.stringify(r?.payload)}`);
+  return r as Received & { payload: Extract<SlackInteraction, { type: T }> };
+}
+
+/** The event_callback a request carried; anything else fails the test here. */
+export function eventEnvelope(r: Received | undefined): EnvelopedEvent {
+  const json = r?.json;
+  if (typeof json !== "object" || json === null || (json as { type?: unknown }).type !== "event_callback")
+    throw new Error(`expected an event_callback, got ${JSON.stringify(json)}`);
+  return json as EnvelopedEvent;
 }
 
 export interface TinyAnswer {

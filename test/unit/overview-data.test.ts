@@ -35,11 +35,13 @@ describe("the overview's numbers", () => {
   });
 
   it("words durations as a person reads them", () => {
-    expect([0.2, 45, 60, 245, 3600, 7500, 86_400, 273_600].map(humanDuration)).toEqual([
+    expect([0.2, 45, 60, 245, 3001, 3599, 3600, 7500, 86_400, 273_600].map(humanDuration)).toEqual([
       "under 1 s",
       "45 s",
       "1 min",
       "4 min 5 s",
+      "50 min",
+      "59 min",
       "1 h",
       "2 h 5 min",
       "1 d",

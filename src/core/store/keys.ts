@@ -19,6 +19,15 @@ export async function releaseKey(db: D1Database, key: string): Promise<void> {
 /** What the first use of an API Idempotency-Key recorded. */
 export type ApiKeyUse = { first: true } | { first: false; requestId: string; bodyHash: string };
 
+/** What an API Idempotency-Key recorded at its first use, or null for a key never used. */
+export async function findApiKey(db: D1Database, key: string): Promise<{ requestId: string; bodyHash: string } | null> {
+  const row = await db
+    .prepare(`SELECT request_id, body_hash FROM idempotency_keys WHERE key = ?1`)
+    .bind(`api:${key}`)
+    .first<Pick<IdempotencyKeyRow, "request_id" | "body_hash">>();
+  return row?.request_id ? { requestId: row.request_id, bodyHash: row.body_hash ?? "" } : null;
+}
+
 /**
  * An API Idempotency-Key (POST /api/requests): the first use records the request id it starts and
  * the hash of its canonical body; a later use gets them back. One batch (a transaction): two

@@ -103,17 +103,17 @@ export async function recordWait(db: D1Database, id: string, w: { waitUntil: str
 }
 
 /**
- * Ends a pending request that nobody decided: expired (only while unclaimed: a claim made at the
- * last moment wins) or failed, with its audit entry, atomically. Returns false when the request
- * was no longer pending, or claimed for an expiry: then the caller must not announce this outcome.
- * A decision is closed by closeByClaim only.
+ * Ends a pending request that nobody decided: expired or failed, with its audit entry, atomically,
+ * and only while unclaimed: a claim is the decision, even one made just before a failure. Returns
+ * false when the request was no longer pending or was claimed: then the caller must not announce
+ * this outcome (a claim is applied by closeByClaim).
  */
 export async function closeRequest(db: D1Database, c: { id: string; status: "expired" | "failed"; at: string; error?: string }): Promise<boolean> {
   const [closed] = await db.batch([
     db
       .prepare(
         `UPDATE requests SET status = ?2, decided_by = NULL, decided_at = ?3, error = ?4, updated_at = ?3
-         WHERE id = ?1 AND status = 'pending' AND (?2 != 'expired' OR claimed_by IS NULL)
+         WHERE id = ?1 AND status = 'pending' AND claimed_by IS NULL
          RETURNING id`,
       )
       .bind(c.id, c.status, c.at, c.error ?? null),

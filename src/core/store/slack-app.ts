@@ -27,6 +27,11 @@ export async function firstDelivery(db: D1Database, eventId: string, type: strin
   return (inserted?.results.length ?? 0) > 0;
 }
 
+/** Forgets a delivery whose handling failed, so Slack's retry of it (the same event_id) is handled. */
+export async function forgetDelivery(db: D1Database, eventId: string): Promise<void> {
+  await db.prepare(`DELETE FROM slack_events WHERE event_id = ?1`).bind(eventId).run();
+}
+
 export type NewSlackAppEvent = Omit<SlackAppEventRow, "id">;
 
 export async function recordAppEvent(db: D1Database, e: NewSlackAppEvent): Promise<void> {

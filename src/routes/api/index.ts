@@ -7,7 +7,7 @@ import { instanceStatus } from "../../core/instances";
 import { log } from "../../core/log";
 import { waitForChange } from "../../core/long-poll";
 import { DEFAULT_TYPE, requestTypes } from "../../core/policy";
-import { getAudit, getRequest, listMessages, stats, waitingByVersion, waitingRequests } from "../../core/store";
+import { findApiKey, getAudit, getRequest, listMessages, stats, waitingByVersion, waitingRequests } from "../../core/store";
 import { plainUserText } from "../../core/user-text";
 import type { AppEnv } from "../../env";
 import { botTokenProblem, slackAppStatus } from "../../slack/token-guard";
@@ -75,6 +75,21 @@ apiRoutes.use("/requests/*", limitBody);
 apiRoutes.openapi(createRequestRoute, async (c) => {
   const body = c.req.valid("json");
   const key = c.req.valid("header")["Idempotency-Key"];
+  const bodyHash = key ? await canonicalBodyHash(body) : undefined;
+  // A retry with a key answers from what the key started, before anything that may have changed
+  // since (the policy, Slack's token): a gate re-attaching after a policy edit gets its request.
+  if (key) {
+    const prior = await findApiKey(c.env.DB, key);
+    if (prior && prior.bodyHash !== bodyHash) {
+      return c.json(refusal({ path: "Idempotency-Key", message: `Idempotency-Key "${key}" was used with a different body` }), 422);
+    }
+    const row = prior && (await getRequest(c.env.DB, prior.requestId));
+    // A closed request is answered as it is (its instance may be long gone: never started again);
+    // a pending one only if its instance exists, else startRequest below makes sure it does.
+    if (row && (row.status !== "pending" || (await instanceStatus(c.env.APPROVAL, row.id)))) {
+      return c.json({ id: row.id, status: row.status, url: requestUrl(c.req.url, row.id) }, 200);
+    }
+  }
   // Only the policy's own types (a name such as "constructor" is not one).
   if (body.type !== undefined && body.type !== DEFAULT_TYPE && !requestTypes(c.env).some((t) => t.name === body.type)) {
     const known = requestTypes(c.env).map((t) => t.name);
@@ -92,9 +107,10 @@ apiRoutes.openapi(createRequestRoute, async (c) => {
     approver: undefined,
     approvers: body.approvers,
     description: plainUserText(body.description),
-    source: body.source,
+    // A named requester without a source still reads "<@U…> via API": the API never speaks as a person.
+    source: body.source ?? (body.requester ? { name: "API" } : undefined),
     fields: body.fields,
-    idempotency: key ? { key, bodyHash: await canonicalBodyHash(body) } : undefined,
+    idempotency: key && bodyHash ? { key, bodyHash } : undefined,
   });
   if (!started.ok) return c.json(refusal(policyIssue(started, body.type ?? DEFAULT_TYPE)), 422);
   const url = requestUrl(c.req.url, started.id);

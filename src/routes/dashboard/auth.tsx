@@ -4,7 +4,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { loadConfig } from "../../config";
 import { checkBearer, checkToken, clientAddress, sameSecret, type TokenCheck } from "../../core/api-token";
 import type { AppEnv } from "../../env";
-import { MessagePage, SignInPage } from "./views";
+import { MessagePage, SignInPage } from "./layout";
 
 /**
  * Who may see the dashboard: API_TOKEN, as a bearer token (scripts) or through the sign-in form,

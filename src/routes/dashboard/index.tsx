@@ -21,10 +21,12 @@ import { dashboardAccess, isLoopback } from "./auth";
 import { requestsCsv } from "./csv";
 import { type Filters, validFilters } from "./filters";
 import { loadLabels } from "./labels";
+import { filterQuery, type LiveState, MessagePage } from "./layout";
 import { LIVE_SCRIPT, LIVE_SCRIPT_HASH } from "./live";
 import { OverviewPage } from "./overview";
 import { CHARTS, type Chart, chartCsv, overviewWindow } from "./overview-data";
-import { filterQuery, InvalidFilterPage, type LiveState, MessagePage, RequestPage, RequestRegion, RequestsPage, RequestsRegion } from "./views";
+import { RequestPage, RequestRegion } from "./request-page";
+import { InvalidFilterPage, RequestsPage, RequestsRegion } from "./requests-page";
 
 /**
  * The audit dashboard: requests with filters, one request's full timeline, an overview with

@@ -56,7 +56,9 @@ export function humanDuration(seconds: number): string {
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   const pair = (big: number, bigUnit: string, small: number, smallUnit: string) => (small ? `${big} ${bigUnit} ${small} ${smallUnit}` : `${big} ${bigUnit}`);
-  if (s < 3600) return pair(Math.floor(s / 60), "min", s % 60, "s");
+  // Seconds matter for a few minutes, not for an age of 50 minutes ("50 min", not "50 min 1 s").
+  if (s < 600) return pair(Math.floor(s / 60), "min", s % 60, "s");
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
   if (s < 86_400) return pair(Math.floor(s / 3600), "h", Math.floor((s % 3600) / 60), "min");
   return pair(Math.floor(s / 86_400), "d", Math.floor((s % 86_400) / 3600), "h");
 }

@@ -13,6 +13,7 @@ import {
   requesterFailureMessage,
   requesterOutcomeMessage,
   requesterReceiptMessage,
+  unreachableApproversMessage,
 } from "../../slack/blocks";
 import { workflowTokenClient } from "../../slack/bot-client";
 import { type MessageContent, type PostedMessage, type SlackClient, slackErrorCode } from "../../slack/client";
@@ -76,8 +77,27 @@ export class ApprovalMessages {
     const { params, summary } = this.ctx;
     if (params.channel && channelNote) await this.postInChannel(channelNote);
     if (params.channel?.notify !== "channel") {
+      const unreachable: { user: string; err: unknown }[] = [];
       for (const a of asked ?? params.levels[0]!.approvers.map((user): Asked => ({ user }))) {
-        await this.notifyApprover(1, a.user, approvalRequestMessage(summary, undefined, a.note));
+        try {
+          await this.notifyApprover(1, a.user, approvalRequestMessage(summary, undefined, a.note));
+        } catch (err) {
+          unreachable.push({ user: a.user, err });
+        }
+      }
+      // Nobody asked (no DM, no channel post): the request cannot be decided, so it fails.
+      if (unreachable.length && !this.sent.length) throw unreachable[0]!.err;
+      // One unreachable approver among several (deactivated, a bot, a delegate who left) must not
+      // fail the request: the others can decide; the audit and the requester say who was not asked.
+      for (const u of unreachable) await this.recordUnreachable(1, u.user, u.err);
+      if (unreachable.length) {
+        await this.tellRequester(
+          1,
+          unreachableApproversMessage(
+            this.ctx.summary,
+            unreachable.map((u) => u.user),
+          ),
+        );
       }
     }
     await this.sendReceipt();
@@ -115,17 +135,11 @@ export class ApprovalMessages {
   }
 
   /** The requester told something about their request (a later level that could not be asked). Best effort. */
-  async tellRequester(n: number, text: string): Promise<void> {
+  async tellRequester(n: number, content: MessageContent): Promise<void> {
     const requester = this.ctx.params.requester;
     if (!requester) return; // asked over the API: nobody in Slack to tell (the audit has the group's problem)
     await this.bestEffort(STEP.tellRequesterLevel(n), async (attempt) => {
-      await postOnce(
-        this.slack,
-        attempt,
-        this.requesterDm(requester),
-        requesterFailureMessage(this.ctx.summary, text),
-        `${this.ctx.params.requestId}:level-${n}`,
-      );
+      await postOnce(this.slack, attempt, this.requesterDm(requester), content, `${this.ctx.params.requestId}:level-${n}`);
     });
   }
 
@@ -143,26 +157,31 @@ export class ApprovalMessages {
       } catch (err) {
         // One unreachable escalation approver (deactivated, not DM-able) must not fail the
         // request: the others, and earlier approvers, can still decide.
-        const role = approverRole(n, user);
-        await this.ctx.step.do(STEP.recordUnreachable(role), D1_STEP, async () => {
-          const detail = `could not notify ${user}: ${(err as Error).message}`;
-          await store.audit(this.ctx.env.DB, {
-            requestId: this.ctx.params.requestId,
-            key: `unreachable-${role}`,
-            event: "notify-failed",
-            actor: user,
-            detail,
-            at: new Date().toISOString(),
-          });
-          this.ctx.log("approver unreachable", `notify ${role}`, { approver: user, error: (err as Error).message }, "warn");
-          return null;
-        });
+        await this.recordUnreachable(n, user, err);
       }
     }
     for (const m of previous.filter((x) => !x.inChannel)) {
       await this.bestEffort(STEP.markEscalated(m.role, n), () => this.slack.updateMessage(m.message, escalatedNoticeMessage(this.ctx.summary, added)));
     }
     await this.history(`escalated ${n}`, `:rotating_light: Escalated to level ${n}: ${added.map((u) => `<@${u}>`).join(", ")}`, previous);
+  }
+
+  /** An approver of level `n` whose DM could not be posted: audited (notify-failed) and logged. */
+  private async recordUnreachable(n: number, user: string, err: unknown): Promise<void> {
+    const role = approverRole(n, user);
+    await this.ctx.step.do(STEP.recordUnreachable(role), D1_STEP, async () => {
+      const detail = `could not notify ${user}: ${(err as Error).message}`;
+      await store.audit(this.ctx.env.DB, {
+        requestId: this.ctx.params.requestId,
+        key: `unreachable-${role}`,
+        event: "notify-failed",
+        actor: user,
+        detail,
+        at: new Date().toISOString(),
+      });
+      this.ctx.log("approver unreachable", `notify ${role}`, { approver: user, error: (err as Error).message }, "warn");
+      return null;
+    });
   }
 
   /** A reminder in the thread of each DM of level `n`. */

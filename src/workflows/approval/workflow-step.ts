@@ -32,6 +32,7 @@ export async function endWorkflowStep(ctx: ApprovalRun, end: StepEnd): Promise<C
 /** Texts Slack's Slackbot shows the person who ran the workflow when the step ends with an error. */
 export const stepErrors = {
   expired: (id: string) => `Nobody decided approval request ${id} in time, so it expired.`,
-  cancelled: (id: string) => `Approval request ${id} was cancelled by its requester.`,
+  /** `by`: "its requester", or a pipeline's name for a cancel over the API. */
+  cancelled: (id: string, by = "its requester") => `Approval request ${id} was cancelled by ${by}.`,
   failed: (id: string, why: string) => `Approval request ${id} failed: ${why}`,
 };
