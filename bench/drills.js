@@ -4,6 +4,7 @@ import { randomInt } from "node:crypto";
 import { eventCallback, interactionForm } from "../standin/payloads.js";
 import { signedHeaders } from "../standin/signing.js";
 import { createRequests, dmsTo, pool, startBenchStack, until, writeSection } from "./lib.js";
+import { upgradeDrill } from "./upgrade.js";
 
 // The local default APPROVAL_TIMEOUT is 2 minutes: a drill that takes longer than that to get all
 // its DMs out would measure escalation and expiry instead of what it drills.
@@ -266,7 +267,10 @@ function pick(xs) {
   return xs[randomInt(xs.length)];
 }
 
-const drills = { "bad-input": badInput, "slack-faults": slackFaults, crash, races };
+// ---- 5. upgrade: requests waiting through a deploy of a changed workflow (bench/upgrade.js)
+const upgrade = () => upgradeDrill(report);
+
+const drills = { "bad-input": badInput, "slack-faults": slackFaults, crash, races, upgrade };
 for (const [name, fn] of Object.entries(drills)) if (!only || only === name) await fn();
 
 await writeSection(

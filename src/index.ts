@@ -8,6 +8,8 @@ import type { AppEnv, Env } from "./env";
 import { apiRoutes } from "./routes/api";
 import { dashboardRoutes } from "./routes/dashboard";
 import { slackRoutes } from "./routes/slack";
+import type { MaintenanceParams } from "./workflows/maintenance";
+import { WORKFLOW_VERSION } from "./workflows/versions";
 
 export { ActionWorkflow } from "./workflows/action";
 export { ApprovalWorkflow } from "./workflows/approval";
@@ -54,7 +56,7 @@ app.onError((err, c) => {
 /** The cron trigger starts one maintenance run per scheduled minute (a repeat start is a no-op). */
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   const id = `maintenance-${Math.floor(controller.scheduledTime / 60_000)}`;
-  await createOnce(env.MAINTENANCE, id, { startedAt: new Date(controller.scheduledTime).toISOString() });
+  await createOnce<MaintenanceParams>(env.MAINTENANCE, id, { v: WORKFLOW_VERSION, startedAt: new Date(controller.scheduledTime).toISOString() });
 }
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

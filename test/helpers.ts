@@ -486,6 +486,8 @@ export interface StepCall {
   options: unknown;
   /** step.do only: how many times the engine ran its callback (1 + retries). */
   attempts: number;
+  /** step.waitForEvent only: the event it returned (type, payload, timestamp), once it has. */
+  received?: { type: string; payload: unknown };
 }
 
 type WorkflowClass = { prototype: { run(event: Readonly<WorkflowEvent<unknown>>, step: WorkflowStep): Promise<unknown> } };
@@ -495,14 +497,17 @@ type WorkflowClass = { prototype: { run(event: Readonly<WorkflowEvent<unknown>>,
  * each step.do with its retry config and the number of attempts the engine made, each sleep with
  * its duration, each waitForEvent with its timeout. The engine's own introspection cannot say
  * what timeout a wait asked for, so this is how a test checks the real durations (an hour's
- * wait, a reminder at half of it) without waiting them out, alongside forceEventTimeout. Every
- * call goes through to the engine unchanged. Dispose the result (`using`) to stop recording.
+ * wait, a reminder at half of it) without waiting them out, alongside forceEventTimeout; and
+ * what the engine cannot show either: an instance's params and the events its waits received
+ * (the event payloads' versions). Every call goes through to the engine unchanged. Dispose the result (`using`) to stop recording.
  */
 export function recordWorkflowSteps(workflow: WorkflowClass) {
   const calls: StepCall[] = [];
+  const params = new Map<string, unknown>();
   const run = workflow.prototype.run;
   const spy = vi.spyOn(workflow.prototype, "run").mockImplementation(function (this: unknown, event, step) {
     const instanceId = event.instanceId;
+    params.set(instanceId, event.payload);
     const add = (kind: StepCall["kind"], name: string, options: unknown) => {
       const call: StepCall = { instanceId, kind, name, options, attempts: 0 };
       calls.push(call);
@@ -527,8 +532,11 @@ export function recordWorkflowSteps(workflow: WorkflowClass) {
         return step.sleepUntil(name, timestamp);
       },
       waitForEvent: (name: string, options: { type: string; timeout?: WorkflowSleepDuration | number }) => {
-        add("waitForEvent", name, options);
-        return step.waitForEvent(name, options);
+        const call = add("waitForEvent", name, options);
+        return step.waitForEvent(name, options).then((received) => {
+          call.received = received as StepCall["received"];
+          return received;
+        });
       },
     } as unknown as WorkflowStep;
     return run.call(this, event, recorded);
@@ -537,6 +545,8 @@ export function recordWorkflowSteps(workflow: WorkflowClass) {
     calls,
     /** The calls of one instance, optionally of one kind. */
     of: (instanceId: string, kind?: StepCall["kind"]) => calls.filter((c) => c.instanceId === instanceId && (!kind || c.kind === kind)),
+    /** The params an instance ran with (its event's payload). */
+    paramsOf: (instanceId: string) => params.get(instanceId),
     [Symbol.dispose]: () => spy.mockRestore(),
   };
 }

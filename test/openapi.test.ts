@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { apiRoutes } from "../src/routes/api";
-import { type ApiAnswer, apiCall, apiCreate, approverDm, newUser, waitForStatus } from "./helpers";
+import { type ApiAnswer, apiCall, apiCreate, approverDm, eventually, newUser, requestJson, waitForStatus } from "./helpers";
 
 /**
  * GET /api/openapi.json against the routes it describes: every route is in it, what it says a
@@ -58,7 +58,14 @@ describe("the OpenAPI document", () => {
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual([...new Set(routes)].sort());
-    expect(documented.sort()).toEqual(["get /api/requests/{id}", "get /api/stats", "post /api/requests", "post /api/requests/{id}/cancel"]);
+    expect(documented.sort()).toEqual([
+      "get /api/instances",
+      "get /api/requests/{id}",
+      "get /api/stats",
+      "post /api/requests",
+      "post /api/requests/{id}/cancel",
+      "post /api/requests/{id}/wake",
+    ]);
     for (const [path, ops] of Object.entries(doc.paths)) for (const op of Object.values(ops)) expect(op.security, path).toEqual([{ bearer: [] }]);
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
   });
@@ -128,6 +135,14 @@ describe("the OpenAPI document", () => {
     await approverDm(approver);
     const read = await apiCall("GET", `/api/requests/${created.json.id}?wait=0`);
     expectMatches(answerSchema(doc, "/api/requests/{id}", "get", 200), await read.json(), "200");
+    const listed = await apiCall("GET", "/api/instances?instances=1&limit=5");
+    expectMatches(answerSchema(doc, "/api/instances", "get", 200), await listed.json(), "instances 200");
+    const badQuery = await apiCall("GET", "/api/instances?limit=0");
+    expect(badQuery.status).toBe(400);
+    expectMatches(answerSchema(doc, "/api/instances", "get", 400), await badQuery.json(), "instances 400");
+    const woken = await apiCall("POST", `/api/requests/${created.json.id}/wake`);
+    expect(woken.status).toBe(202);
+    expectMatches(answerSchema(doc, "/api/requests/{id}/wake", "post", 202), await woken.json(), "wake 202");
     const cancelled = await apiCall("POST", `/api/requests/${created.json.id}/cancel`, { body: { reason: "aborted" } });
     expectMatches(answerSchema(doc, "/api/requests/{id}/cancel", "post", 200), await cancelled.json(), "cancel 200");
     await waitForStatus(created.json.id!, "cancelled");
@@ -136,6 +151,10 @@ describe("the OpenAPI document", () => {
     const again = await apiCall("POST", `/api/requests/${created.json.id}/cancel`);
     expect(again.status).toBe(409);
     expectMatches(answerSchema(doc, "/api/requests/{id}/cancel", "post", 409), await again.json(), "409");
+    await eventually(async () => (await requestJson(created.json.id!)).workflow?.status === "complete", "the cancelled request's instance to finish");
+    const finished = await apiCall("POST", `/api/requests/${created.json.id}/wake`);
+    expect(finished.status).toBe(409);
+    expectMatches(answerSchema(doc, "/api/requests/{id}/wake", "post", 409), await finished.json(), "wake 409");
     const refused = await apiCreate({ description: "" });
     expectMatches(answerSchema(doc, "/api/requests", "post", 422), refused.json satisfies ApiAnswer, "422");
     const missing = await apiCall("GET", "/api/requests/req-zzzzzzzzzzzz");

@@ -1,6 +1,7 @@
 // Starts the service locally: the Slack stand-in (unless real Slack is configured), the D1
 // migrations, and `wrangler dev` with state persisted under the given folder.
 import { spawn, spawnSync } from "node:child_process";
+import { resolve } from "node:path";
 import { startFakeSlack } from "../../standin/server.js";
 import { LOCAL, readDevVars } from "./local-defaults.js";
 
@@ -23,16 +24,17 @@ export async function policyUsers(settings) {
 }
 
 /**
- * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string>, wrangler?: { command: string[], devArgs?: string[] } }} [opts]
+ * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string>, wrangler?: { command: string[], devArgs?: string[] }, cwd?: string }} [opts]
  *   runtimeEnv: extra environment for wrangler and workerd (e.g. WORKERD_ALL_AUTOGATES for large loads)
  *   wrangler: another wrangler to run (the toolchain benchmark's previous version): its command
  *   (default `npx wrangler`) and extra `wrangler dev` arguments (e.g. an older compatibility date)
+ *   cwd: the tree to run (default the current directory); persistTo is resolved against the current directory
  */
 export async function startLocalStack(opts = {}) {
   const port = opts.port ?? LOCAL.port;
   const wrangler = opts.wrangler?.command ?? ["npx", "wrangler"];
   const url = `http://127.0.0.1:${port}`;
-  const persistTo = opts.persistTo ?? ".wrangler/state";
+  const persistTo = resolve(opts.persistTo ?? ".wrangler/state");
   const devVars = await readDevVars();
   const realSlack = Boolean(devVars.SLACK_BOT_TOKEN && devVars.SLACK_SIGNING_SECRET) && !opts.forceFakeSlack;
 
@@ -53,16 +55,23 @@ export async function startLocalStack(opts = {}) {
     Object.assign(vars, { ...LOCAL.vars, SLACK_API_URL: fake.apiUrl, ...opts.vars });
   }
 
-  let migrate;
-  try {
-    migrate = spawnSync(wrangler[0], [...wrangler.slice(1), "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+  /** Applies the D1 migrations of the tree in `cwd` to the local state (as `wrangler d1 migrations apply` before a deploy). */
+  function migrate(cwd) {
+    const r = spawnSync(wrangler[0], [...wrangler.slice(1), "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+      cwd,
       env: wranglerEnv,
       encoding: "utf8",
     });
-  } finally {
-    if (migrate?.status !== 0) await fake?.close();
+    if (r.status !== 0) throw new Error(`D1 migrations failed:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
   }
-  if (migrate.status !== 0) throw new Error(`D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  try {
+    migrate(opts.cwd);
+  } catch (err) {
+    await fake?.close();
+    throw err;
+  }
 
   const args = [
     ...wrangler.slice(1),
@@ -80,10 +89,11 @@ export async function startLocalStack(opts = {}) {
 
   /** How long the last start of `wrangler dev` took until it answered (ms). */
   let startMs = 0;
-  /** Starts `wrangler dev` and waits until it answers. */
-  async function startService() {
+  /** Starts `wrangler dev` (on the tree in `cwd`, default this one) and waits until it answers. */
+  async function startService(cwd = opts.cwd) {
     const started = performance.now();
     const child = spawn(wrangler[0], args, {
+      cwd,
       env: { ...wranglerEnv, ...opts.runtimeEnv },
       stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit",
       detached: true,
@@ -117,6 +127,18 @@ export async function startLocalStack(opts = {}) {
       process.kill(-child.pid, signal);
     } catch {}
     await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", r)));
+    // npx exits before workerd (in the same group) has let go of the port; a restart that came
+    // first failed with "Address already in use". Wait until nothing answers there any more.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await fetch(url, { signal: AbortSignal.timeout(1000) });
+      } catch (err) {
+        if (err?.cause?.code === "ECONNREFUSED") return;
+      }
+      if (Date.now() > deadline) throw new Error(`port ${port} still in use 30 s after wrangler dev was stopped`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   const signingSecret = realSlack ? devVars.SLACK_SIGNING_SECRET : vars.SLACK_SIGNING_SECRET;
@@ -133,11 +155,19 @@ export async function startLocalStack(opts = {}) {
     get startMs() {
       return startMs;
     },
-    /** Crash drill: kill the service (default SIGKILL), keep the stand-in, start it again on the same state. */
-    async restartService(signal = "SIGKILL") {
+    /**
+     * Crash drill: kill the service (default SIGKILL), keep the stand-in, start it again on the same
+     * state. Upgrade drill: `cwd`, another tree (changed code) to start instead. `whileStopped`:
+     * runs while nothing is running on the state (e.g. a copy of the local D1 put back, as a
+     * Time Travel restore does to the remote one).
+     */
+    async restartService(signal = "SIGKILL", { cwd, whileStopped } = {}) {
       await killService(stack.child, signal);
-      stack.child = await startService();
+      await whileStopped?.(persistTo);
+      stack.child = await startService(cwd);
     },
+    /** Applies the migrations of the tree in `cwd` (default this one) to the same local state. */
+    migrate,
     async stop(signal = "SIGTERM") {
       await killService(stack.child, signal);
       await fake?.close();

@@ -49,3 +49,10 @@ export async function instanceStatus(binding: Workflow, id: string): Promise<Ins
   const s = await instance.status();
   return { status: s.status, ...(s.error ? { error: s.error.message } : {}), ...(s.output ? { output: s.output } : {}) };
 }
+
+/**
+ * Instance states in which an instance can still act on its own: it may be woken, never ended
+ * from outside. "unknown" is in: an instance we cannot judge is not given up.
+ */
+const ALIVE: ReadonlySet<InstanceView["status"]> = new Set(["queued", "running", "paused", "waiting", "waitingForPause", "unknown"]);
+export const isAlive = (status: InstanceView["status"]): boolean => ALIVE.has(status);

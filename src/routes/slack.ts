@@ -48,7 +48,7 @@ import { botTokenProblem, recordInstallationEvent } from "../slack/token-guard";
 import { interaction, slackEvent, slashCommand } from "../slack/validators";
 import { slackSignature } from "../slack/verify";
 import { type Modal, newRequestModal, rejectReasonModal } from "../slack/views";
-import { DECISION_EVENT, type PersonDecision } from "../workflows/approval-params";
+import { DECISION_EVENT, decisionEvent, type PersonDecision } from "../workflows/approval-params";
 import { startFromStep } from "../workflows/start-from-step";
 import { startRequest } from "../workflows/start-request";
 
@@ -344,7 +344,7 @@ async function onDelegationSubmit(c: Ctx, submitted: Extract<ClassifiedInteracti
 async function forward(c: Ctx, id: string, event: PersonDecision): Promise<{ text: string } | null> {
   try {
     const instance = await c.env.APPROVAL.get(id);
-    await instance.sendEvent({ type: DECISION_EVENT, payload: event });
+    await instance.sendEvent({ type: DECISION_EVENT, payload: decisionEvent(event) });
     log("info", "decision forwarded", { requestId: id, user: event.user, decision: event.decision });
     return null;
   } catch (err) {

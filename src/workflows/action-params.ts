@@ -3,9 +3,12 @@ import { requestId, userId } from "../core/ids";
 import { fieldsSchema, sourceSchema } from "../core/request-source";
 import { userTextSchema } from "../core/user-text";
 import { actionSpec } from "./approval-params";
+import { versionField } from "./versions";
 
 /** What ApprovalWorkflow hands its ActionWorkflow child; checked when the child starts. */
 export const actionParamsSchema = z.object({
+  /** Its parent's workflow version (versions.ts): one request runs one version; absent: version 1. */
+  v: versionField,
   requestId,
   /** The parent ApprovalWorkflow instance, told the result by event. */
   parentId: z.string().min(1),
@@ -28,3 +31,10 @@ export const actionParamsSchema = z.object({
   }),
 });
 export type ActionParams = z.infer<typeof actionParamsSchema>;
+
+/**
+ * An event an ActionWorkflow never waits for: delivering one makes the local engine resume an
+ * instance whose sleep it lost when `wrangler dev` stopped (production keeps sleeps across
+ * deploys, and only stores the event). Sent by the manual wake-up (routes/instances.ts).
+ */
+export const ACTION_WAKE_EVENT = "wake";

@@ -15,6 +15,7 @@ import { type ActionParams, actionParamsSchema } from "./action-params";
 import { ACTION_RESULT_EVENT, type ActionResult } from "./approval-params";
 import { ACTION_STEPS as STEP } from "./step-names";
 import { D1_STEP, optionalSlackStep, WORKFLOW_CALL_STEP } from "./steps";
+import { WORKFLOW_VERSION } from "./versions";
 
 /** Webhook calls: 6 retries, 2 s doubling (2 … 64 s), each attempt at most a minute. */
 const WEBHOOK_STEP: WorkflowStepConfig = { retries: { limit: 6, delay: "2 seconds", backoff: "exponential" }, timeout: "1 minute" };
@@ -161,7 +162,8 @@ export class ActionWorkflow extends WorkflowEntrypoint<Env, ActionParams> {
     // Parent/child: the parent is waiting for this event (no polling on its side).
     await step.do(STEP.reportToParent, WORKFLOW_CALL_STEP, async () => {
       try {
-        await (await this.env.APPROVAL.get(p.parentId)).sendEvent({ type: ACTION_RESULT_EVENT, payload: result });
+        const payload: ActionResult = { v: WORKFLOW_VERSION, state: result.state, detail: result.detail };
+        await (await this.env.APPROVAL.get(p.parentId)).sendEvent({ type: ACTION_RESULT_EVENT, payload });
       } catch (err) {
         // The parent stopped waiting (its timeout) and checks our status instead.
         log("warn", "parent not told", { ...logFields, step: STEP.reportToParent, error: (err as Error).message });

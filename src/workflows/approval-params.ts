@@ -3,6 +3,7 @@ import { duration } from "../core/duration";
 import { apiActor, channelId, requestId, usergroupId, userId } from "../core/ids";
 import { fieldsSchema, sourceSchema } from "../core/request-source";
 import { storedUserText, type UserText, userTextSchema } from "../core/user-text";
+import { versionField, WORKFLOW_VERSION } from "./versions";
 
 const level = z
   .object({
@@ -26,10 +27,13 @@ export type ActionSpec = z.infer<typeof actionSpec>;
 /**
  * What the slash command route hands to a new ApprovalWorkflow instance: the request and its
  * approver chain, resolved from the policy at creation (a later policy change cannot alter it).
- * A durable contract with instances already waiting: a field added later is optional, so the
- * params of an older instance still parse.
+ * A durable contract with instances already waiting: a field added later is optional or has a
+ * default, so the params of an older instance still parse; never `.strict()`, so code rolled back
+ * past a new field still reads the params (versions.ts).
  */
 export const approvalParamsSchema = z.object({
+  /** The workflow version the instance was created with (versions.ts); absent: version 1. */
+  v: versionField,
   requestId,
   type: z.string(),
   title: z.string(),
@@ -80,21 +84,31 @@ export const requestText = (p: Pick<ApprovalParams, "description" | "description
  */
 export const DECISION_EVENT = "decision";
 const at = z.iso.datetime();
+/** Every event payload carries the version of the code that sent it (`v`); older senders sent none. */
+const v = versionField;
 export const decisionEventSchema = z.discriminatedUnion("decision", [
-  z.object({ decision: z.literal("approve"), user: userId, at }),
+  z.object({ v, decision: z.literal("approve"), user: userId, at }),
   /** The reason the reject modal required. */
-  z.object({ decision: z.literal("reject"), user: userId, at, reason: z.string().max(1000) }),
-  z.object({ decision: z.literal("cancel"), user: z.union([userId, apiActor]), at, reason: z.string().max(300).optional() }),
-  z.object({ decision: z.literal("wake"), at }),
-  z.object({ decision: z.literal("expire"), at }),
+  z.object({ v, decision: z.literal("reject"), user: userId, at, reason: z.string().max(1000) }),
+  z.object({ v, decision: z.literal("cancel"), user: z.union([userId, apiActor]), at, reason: z.string().max(300).optional() }),
+  z.object({ v, decision: z.literal("wake"), at }),
+  z.object({ v, decision: z.literal("expire"), at }),
 ]);
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;
+/**
+ * The event that asks a living instance to look at D1 (maintenance, an operator): it applies a
+ * claim, goes on as after a timeout if its wait is past its deadline, or waits on.
+ */
+export const wakeEvent = (): DecisionEvent => ({ v: WORKFLOW_VERSION, decision: "wake", at: new Date().toISOString() });
 /** What the click route (or the API's cancel) tells the workflow after its claim (the claim, not this, is what counts). */
 export type PersonDecision = Extract<DecisionEvent, { user: string }>;
+/** A person's decision event as this code sends it (the click route, the API's cancel): stamped with its version. */
+export const decisionEvent = (e: PersonDecision): DecisionEvent => ({ ...e, v: WORKFLOW_VERSION });
 
 /** The event the ActionWorkflow child sends its parent when the action has ended. */
 export const ACTION_RESULT_EVENT = "action-result";
 export const actionResultSchema = z.object({
+  v,
   state: z.enum(["succeeded", "failed", "unconfirmed"]),
   detail: z.string().max(500),
 });

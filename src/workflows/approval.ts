@@ -21,6 +21,7 @@ import { endWorkflowStep, stepErrors } from "./approval/workflow-step";
 import { type ApprovalOutput, type ApprovalParams, approvalParamsSchema, DECISION_EVENT } from "./approval-params";
 import { APPROVAL_STEPS as STEP } from "./step-names";
 import { D1_STEP, isWaitTimeout } from "./steps";
+import { NEWEST_VERSION, newerThanCode, versionOf } from "./versions";
 
 type Level = ApprovalParams["levels"][number];
 
@@ -39,7 +40,9 @@ type WakeCheck = WaitEnd | { kind: "open"; remainingMs: number };
  * the next level (earlier approvers keep their buttons). After the last level it expires. A
  * decision at any wait ends it: every DM is updated, the requester told, D1 holds the outcome and
  * the audit trail; an approved request with an action then runs its ActionWorkflow child.
- * Step names (step-names.ts) depend only on the level and the approver.
+ * Step names (step-names.ts) depend only on the level and the approver. A structural change
+ * branches on the instance's version (versions.ts `since`), so instances created before it keep
+ * their own path.
  *
  * The decision rule: the D1 claim is the decision. A `decision` event only wakes a wait; the
  * woken workflow reads D1, and closes the request with what its claim says (decide). An event
@@ -101,6 +104,7 @@ class ApprovalFlow {
   async run(): Promise<ApprovalOutput> {
     const { levels, resolveApprovers } = this.ctx.params;
     await this.recordRequest();
+    if (newerThanCode(this.ctx.params)) await this.noteOlderCode();
     await this.messages.lookUpRequester();
     /** Everyone who may decide so far (delegates too), and the levels' people with their quorums. */
     let approvers: string[] = [];
@@ -163,6 +167,7 @@ class ApprovalFlow {
         allowSelf: params.allowSelf,
         createdAt: params.createdAt,
         expiresAt: new Date(Date.parse(params.createdAt) + total).toISOString(),
+        version: versionOf(params),
       });
       await store.audit(env.DB, {
         requestId: params.requestId,
@@ -176,6 +181,29 @@ class ApprovalFlow {
       });
       metric(env.METRICS, "request_created", { type: params.type });
       this.ctx.log("request recorded", STEP.recordRequest, { type: params.type, levels: params.levels.length });
+      return null;
+    });
+  }
+
+  /**
+   * The instance was created by newer code than this (the deploy was rolled back): it runs the
+   * newest path this code has. Said once in the audit trail and the log, so the operator can find
+   * every request that did (docs/runbook.md, "Roll back").
+   */
+  private async noteOlderCode(): Promise<void> {
+    const { env, params } = this.ctx;
+    const name = STEP.noteOlderCode(NEWEST_VERSION);
+    await this.ctx.step.do(name, D1_STEP, async () => {
+      const detail = `a version ${versionOf(params)} instance on code for version ${NEWEST_VERSION}`;
+      await store.audit(env.DB, {
+        requestId: params.requestId,
+        key: `older-code-${NEWEST_VERSION}`,
+        event: "older-code",
+        actor: null,
+        detail,
+        at: new Date().toISOString(),
+      });
+      this.ctx.log("instance runs on older code", name, { version: versionOf(params), codeVersion: NEWEST_VERSION }, "warn");
       return null;
     });
   }

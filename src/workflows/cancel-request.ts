@@ -4,7 +4,7 @@ import { log } from "../core/log";
 import { pollUntil, waitForChange } from "../core/long-poll";
 import { type ClaimDecision, claimApiCancel, getRequest, type RequestStatus } from "../core/store";
 import type { Env } from "../env";
-import { DECISION_EVENT, type PersonDecision } from "./approval-params";
+import { DECISION_EVENT, decisionEvent, type PersonDecision } from "./approval-params";
 
 /** How long a cancel waits for the workflow to record an outcome, so a read right after it shows it. */
 const SETTLE_MS = 10_000;
@@ -70,7 +70,7 @@ async function settledStatus(db: D1Database, id: string, status: RequestStatus, 
 async function wake(env: Env, id: string, event: PersonDecision): Promise<boolean> {
   try {
     const instance = await env.APPROVAL.get(id);
-    await instance.sendEvent({ type: DECISION_EVENT, payload: event });
+    await instance.sendEvent({ type: DECISION_EVENT, payload: decisionEvent(event) });
     return true;
   } catch (err) {
     log("error", "cancel event not delivered; the claim stands and will be applied", {

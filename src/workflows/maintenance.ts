@@ -1,13 +1,13 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { durationMs } from "../core/duration";
-import { type InstanceView, instanceStatus } from "../core/instances";
+import { instanceStatus, isAlive } from "../core/instances";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
 import * as store from "../core/store";
 import type { Env } from "../env";
 import { stepOutputs } from "../slack/functions";
-import { DECISION_EVENT, type DecisionEvent } from "./approval-params";
+import { DECISION_EVENT, wakeEvent } from "./approval-params";
 import { completeFunctionRun } from "./function-completion";
 import { MAINTENANCE_STEPS as STEP } from "./step-names";
 import { D1_STEP, WORKFLOW_CALL_STEP } from "./steps";
@@ -17,11 +17,11 @@ const WAIT_GRACE_MS = 10 * 60_000;
 /** How long a claim may wait to be applied (its event should wake the instance at once) before the instance is asked. */
 const CLAIM_GRACE_MS = 2 * 60_000;
 
-/**
- * Instance states in which an instance can still act on its own: it is woken, never ended.
- * "unknown" is in: an instance we cannot judge is not closed from outside.
- */
-const ALIVE: ReadonlySet<InstanceView["status"]> = new Set(["queued", "running", "paused", "waiting", "waitingForPause", "unknown"]);
+/** A maintenance run's params: when the cron fired, and the workflow version that started it (versions.ts). */
+export interface MaintenanceParams {
+  v?: number;
+  startedAt: string;
+}
 
 export interface MaintenanceOutput {
   /** Overdue requests whose instance lives: sent a wake-up, so it decides, escalates or expires by itself. */
@@ -42,8 +42,8 @@ export interface MaintenanceOutput {
  * - audit records, action call records and idempotency keys older than AUDIT_RETENTION are pruned.
  * Every step is idempotent, so two overlapping runs do no harm.
  */
-export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, { startedAt: string }> {
-  override async run(event: Readonly<WorkflowEvent<{ startedAt: string }>>, step: WorkflowStep): Promise<MaintenanceOutput> {
+export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, MaintenanceParams> {
+  override async run(event: Readonly<WorkflowEvent<MaintenanceParams>>, step: WorkflowStep): Promise<MaintenanceOutput> {
     const config = loadConfig(this.env);
     const overdue = await step.do(STEP.findOverdue, D1_STEP, () =>
       store.overdueRequests(this.env.DB, {
@@ -80,9 +80,8 @@ export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, { startedAt: st
     const { id } = request;
     const fields = { requestId: id, instanceId, step: STEP.check(id) };
     const instance = await instanceStatus(this.env.APPROVAL, id);
-    if (instance && ALIVE.has(instance.status)) {
-      const at = new Date().toISOString();
-      await (await this.env.APPROVAL.get(id)).sendEvent({ type: DECISION_EVENT, payload: { decision: "wake", at } satisfies DecisionEvent });
+    if (instance && isAlive(instance.status)) {
+      await (await this.env.APPROVAL.get(id)).sendEvent({ type: DECISION_EVENT, payload: wakeEvent() });
       log("warn", "overdue instance woken", { ...fields, status: instance.status, claimed: request.claimed });
       return "woken";
     }

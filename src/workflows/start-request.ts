@@ -8,6 +8,7 @@ import { claimKey, releaseKey, useApiKey } from "../core/store";
 import { isRich, readable, type UserText } from "../core/user-text";
 import type { Env } from "../env";
 import type { ApprovalParams } from "./approval-params";
+import { WORKFLOW_VERSION } from "./versions";
 
 export interface NewRequest {
   /** The Slack user who asks; undefined for a request made over the API without one. */
@@ -82,6 +83,7 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
   let created: "created" | "existed";
   try {
     created = await createOnce<ApprovalParams>(env.APPROVAL, id, {
+      v: WORKFLOW_VERSION,
       requestId: id,
       type: typeName,
       title: type.title,

@@ -3,7 +3,8 @@
  * contract with running instances: an instance replays by name, so a renamed step runs again (a
  * second DM, a second webhook call) and a renamed wait never gets its event. Names depend only on
  * the request's own data (level, approver, poll number), never on time or chance.
- * test/unit/step-names.test.ts lists every one: change none.
+ * test/unit/step-names.test.ts lists every one: change none. A change of structure (a step added
+ * before a wait, removed or renamed) branches on the instance's version instead (versions.ts).
  */
 
 /** An approver's DM, `L<level>-<user>`: part of the names of the steps that post, update or reply to it. */
@@ -16,6 +17,8 @@ type LevelTag = `level ${number}`;
 
 export const APPROVAL_STEPS = {
   recordRequest: "record request",
+  /** Notes (audit, log) that an instance of a newer version runs on this code, for version `known`: a rollback. */
+  noteOlderCode: (known: number) => `runs on code for version ${known}`,
   lookUpRequester: "look up requester",
   postRequest: (role: string) => `post request ${role}`,
   recordMessage: (role: string) => `record message ${role}`,

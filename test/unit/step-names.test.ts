@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ACTION_WAKE_EVENT } from "../../src/workflows/action-params";
 import { ACTION_RESULT_EVENT, DECISION_EVENT } from "../../src/workflows/approval-params";
 import { ACTION_STEPS, APPROVAL_STEPS, approverRole, failedStep, MAINTENANCE_STEPS } from "../../src/workflows/step-names";
 
@@ -12,6 +13,7 @@ describe("the durable names of steps, waits and events", () => {
     expect(role).toBe("L2-U0MARIA");
     expect([
       s.recordRequest,
+      s.noteOlderCode(1),
       s.lookUpRequester,
       s.postRequest(role),
       s.recordMessage(role),
@@ -51,6 +53,8 @@ describe("the durable names of steps, waits and events", () => {
       failedStep(s.sendReceipt),
     ]).toEqual([
       "record request",
+      // Only an instance of a newer version than the code (after a rollback) runs it (versions.ts).
+      "runs on code for version 1",
       "look up requester",
       "post request L2-U0MARIA",
       "record message L2-U0MARIA",
@@ -162,6 +166,6 @@ describe("the durable names of steps, waits and events", () => {
   });
 
   it("event types", () => {
-    expect([DECISION_EVENT, ACTION_RESULT_EVENT]).toEqual(["decision", "action-result"]);
+    expect([DECISION_EVENT, ACTION_RESULT_EVENT, ACTION_WAKE_EVENT]).toEqual(["decision", "action-result", "wake"]);
   });
 });

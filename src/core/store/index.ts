@@ -18,3 +18,4 @@ export * from "./rows";
 export * from "./slack-app";
 export * from "./stats";
 export * from "./votes";
+export * from "./waiting";

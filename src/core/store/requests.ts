@@ -24,14 +24,17 @@ export async function upsertRequest(
     allowSelf: boolean;
     createdAt: string;
     expiresAt: string;
+    /** The workflow version of its instance (src/workflows/versions.ts); 1 when not given. */
+    version?: number;
   },
 ): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO requests (id, type, requester, source, fields, description, description_rich, approvers, level_groups, level, quorum, allow_self, status, expires_at, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?12, ?13, ?4, ?11, ?5, ?10, 1, ?6, ?7, 'pending', ?8, ?9, ?9)
+      `INSERT INTO requests (id, type, requester, source, fields, description, description_rich, approvers, level_groups, level, quorum, allow_self, status, expires_at, created_at, updated_at, workflow_version)
+       VALUES (?1, ?2, ?3, ?12, ?13, ?4, ?11, ?5, ?10, 1, ?6, ?7, 'pending', ?8, ?9, ?9, ?14)
        ON CONFLICT (id) DO UPDATE SET type = excluded.type, requester = excluded.requester, source = excluded.source, fields = excluded.fields,
-         description = excluded.description, description_rich = excluded.description_rich, expires_at = excluded.expires_at`,
+         description = excluded.description, description_rich = excluded.description_rich, expires_at = excluded.expires_at,
+         workflow_version = excluded.workflow_version`,
     )
     .bind(
       r.id,
@@ -47,6 +50,7 @@ export async function upsertRequest(
       r.descriptionRich?.length ? JSON.stringify(r.descriptionRich) : null,
       r.source ? JSON.stringify(r.source) : null,
       r.fields && Object.keys(r.fields).length ? JSON.stringify(r.fields) : null,
+      r.version ?? 1,
     )
     .run();
 }

@@ -64,6 +64,8 @@ export interface RequestRow {
   action_status: ActionState | null;
   action_progress: number | null;
   action_detail: string | null;
+  /** The workflow version its instance was created with (src/workflows/versions.ts); 1 for rows recorded before versions. */
+  workflow_version: number;
   created_at: string;
   updated_at: string;
 }

@@ -7,11 +7,15 @@ import {
   createRequestBody,
   errorSchema,
   idempotencyHeader,
+  instancesQuery,
+  instancesSchema,
+  nothingToWakeSchema,
   requestIdParam,
   requestView,
   startingRequestView,
   statsSchema,
   waitQuery,
+  wokenSchema,
 } from "./schemas";
 
 /**
@@ -100,4 +104,36 @@ export const statsRoute = createRoute({
   description: "Counts by status and type, escalations, decision latency, action outcomes, and whether Slack's bot token works.",
   security,
   responses: { 200: json(statsSchema, "The counts."), ...guarded },
+});
+
+export const listInstancesRoute = createRoute({
+  method: "get",
+  path: "/instances",
+  summary: "Waiting workflow instances, by version",
+  description:
+    "For operators (docs/runbook.md): how many instances of each workflow version have not finished (from D1: pending requests and running actions), and the oldest of them. The code of a version is removed only when none of its instances is left; a version newer than the code means a rollback.",
+  security,
+  request: { query: instancesQuery },
+  responses: {
+    200: json(instancesSchema, "The versions and the instances."),
+    400: error("A bad `status`, `version`, `limit` or `instances`."),
+    ...guarded,
+  },
+});
+
+export const wakeRequestRoute = createRoute({
+  method: "post",
+  path: "/requests/{id}/wake",
+  summary: "Wake a stuck request's instance",
+  description:
+    "As the maintenance run would: the instance reads D1, applies a claim, goes on as after a timeout when its wait is past its deadline, or waits on; a running action's child is woken too. Decides nothing, so it is harmless to repeat.",
+  security,
+  request: { params: requestIdParam },
+  responses: {
+    202: json(wokenSchema, "Woken."),
+    400: error("Not a request id."),
+    404: error("No workflow instance with that id."),
+    409: json(nothingToWakeSchema, "Its instance (and its action's) has finished: nothing to wake."),
+    ...guarded,
+  },
 });

@@ -7,13 +7,15 @@ import { instanceStatus } from "../../core/instances";
 import { log } from "../../core/log";
 import { waitForChange } from "../../core/long-poll";
 import { DEFAULT_TYPE, requestTypes } from "../../core/policy";
-import { findApiKey, getAudit, getRequest, listMessages, stats } from "../../core/store";
+import { findApiKey, getAudit, getRequest, listMessages, stats, waitingByVersion, waitingRequests } from "../../core/store";
 import { plainUserText } from "../../core/user-text";
 import type { AppEnv } from "../../env";
 import { botTokenProblem, slackAppStatus } from "../../slack/token-guard";
 import { cancelRequest } from "../../workflows/cancel-request";
 import { type StartResult, startRequest } from "../../workflows/start-request";
-import { cancelRequestRoute, createRequestRoute, getRequestRoute, statsRoute } from "./definitions";
+import { NEWEST_VERSION, OLDEST_VERSION, WORKFLOW_VERSION } from "../../workflows/versions";
+import { wakeRequest } from "../../workflows/wake-request";
+import { cancelRequestRoute, createRequestRoute, getRequestRoute, listInstancesRoute, statsRoute, wakeRequestRoute } from "./definitions";
 import { canonicalBodyHash } from "./idempotency";
 import { requestJson, requestUrl } from "./view";
 
@@ -187,6 +189,43 @@ apiRoutes.openapi(cancelRequestRoute, async (c) => {
 /** Counts by status and type, escalations, decision latency and action outcomes, from D1; and whether Slack's bot token works. */
 apiRoutes.openapi(statsRoute, async (c) => c.json({ ...(await stats(c.env.DB)), slack: await slackAppStatus(c.env) }, 200));
 
+// ---- GET /api/instances (operators: docs/runbook.md)
+
+/** Asking every listed instance its status costs a call each: fewer rows then. */
+const MAX_CHECKED = 50;
+
+apiRoutes.openapi(listInstancesRoute, async (c) => {
+  const q = c.req.valid("query");
+  const check = q.instances === "1";
+  const limit = check ? Math.min(q.limit, MAX_CHECKED) : q.limit;
+  const [versions, rows] = await Promise.all([waitingByVersion(c.env.DB), waitingRequests(c.env.DB, { version: q.version, limit: limit + 1 })]);
+  const listed = rows.slice(0, limit);
+  const workflows = check ? await Promise.all(listed.map((r) => instanceStatus(c.env.APPROVAL, r.id))) : [];
+  return c.json(
+    {
+      code: { version: WORKFLOW_VERSION, newest: NEWEST_VERSION, oldest: OLDEST_VERSION },
+      status: q.status,
+      versions: versions.map((v) => ({ ...v, ...(v.version > NEWEST_VERSION ? { newerThanCode: true as const } : {}) })),
+      instances: listed.map((r, i) => (check ? { ...r, workflow: workflows[i] ?? null } : r)),
+      truncated: rows.length > limit,
+    },
+    200,
+  );
+});
+
+// ---- POST /api/requests/:id/wake
+
+apiRoutes.openapi(wakeRequestRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const woken = await wakeRequest(c.env, id);
+  if (woken.ok) {
+    const { ok: _, ...answer } = woken;
+    return c.json(answer, 202);
+  }
+  if (woken.problem === "unknown") return c.json({ error: "no workflow instance with that id" }, 404);
+  return c.json({ error: `its instance is ${woken.workflow.status}: nothing to wake`, workflow: woken.workflow }, 409);
+});
+
 // ---- GET /api/openapi.json
 
 apiRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
@@ -201,7 +240,7 @@ apiRoutes.doc31("/openapi.json", (c) => ({
     title: "Slack approvals API",
     version: "1.0.0",
     description:
-      "Ask for approvals from pipelines and scripts, wait for the decision (long poll) and cancel. Every route but this document needs Authorization: Bearer <API_TOKEN>.",
+      "Ask for approvals from pipelines and scripts, wait for the decision (long poll) and cancel; for operators, the waiting workflow instances by version and a wake-up. Every route but this document needs Authorization: Bearer <API_TOKEN>.",
   },
   servers: [{ url: new URL(c.req.url).origin }],
 }));

@@ -105,10 +105,8 @@ export const waitQuery = z.object({
 
 const auditEntry = z.object({ event: z.string(), actor: z.string().nullable(), detail: z.string().nullable(), at: z.string() }).meta({ id: "AuditEntry" });
 const slackMessage = z.object({ role: z.string(), user_id: z.string(), channel: z.string(), ts: z.string() }).meta({ id: "SlackMessage" });
-const workflowView = z
-  .object({ status: z.string(), error: z.string().optional(), output: z.unknown().optional() })
-  .nullable()
-  .meta({ description: "The workflow instance's status; null once the instance is gone." });
+const instanceView = z.object({ status: z.string(), error: z.string().optional(), output: z.unknown().optional() });
+const workflowView = instanceView.nullable().meta({ description: "The workflow instance's status; null once the instance is gone." });
 
 export const requestView = z
   .object({
@@ -135,6 +133,10 @@ export const requestView = z
     action_status: z.enum(["running", "succeeded", "failed", "unconfirmed"]).nullable(),
     action_progress: z.number().nullable(),
     action_detail: z.string().nullable(),
+    workflow_version: z
+      .number()
+      .int()
+      .meta({ description: "The workflow version its instance was created with (docs/architecture.md, “Changing a workflow while instances wait”)." }),
     created_at: z.string(),
     updated_at: z.string(),
     url: z.url(),
@@ -182,3 +184,89 @@ export const statsSchema = z
     }),
   })
   .meta({ id: "Stats" });
+
+// ---- Operators (docs/runbook.md): waiting instances by version, and a wake-up
+
+export const instancesQuery = z.object({
+  status: z
+    .literal("waiting")
+    .default("waiting")
+    .meta({
+      param: { name: "status", in: "query" },
+      description: "Only `waiting`: instances that have not finished (a pending request, or an action running).",
+    }),
+  version: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ param: { name: "version", in: "query" }, description: "List only the instances of this workflow version.", example: 1 }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(100)
+    .meta({ param: { name: "limit", in: "query" }, description: "How many instances to list, oldest first (1 to 500).", example: 100 }),
+  instances: z
+    .enum(["0", "1"])
+    .default("0")
+    .meta({
+      param: { name: "instances", in: "query" },
+      description: "1: ask each listed instance for its status too (a call each, so at most 50 are listed).",
+      example: "0",
+    }),
+});
+
+export const instancesSchema = z
+  .object({
+    code: z
+      .object({
+        version: z.number().int().meta({ description: "The version this code creates instances with." }),
+        newest: z.number().int().meta({ description: "The newest version whose path this code has." }),
+        oldest: z.number().int().meta({ description: "The oldest version whose path this code still has." }),
+      })
+      .meta({ description: "The deployed code's versions." }),
+    status: z.literal("waiting"),
+    versions: z
+      .array(
+        z.object({
+          version: z.number().int(),
+          waiting: z.number().int().meta({ description: "How many instances of this version have not finished." }),
+          oldestCreatedAt: z.string(),
+          newerThanCode: z.literal(true).optional().meta({ description: "Created by newer code than this (a rollback): they run this code's newest path." }),
+        }),
+      )
+      .meta({ description: "Every version with instances that have not finished, lowest first (all of them, whatever `version` and `limit` say)." }),
+    instances: z.array(
+      z
+        .object({
+          id: requestId,
+          type: z.string(),
+          version: z.number().int(),
+          status: z.enum(REQUEST_STATUSES),
+          level: z.number().int(),
+          waitUntil: z.string().nullable().meta({ description: "When the wait it is in ends, as the instance recorded it." }),
+          actionStatus: z.enum(["running", "succeeded", "failed", "unconfirmed"]).nullable(),
+          createdAt: z.string(),
+          workflow: workflowView.optional().meta({ description: "With instances=1: the instance's own status (null: gone)." }),
+        })
+        .meta({ id: "WaitingInstance" }),
+    ),
+    truncated: z.boolean().meta({ description: "More instances wait than were listed." }),
+  })
+  .meta({ id: "WaitingInstances" });
+
+const actionWoken = z.object({ woken: z.boolean(), workflow: workflowView }).meta({ description: "The running action's child, when the request has one." });
+
+export const wokenSchema = z
+  .object({
+    woken: z.boolean().meta({ description: "The request's instance was sent a wake-up." }),
+    workflow: instanceView.meta({ description: "The instance's status before the wake-up." }),
+    action: actionWoken.optional(),
+  })
+  .meta({ id: "Woken" });
+
+export const nothingToWakeSchema = z
+  .object({ error: z.string().meta({ example: "its instance is complete: nothing to wake" }), workflow: instanceView })
+  .meta({ id: "NothingToWake" });

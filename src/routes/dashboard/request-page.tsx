@@ -93,7 +93,9 @@ export const RequestRegion: FC<{
         <dt>Updated</dt>
         <dd>{time(row.updated_at)}</dd>
         <dt>Workflow</dt>
-        <dd>{workflow ? `${workflow.status}${workflow.error ? ` (${workflow.error})` : ""}` : "no instance (cleaned up)"}</dd>
+        <dd>
+          {workflow ? `${workflow.status}${workflow.error ? ` (${workflow.error})` : ""}` : "no instance (cleaned up)"}, version {row.workflow_version}
+        </dd>
       </dl>
     </section>
     <h2 id="timeline-heading">Timeline</h2>
@@ -116,8 +118,8 @@ const FieldList: FC<{ fields: Fields }> = ({ fields }) => (
 );
 
 /**
- * Readable words for the audit events of user groups, approvals channels, delegations and
- * Workflow Builder steps (the older events read well as they are).
+ * Readable words for the audit events of user groups, approvals channels, delegations,
+ * Workflow Builder steps and rollbacks (the older events read well as they are).
  */
 const EVENT_LABELS: Record<string, string> = {
   "group-expanded": "user group asked",
@@ -126,6 +128,7 @@ const EVENT_LABELS: Record<string, string> = {
   delegated: "delegate asked",
   "step-completed": "workflow step completed",
   "step-not-completed": "workflow step not completed",
+  "older-code": "ran on older code (a rollback)",
 };
 
 /** An entry's detail, with the people it names by name where the event lists them (a group's members, a delegation's principal). */

@@ -52,6 +52,8 @@ export class ActionChild {
     await step.do(STEP.startAction, WORKFLOW_CALL_STEP, async () => {
       // A replayed step finds its child already there: that is the child we want.
       await createOnce<ActionParams>(env.ACTION, childId, {
+        // One request runs one version: the child takes its parent's.
+        ...(params.v ? { v: params.v } : {}),
         requestId: params.requestId,
         parentId: instanceId,
         action,
@@ -88,12 +90,12 @@ export class ActionChild {
       const event = await step.waitForEvent<ActionResult>(STEP.actionResultWait, { type: ACTION_RESULT_EVENT, timeout });
       const result = actionResultSchema.safeParse(event.payload);
       // A result that does not parse is no result: the child's status says what happened.
-      if (result.success) return { ...result.data, via: "event" };
+      if (result.success) return { state: result.data.state, detail: result.data.detail, via: "event" };
     } catch (err) {
       if (!isWaitTimeout(err)) throw err;
     }
     const checked = await step.do(STEP.checkActionStatus, WORKFLOW_CALL_STEP, () => this.checkChild(childId, timeout));
-    return { ...checked, via: "status-check" };
+    return { state: checked.state, detail: checked.detail, via: "status-check" };
   }
 
   /** The child's result from its status; a child still running is recorded as unconfirmed. */
