@@ -24,6 +24,7 @@ import { DELEGATE_USAGE, delegationEndedByYouReply, delegationModal, delegationS
 import { commandRequestId } from "../slack/deliveries";
 import { homeOpened, publishHome, refreshHomes, setHomeNotice } from "../slack/home";
 import type { ClassifiedInteraction, FieldErrors, ReplyTarget } from "../slack/interactions";
+import { senderName } from "../slack/payloads";
 import {
   alreadyDecidedReply,
   alreadyVotedReply,
@@ -133,6 +134,7 @@ slackRoutes.post("/commands", slashCommand, async (c) => {
   // The same delivery twice (a retry) is one request: its id comes from the body Slack signed.
   const started = await startRequest(c.env, {
     requester: cmd.user_id,
+    requesterName: senderName(cmd.user_name),
     type: request.type,
     approver: request.approver,
     description: request.description,
@@ -242,6 +244,7 @@ async function onNewRequest(c: Ctx, submitted: Extract<ClassifiedInteraction, { 
   // The id comes from the view: submitting the same view twice finds the first request.
   const started = await startRequest(c.env, {
     requester: submitted.user,
+    requesterName: submitted.userName,
     type: type === "default" ? undefined : type,
     approver,
     description: plainUserText(text),
