@@ -208,7 +208,9 @@ async function onClick(c: Ctx, click: Click) {
   const vote = await castVote(c.env.DB, id, user, "approve", at);
   if (!vote.ok) {
     reply(refusal(vote, user));
-    log("info", "click refused", { requestId: id, user, reason: vote.reason });
+    // A repeat click (the request is decided, or this person has voted) is routine and told to the
+    // person: no log line each time (a burst of double clicks made one each). Others are logged.
+    if (vote.reason !== "closed" && vote.reason !== "already_voted") log("info", "click refused", { requestId: id, user, reason: vote.reason });
     return c.body(null, 200);
   }
   if (!vote.decisive) {
