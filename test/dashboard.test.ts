@@ -4,7 +4,7 @@ import { cachedDisplayName } from "../src/core/display-names";
 import { newRequestId } from "../src/core/ids";
 import { castVote, closeByClaim, upsertRequest } from "../src/core/store";
 import { LIVE_SCRIPT_HASH } from "../src/routes/dashboard/live";
-import { approverDm, click, newUser, reject, startRequest, waitForStatus } from "./helpers";
+import { approverDm, click, eventually, newUser, reject, requestJson, startRequest, waitForStatus } from "./helpers";
 
 const TOKEN = env.API_TOKEN!;
 const PROD = "https://approvals.test";
@@ -306,6 +306,11 @@ describe("live updates", () => {
     const approver = await newUser();
     const id = await startRequest(requester, approver, "Restart the payments queue");
     await approverDm(approver);
+    // Settled: the DM and the receipt recorded (each a step after its post), so the page's version holds.
+    await eventually(async () => {
+      const r = await requestJson(id);
+      return r.messages.length === 2 && r.audit.some((a: { event: string }) => a.event === "notified");
+    }, "the DM and the receipt recorded");
     const page = await (await asAdmin(`/dashboard/requests/${id}`)).text();
     expect(attr(page, "data-live-src")).toBe(`/dashboard/requests/${id}/fragment`);
     expect(attr(page, "data-live")).toBe("true");
