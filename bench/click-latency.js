@@ -20,7 +20,7 @@ try {
 | click route answer (Slack needs < 3000) | ${a.n} | ${a.p50} | ${a.p95} | ${a.p99} | ${a.max} |
 | click → chat.update received by Slack | ${u.n} | ${u.p50} | ${u.p95} | ${u.p99} | ${u.max} |
 
-Slack API calls per approval: ${slackCalls}: users.info (requester's name; cached in KV for a day, so a repeat requester costs 6), chat.postMessage to the approver's user id (Slack picks the DM, no conversations.open), chat.postMessage to the requester's id (receipt with Cancel), chat.update (approver's DM), chat.postMessage (history reply in its thread), chat.update (receipt), chat.postMessage (outcome to the requester).`,
+Slack API calls per approval: ${slackCalls} (target ≤ 5): chat.postMessage to the approver's user id (Slack picks the DM, no conversations.open), chat.postMessage to the requester's id (receipt with Cancel), chat.update (approver's DM: the outcome), chat.update (receipt), chat.postMessage (outcome to the requester). No users.info: the requester's name comes with the slash command; no history reply in the DM's thread: the updated DM shows the outcome.`,
   );
 } finally {
   await s.stop();

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clientKey } from "../src/core/api-token";
-import { apiGet, approverDm, newUser, startRequest } from "./helpers";
+import { apiGet, approverDm, eventually, newUser, requestJson, startRequest } from "./helpers";
 
 /** An address in a fresh documentation-range /64 (RFC 3849), so tests never share a lockout. */
 const newAddress = () => `2001:db8:${Array.from(crypto.getRandomValues(new Uint16Array(2)), (n) => n.toString(16)).join(":")}::1`;
@@ -51,6 +51,8 @@ describe("GET /api/requests/:id", () => {
     const approver = await newUser();
     const id = await startRequest(requester, approver, "Access to the billing database");
     await approverDm(approver);
+    // The DM is in Slack a step before it is recorded ("notified"): wait for the record, not the DM.
+    await eventually(async () => (await requestJson(id)).audit.some((a: { event: string }) => a.event === "notified"), "the DM recorded");
     const res = await apiGet(`/api/requests/${id}`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { created_at: string; audit: { event: string }[] };

@@ -4,15 +4,18 @@ import {
   approverDm,
   callsTo,
   click,
+  commandBody,
   dmOf,
   eventually,
   messagesIn,
   newUser,
+  postSignedSettled,
   reject,
   repliesIn,
   requestJson,
   slackCalls,
   startRequest,
+  startWithoutName,
   waitForStatus,
 } from "./helpers";
 
@@ -35,7 +38,7 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
       // One call: posted to the approver's id, Slack answers with the DM channel.
       expect(opened.map((c) => c.method)).toEqual(["chat.postMessage"]);
       expect(opened[0]!.args.channel).toBe(approver);
-      // The notification text uses the requester's display name (users.info).
+      // The notification text names the requester by the name Slack sent with the command.
       expect(opened[0]!.args.text).toContain(`approval requested by ${requester.toLowerCase()}`);
 
       // The requester's receipt, with a Cancel button.
@@ -59,9 +62,6 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
       expect(text(updated!.blocks)).not.toContain("approval_approve");
       expect(text(updated!.blocks)).toContain(`${action === "approve" ? "Approved" : "Rejected"}* by <@${approver}>`);
       if (action === "reject") expect(text(updated!.blocks)).toContain(reason);
-      // ...and the change is in the thread of the DM (threaded history).
-      const thread = await eventually(async () => (await repliesIn(dmOf(approver), dm.ts))[0], "the history reply");
-      expect(thread.text).toContain(action === "approve" ? "Approved" : "Rejected");
 
       // The requester: the receipt loses its Cancel button, and a DM tells the outcome (and reason).
       const told = await eventually(async () => (await messagesIn(dmOf(requester)))[1], "the requester's outcome DM");
@@ -70,6 +70,8 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
       if (action === "reject") expect(told.text).toContain(`Reason:\n>${reason}`);
       const receiptNow = (await messagesIn(dmOf(requester)))[0]!;
       expect(text(receiptNow.blocks)).not.toContain("approval_cancel");
+      // The updated DM shows the outcome: no reply in its thread repeats it.
+      expect(await repliesIn(dmOf(approver), dm.ts)).toEqual([]);
 
       // D1: the row and the audit trail, in order, with actors (and the reason).
       expect(done).toMatchObject({ status, decided_by: approver, requester, workflow: { status: "complete" } });
@@ -114,21 +116,32 @@ describe("the approval loop, end to end through signed HTTP requests", () => {
     await waitForStatus(id, "approved");
     await eventually(async () => (await messagesIn(dmOf(requester))).length === 2, "the outcome DM");
     const calls = [...(await callsTo(approver)), ...(await callsTo(requester))].sort((a, b) => a.seq - b.seq);
+    // Five: the requester's name came with the command (no users.info), and the updated DM shows
+    // the outcome (no reply in its thread).
     expect(calls.map((c) => c.method)).toEqual([
-      "users.info", // requester's display name (cached in KV for the next request)
       "chat.postMessage", // the request, posted to the approver's id (no conversations.open)
       "chat.postMessage", // the receipt with Cancel, posted to the requester's id
       "chat.update", // approver DM: outcome
-      "chat.postMessage", // approver DM thread: history
       "chat.update", // receipt: Cancel removed
-      "chat.postMessage", // requester: outcome
+      "chat.postMessage", // requester: outcome (the notification)
     ]);
   });
 
-  it("asks Slack for a requester's name once: the next request reads it from KV", async () => {
+  it("names the requester by the name Slack sent with the command, and keeps it for the dashboard", async () => {
+    const requester = await newUser();
+    const approver = await newUser();
+    const form = new URLSearchParams(await commandBody(requester, `<@${approver}> Rotate the keys`));
+    form.set("user_name", "pat.sent");
+    expect((await postSignedSettled("/slack/commands", form.toString())).status).toBe(200);
+    expect((await approverDm(approver)).text).toContain("approval requested by pat.sent");
+    expect(await slackCalls((c) => c.args.user === requester, { method: "users.info", match: requester })).toEqual([]);
+    expect(await env.KV.get(`name:${requester}`)).toBe("pat.sent");
+  });
+
+  it("without a name in the command, asks Slack once: the next request reads it from KV", async () => {
     const requester = await newUser();
     for (const approver of [await newUser(), await newUser()]) {
-      await startRequest(requester, approver);
+      await startWithoutName(requester, approver);
       const dm = await approverDm(approver);
       expect(dm.text).toContain(`approval requested by ${requester.toLowerCase()}`);
     }

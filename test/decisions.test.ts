@@ -8,6 +8,7 @@ import {
   apiCreate,
   approverDm,
   click,
+  clickBody,
   dmOf,
   eventually,
   forceTimeouts,
@@ -15,6 +16,7 @@ import {
   levelWaits,
   messagesIn,
   newUser,
+  postSignedSettled,
   postTo,
   reject,
   requestJson,
@@ -113,6 +115,32 @@ describe("the D1 claim decides; events only wake the workflow", () => {
     expect(await submitView(requester, view, values)).toEqual({ status: 200, body: null });
     const done = await waitForStatus(id, "cancelled");
     expect(done.decided_by).toBe(requester);
+  });
+
+  it("an approval whose event cannot be sent after the answer keeps its claim, and the clicker is told it is recorded", async () => {
+    const requester = await newUser();
+    const approver = await newUser();
+    // A request whose instance is gone: the event the route sends after answering Slack fails.
+    const id = newRequestId();
+    const at = new Date().toISOString();
+    await upsertRequest(env.DB, {
+      id,
+      type: "default",
+      requester,
+      description: "instance gone",
+      approvers: [approver],
+      quorum: 1,
+      allowSelf: false,
+      createdAt: at,
+      expiresAt: at,
+    });
+    const { body, hook } = await clickBody(approver, id, "approve");
+    const res = await postSignedSettled("/slack/interactions", body);
+    // The answer is Slack's acknowledgement (an empty 200); the claim was made before it.
+    expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: "" });
+    expect(await getRequest(env.DB, id)).toMatchObject({ status: "pending", claimed_by: approver, claimed_decision: "approve" });
+    const reply = await eventually(async () => (await responsesTo(hook))[0]?.body, "the ephemeral reply");
+    expect(reply.text).toMatch(/recorded/);
   });
 
   it("a cancel that cannot reach its workflow keeps the claim and the requester's vote", async () => {

@@ -10,7 +10,6 @@ import {
   messagesIn,
   newUser,
   postSigned,
-  repliesIn,
   requestJson,
   responsesTo,
   slackCalls,
@@ -158,7 +157,7 @@ describe("user groups at a later level", () => {
 });
 
 describe("an approvals channel", () => {
-  it("the request is posted in #approvals only; a non-approver's click is refused ephemerally; an approver decides there; the post is updated and carries the history", async () => {
+  it("the request is posted in #approvals only; a non-approver's click is refused ephemerally; an approver decides there; the post is updated to show it", async () => {
     const requester = await newUser();
     const id = await startTyped(requester, "release", null, "Release 4.2 to the app stores");
     const post = await eventually(async () => (await messagesIn("C0APPROVALS")).find((m) => text(m.blocks).includes(id)), "the channel post");
@@ -182,7 +181,6 @@ describe("an approvals channel", () => {
     const updated = await eventually(async () => (await messagesIn("C0APPROVALS")).find((m) => m.ts === post.ts && m.updated > 0), "the post updated");
     expect(text(updated.blocks)).not.toContain("approval_approve");
     expect(text(updated.blocks)).toContain("Approved* by <@U0RELEASEB>");
-    await eventually(async () => (await repliesIn("C0APPROVALS", post.ts)).some((m) => m.text.includes("Approved")), "the history reply in its thread");
     expect(await (await apiGet(`/dashboard/requests/${id}`)).text()).toContain("posted in the approvals channel");
   });
 

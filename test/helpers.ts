@@ -462,6 +462,20 @@ export async function startTyped(requester: string, type: string, approver: stri
   return id;
 }
 
+/**
+ * Starts a request with a slash command whose payload carries no `user_name` (deprecated by Slack,
+ * so the service must not depend on it): the workflow looks the requester's name up instead.
+ */
+export async function startWithoutName(requester: string, approver: string, description = "Ship it"): Promise<string> {
+  const form = new URLSearchParams(await commandBody(requester, `<@${approver}> ${description}`));
+  form.delete("user_name");
+  const res = await postSignedSettled("/slack/commands", form.toString());
+  const body = (await res.json()) as { text?: string };
+  const id = /`(req-[a-z0-9]{12})`/.exec(body.text ?? "")?.[1];
+  if (!id) throw new Error(`no request id in ${JSON.stringify(body)}`);
+  return id;
+}
+
 /** The decision waits of approval levels 1..n (before and after the reminder). */
 export const levelWaits = (n: number) => Array.from({ length: n }, (_, i) => [`decision-${i + 1}`, `decision-${i + 1}-after-reminder`]).flat();
 

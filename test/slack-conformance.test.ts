@@ -185,6 +185,8 @@ describe("slash commands and the ssl_check (POST /slack/commands)", () => {
       ">offsite for <#C0FIXCHAN> &amp; team: budget &lt;5k&gt; (quote <https://example.com/quote?id=7&amp;v=2> and <https://example.com/plan|the plan>) cc <@U0FIXOTHER> @finance @here @channel @everyone",
     );
     expect(section).not.toContain("<!");
+    // Named by the command's user_name in the notification text (no users.info call needed).
+    expect(dm.text).toContain("approval requested by requester.person");
   });
 
   it("command-status and command-plain: the request's status and the lists", async () => {
@@ -286,6 +288,9 @@ describe("buttons and modals (POST /slack/interactions)", () => {
       description: "Team offsite & dinner for <Q3> planning\nBudget: 4,800 EUR — see https://example.com/plan\nNeeded by: 2099-09-30",
       description_rich: null,
     });
+    // Named by the view's user.name in the approver's notification text.
+    const dm = await eventually(async () => (await messagesIn(dmOf(APPROVER))).find((m) => JSON.stringify(m.blocks).includes(id)), "the approver's DM");
+    expect(dm.text).toContain("approval requested by requester.person");
   });
 
   it("a view as large as real ones (a static_select of 100 options per block, over 64 KiB form-encoded) is read", async () => {

@@ -14,6 +14,17 @@ export async function cachedDisplayName(kv: KVNamespace, user: string, lookup: (
   return name;
 }
 
+/**
+ * A name Slack sent with the person's own request (fresher than the cache): kept in KV for the
+ * dashboard, written only when it differs from what the cache holds.
+ */
+export async function rememberDisplayName(kv: KVNamespace, user: string, name: string): Promise<string> {
+  const key = `name:${user}`;
+  const cached = await kv.get(key).catch(() => null);
+  if (cached !== name) await kv.put(key, name, { expirationTtl: TTL_SECONDS }).catch(() => undefined);
+  return name;
+}
+
 /** KV's bulk read takes at most 100 keys. @see https://developers.cloudflare.com/changelog/2025-04-10-kv-bulk-reads/ */
 const KV_BULK_MAX = 100;
 

@@ -25,6 +25,7 @@ import { DELEGATE_USAGE, delegationEndedByYouReply, delegationModal, delegationS
 import { commandRequestId } from "../slack/deliveries";
 import { homeOpened, publishHome, refreshHomes, setHomeNotice } from "../slack/home";
 import type { ClassifiedInteraction, FieldErrors, ReplyTarget } from "../slack/interactions";
+import { senderName } from "../slack/payloads";
 import {
   alreadyDecidedReply,
   alreadyVotedReply,
@@ -134,6 +135,7 @@ slackRoutes.post("/commands", slashCommand, async (c) => {
   // The same delivery twice (a retry) is one request: its id comes from the body Slack signed.
   const started = await startRequest(c.env, {
     requester: cmd.user_id,
+    requesterName: senderName(cmd.user_name),
     type: request.type,
     approver: request.approver,
     description: request.description,
@@ -191,8 +193,7 @@ async function onClick(c: Ctx, click: Click) {
       else reply(unknownRequestReply());
       return c.body(null, 200);
     }
-    const problem = await forward(c, id, { decision: "cancel", user, at });
-    if (problem) reply(problem);
+    forwardAfterAnswer(c, id, { decision: "cancel", user, at }, click.reply);
     return c.body(null, 200);
   }
 
@@ -208,7 +209,9 @@ async function onClick(c: Ctx, click: Click) {
   const vote = await castVote(c.env.DB, id, user, "approve", at);
   if (!vote.ok) {
     reply(refusal(vote, user));
-    log("info", "click refused", { requestId: id, user, reason: vote.reason });
+    // A repeat click (the request is decided, or this person has voted) is routine and told to the
+    // person: no log line each time (a burst of double clicks made one each). Others are logged.
+    if (vote.reason !== "closed" && vote.reason !== "already_voted") log("info", "click refused", { requestId: id, user, reason: vote.reason });
     return c.body(null, 200);
   }
   if (!vote.decisive) {
@@ -216,10 +219,8 @@ async function onClick(c: Ctx, click: Click) {
     reply(voteRecordedReply(vote.approvals, vote.quorum));
     return c.body(null, 200);
   }
-  const problem = await forward(c, id, { decision: "approve", user, at });
-  if (problem) reply(problem);
   // In a DM the message itself shows the outcome; the Home tab says so at its top.
-  else if (click.reply.via === "home") reply(decidedByYouReply());
+  forwardAfterAnswer(c, id, { decision: "approve", user, at }, click.reply, click.reply.via === "home" ? decidedByYouReply() : undefined);
   return c.body(null, 200);
 }
 
@@ -234,8 +235,8 @@ async function onRejectReason(c: Ctx, submitted: Extract<ClassifiedInteraction, 
   if (submitted.fn?.token) await refreshFunctionToken(c.env.DB, { executionId: submitted.fn.executionId, requestId: id, token: submitted.fn.token, at });
   const vote = await castVote(c.env.DB, id, user, "reject", at, reason);
   if (!vote.ok) return fieldErrors(c, { reason: refusal(vote, user).text });
-  // The rejection is claimed: it stands even if the workflow cannot be told at once.
-  await forward(c, id, { decision: "reject", user, at, reason });
+  // The rejection is claimed: it stands even if the workflow cannot be told at once (the modal has no response_url).
+  forwardAfterAnswer(c, id, { decision: "reject", user, at, reason }, { via: "none" });
   return c.body(null, 200);
 }
 
@@ -246,6 +247,7 @@ async function onNewRequest(c: Ctx, submitted: Extract<ClassifiedInteraction, { 
   // The id comes from the view: submitting the same view twice finds the first request.
   const started = await startRequest(c.env, {
     requester: submitted.user,
+    requesterName: submitted.userName,
     type: type === "default" ? undefined : type,
     approver,
     description: plainUserText(text),
@@ -335,11 +337,35 @@ async function onDelegationSubmit(c: Ctx, submitted: Extract<ClassifiedInteracti
 }
 
 /**
- * Wakes the workflow after a claim. The claim is the decision and is never given back: an event
- * that fails here may still have been delivered, and a claim given back could let it be read as a
- * click that no longer counts. If the event cannot be sent, the workflow applies the claim when
- * its current wait ends or when maintenance wakes it (a claim pending for minutes), so a claimed
- * click is late at worst, never lost and never undone. Returns null, or what to tell the user.
+ * Wakes the workflow after a claim, once Slack has its answer (docs/architecture.md, "Click
+ * path"): the claim, made before the answer, is the decision, so what the clicker is shown is
+ * already true; the event only wakes the workflow. Slack's advice is the same: acknowledge first,
+ * then do the work. `then`: what to tell the clicker once the event is sent (a Home-tab click);
+ * if it cannot be sent, they are told the decision is recorded instead.
+ * @see https://docs.slack.dev/tools/bolt-js/concepts/acknowledge ("call ack() right away … you only have 3 seconds")
+ */
+function forwardAfterAnswer(c: Ctx, id: string, event: PersonDecision, to: ReplyTarget, then?: { text: string }) {
+  c.executionCtx.waitUntil(
+    // One timer tick first: the answer leaves before the event is sent. On the local runtime the
+    // woken instance replays on the same thread, and sending at once held the answer back
+    // (a decisive click's answer, p50: 110 ms sending first, 22 ms after the tick).
+    new Promise((tick) => setTimeout(tick, 0))
+      .then(() => forward(c, id, event))
+      .then((problem) => {
+        const answer = problem ?? then;
+        return answer ? answerPerson(c.env, to, answer, id) : undefined;
+      })
+      .catch((err) => log("warn", "answer not delivered", { requestId: id, error: (err as Error).message })),
+  );
+}
+
+/**
+ * Sends the `decision` event. The claim is the decision and is never given back: an event that
+ * fails here may still have been delivered, and a claim given back could let it be read as a
+ * click that no longer counts. If the event is not sent (it fails here, or the Worker stops
+ * before it runs), the workflow applies the claim when its current wait ends or when maintenance
+ * wakes it (a claim pending for minutes), so a claimed click is late at worst, never lost and
+ * never undone. Returns null, or what to tell the user.
  */
 async function forward(c: Ctx, id: string, event: PersonDecision): Promise<{ text: string } | null> {
   try {

@@ -9,6 +9,7 @@ import {
   DESCRIPTION_MAX,
   describeZodError,
   type Interaction,
+  senderName,
   VIEWS,
   viewSubmissionSchema,
   viewValue,
@@ -58,7 +59,8 @@ export type ClassifiedInteraction =
   /** A button the service no longer knows (or an outdated one of ours): the person is told. */
   | { kind: "unsupported_click"; actionId: string; user: string; reply: ReplyTarget }
   | { kind: "reject_reason"; requestId: string; user: string; reason: Checked<{ reason: string }>; fn?: FunctionContext }
-  | { kind: "new_request"; user: string; viewId: string; request: Checked<NewRequestValues> }
+  /** `userName`: the submitter's name as Slack sent it (payloads.ts `senderName`), when it did. */
+  | { kind: "new_request"; user: string; userName?: string; viewId: string; request: Checked<NewRequestValues> }
   /** block_suggestion: the options of an external select (none of ours has any). */
   | { kind: "options"; actionId: string | null }
   /** Acked (200, empty: a submitted view closes) and logged. */
@@ -155,7 +157,9 @@ function classifySubmission(payload: Interaction): ClassifiedInteraction {
     amount: viewValue(v, "amount"),
     due: viewValue(v, "due"),
   };
-  return { kind: "new_request", user, viewId: v.id, request: checked(newRequestValues, values) };
+  const sender = parsed.data.user as { name?: unknown; username?: unknown };
+  const userName = senderName(sender.name, sender.username);
+  return { kind: "new_request", user, ...(userName ? { userName } : {}), viewId: v.id, request: checked(newRequestValues, values) };
 }
 
 /** The reject modal's reason: required, with the modal's own limits checked again here. */

@@ -19,6 +19,23 @@ export type SlashCommand = z.infer<typeof slashCommandSchema>;
 
 export const DESCRIPTION_MAX = 2000;
 
+/**
+ * The name Slack sends with a person's request: a slash command's `user_name`, a submitted view's
+ * `user.name` (`user.username` in some payloads). Deprecated by Slack in favour of the id, still
+ * sent; it only names the requester in notification text (escaped as user text), so one that is
+ * missing, blank or longer than a Slack display name (80) is simply not used.
+ * @see https://api.slack.com/changelog/2017-09-the-one-about-usernames
+ * @see https://github.com/slackapi/bolt-js/blob/main/src/types/command/index.ts (user_name)
+ * @see https://github.com/slackapi/java-slack-sdk/blob/main/slack-app-backend/src/test/java/test_locally/app_backend/views/ViewSubmissionPayloadTest.java (user.name, user.username)
+ */
+export function senderName(...candidates: unknown[]): string | undefined {
+  for (const c of candidates) {
+    const name = typeof c === "string" ? c.trim() : "";
+    if (name && name.length <= 80) return name;
+  }
+  return undefined;
+}
+
 /** Action ids of our buttons (Block Kit action_id): approve and reject (approvers), cancel (requester). */
 export const ACTIONS = { approve: "approval_approve", reject: "approval_reject", cancel: "approval_cancel" } as const;
 /** Our action ids, and what each asks for. */

@@ -67,6 +67,12 @@ export const approvalParamsSchema = z.object({
   channel: z.object({ id: channelId, notify: z.enum(["channel", "both"]) }).optional(),
   /** Started by a Workflow Builder step (function_executed): the step is completed when the request ends. */
   slackFunction: z.object({ executionId: z.string().min(1).max(100) }).optional(),
+  // ---- Issue 16. Optional: instances started before it, and requests from the API or a Workflow Builder step, have none.
+  /**
+   * The requester's name as Slack sent it with the request (slash command `user_name`, a submitted
+   * view's `user.name`), for notification text: no users.info call. Absent: looked up as before.
+   */
+  requesterName: z.string().min(1).max(80).optional(),
 });
 export type ApprovalParams = z.infer<typeof approvalParamsSchema>;
 

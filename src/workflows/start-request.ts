@@ -13,6 +13,8 @@ import { WORKFLOW_VERSION } from "./versions";
 export interface NewRequest {
   /** The Slack user who asks; undefined for a request made over the API without one. */
   requester: string | undefined;
+  /** Their name as Slack sent it with the request (slack/payloads.ts `senderName`), when it did. */
+  requesterName?: string | undefined;
   /** A policy type name, or undefined for the default type. */
   type: string | undefined;
   /** An approver named by the requester (replaces level 1's approvers): a person, or a user group (S…). */
@@ -88,6 +90,7 @@ export async function startRequest(env: Env, r: NewRequest): Promise<StartResult
       type: typeName,
       title: type.title,
       ...(r.requester ? { requester: r.requester } : {}),
+      ...(r.requester && r.requesterName ? { requesterName: r.requesterName } : {}),
       ...(r.source ? { source: r.source } : {}),
       ...(r.fields && Object.keys(r.fields).length ? { fields: r.fields } : {}),
       description: readable(r.description),

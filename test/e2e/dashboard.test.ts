@@ -143,7 +143,7 @@ it("lists the requests, filters them, shows a request's timeline and exports CSV
   expect(texts.length).toBeGreaterThan(0);
   for (const t of texts) {
     expect(t).toContain("approved");
-    // Alex by the name the workflow looked up (users.info's display name), the id on hover.
+    // Alex by the name the workflow cached (the name Slack sent with his command), the id on hover.
     expect(t).toContain("alex");
   }
   expect(await rows.first().locator("td .person").first().getAttribute("title")).toBe("U0REQUESTER");

@@ -82,6 +82,18 @@ describe("classifying interactions at the edge", () => {
     });
   });
 
+  it("the new-request modal carries the submitter's name as Slack sent it (user.name, else user.username), when it is a usable one", () => {
+    const withUser = (user: Record<string, unknown>) =>
+      interactionSchema.parse({ ...newRequest({ description: "Deploy", approver: "U0MARIA" }), user: { id: "U0ALEX", ...user } });
+    expect(classifyInteraction(withUser({ name: "alex.rivera", username: "alex.rivera" }))).toMatchObject({ kind: "new_request", userName: "alex.rivera" });
+    expect(classifyInteraction(withUser({ username: "alex" }))).toMatchObject({ userName: "alex" });
+    for (const user of [{}, { name: "  " }, { name: "x".repeat(81) }, { name: 42 }]) {
+      const classified = classifyInteraction(withUser(user));
+      expect(classified).toMatchObject({ kind: "new_request" });
+      expect(classified).not.toHaveProperty("userName");
+    }
+  });
+
   it("the new-request modal: every problem at once, each next to its field", () => {
     expect(classifyInteraction(newRequest({ description: "Deploy", approver: "U0MARIA", amount: "1,200.50", due: "2099-12-31" }))).toEqual({
       kind: "new_request",

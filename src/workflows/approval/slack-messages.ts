@@ -1,6 +1,6 @@
 import type { WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
-import { cachedDisplayName } from "../../core/display-names";
+import { cachedDisplayName, rememberDisplayName } from "../../core/display-names";
 import * as store from "../../core/store";
 import {
   type ActionView,
@@ -56,14 +56,19 @@ export class ApprovalMessages {
     private readonly slack: SlackClient,
   ) {}
 
-  /** Graceful degradation: the display name only improves notification text; a mention works too. */
+  /**
+   * Graceful degradation: the display name only improves notification text; a mention works too.
+   * The name Slack sent with the request (params.requesterName) is used as is, with no users.info
+   * call; either is cached in KV for a day (the dashboard shows people by it).
+   */
   async lookUpRequester(): Promise<void> {
     const { env, params, summary } = this.ctx;
     const requester = params.requester;
     if (!requester) return; // asked over the API: the source names itself
+    const sent = params.requesterName;
     summary.requesterName = await this.optional(
       STEP.lookUpRequester,
-      () => cachedDisplayName(env.KV, requester, (u) => this.slack.displayName(u)),
+      () => (sent ? rememberDisplayName(env.KV, requester, sent) : cachedDisplayName(env.KV, requester, (u) => this.slack.displayName(u))),
       OPTIONAL_SLACK_STEP,
     );
   }
@@ -203,13 +208,14 @@ export class ApprovalMessages {
   }
 
   /**
-   * The outcome everywhere: approver DMs updated (buttons replaced) with a history reply in their
-   * threads, the receipt's Cancel button removed, the requester told, App Homes refreshed.
+   * The outcome everywhere: approver DMs updated (buttons replaced), the receipt's Cancel button
+   * removed, the requester told, App Homes refreshed. A DM whose update failed gets the outcome
+   * as a reply in its thread instead (an updated DM shows it already: one Slack call fewer).
    */
   async finish(outcome: Outcome, action?: ActionView): Promise<void> {
     const { params, summary } = this.ctx;
-    await this.showDecided(STEP.updateMessage, outcome, action);
-    await this.history("outcome", decidedMessage(summary, outcome).text);
+    const notUpdated = await this.showDecided(STEP.updateMessage, outcome, action);
+    if (notUpdated.length) await this.history("outcome", decidedMessage(summary, outcome).text, notUpdated);
     if (this.receipt) {
       const receipt = this.receipt;
       await this.bestEffort(STEP.updateReceipt, () => this.slack.updateMessage(receipt, requesterReceiptMessage(summary, this.receiptAudience(), outcome)));
@@ -224,11 +230,22 @@ export class ApprovalMessages {
     await this.refreshHomes("outcome");
   }
 
-  /** The approver DMs show the decision and the action's state; `name` names each update's step. */
-  async showDecided(name: (role: string) => string, outcome: Outcome, action?: ActionView): Promise<void> {
-    for (const { role, message } of this.sent) {
-      await this.bestEffort(name(role), () => this.slack.updateMessage(message, decidedMessage(this.ctx.summary, outcome, action)));
+  /**
+   * The approver DMs show the decision and the action's state; `name` names each update's step.
+   * Returns the messages that could not be updated.
+   */
+  async showDecided(name: (role: string) => string, outcome: Outcome, action?: ActionView): Promise<SentMessage[]> {
+    const failed: SentMessage[] = [];
+    for (const m of this.sent) {
+      // true once updated. (A step recorded by an earlier version holds null: read as not updated,
+      // which gives that DM the thread reply every DM got then.)
+      const updated = await this.optional(name(m.role), async () => {
+        await this.slack.updateMessage(m.message, decidedMessage(this.ctx.summary, outcome, action));
+        return true;
+      });
+      if (!updated) failed.push(m);
     }
+    return failed;
   }
 
   /** After a failure: no buttons left to click, and the requester knows (both best effort). */
