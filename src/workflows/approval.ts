@@ -1,38 +1,29 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { delegationLastDay } from "../core/delegation";
-import { type DurationLabel, durationMs } from "../core/duration";
-import { apiActorFor, apiActorName, isApiActor } from "../core/ids";
+import { durationMs } from "../core/duration";
+import { apiActorFor } from "../core/ids";
 import { log } from "../core/log";
 import { metric } from "../core/metrics";
-import type { RequestStatus } from "../core/store";
 import * as store from "../core/store";
 import type { Env } from "../env";
 import { channelNote, delegateNote, groupMemberNote } from "../slack/approver-notes";
-import { type Outcome, requesterFailureMessage } from "../slack/blocks";
+import { requesterFailureMessage } from "../slack/blocks";
 import { botClient } from "../slack/bot-client";
 import type { SlackClient } from "../slack/client";
-import { stepOutputs } from "../slack/functions";
 import { ActionChild } from "./approval/action-child";
 import { type ApprovalRun, approvalRun } from "./approval/context";
+import { ApprovalOutcome } from "./approval/outcome";
 import { levelProblem, type ResolvedLevel, resolveLevel } from "./approval/resolve-level";
 import { ApprovalMessages, type Asked } from "./approval/slack-messages";
+import { DecisionWaits } from "./approval/waits";
 import { endWorkflowStep, stepErrors } from "./approval/workflow-step";
-import { type ApprovalOutput, type ApprovalParams, approvalParamsSchema, DECISION_EVENT } from "./approval-params";
+import { type ApprovalOutput, type ApprovalParams, approvalParamsSchema } from "./approval-params";
 import { APPROVAL_STEPS as STEP } from "./step-names";
-import { D1_STEP, isWaitTimeout } from "./steps";
+import { D1_STEP } from "./steps";
 import { NEWEST_VERSION, newerThanCode, versionOf } from "./versions";
 
 type Level = ApprovalParams["levels"][number];
-
-/**
- * How a wait ended other than by its timeout, as D1 says after an event woke it: the request has
- * a claim (a decision), or was closed meanwhile (earlier versions of maintenance expired requests
- * in D1 and then woke their instance).
- */
-type WaitEnd = { kind: "claimed" } | { kind: "closed"; status: RequestStatus; at: string | null };
-/** What a woken wait finds in D1: an end, or the time left until its deadline. */
-type WakeCheck = WaitEnd | { kind: "open"; remainingMs: number };
 
 /**
  * One approval request, from the first DM to the outcome. For each level of its chain: DM the
@@ -89,16 +80,22 @@ class ApprovalFlow {
   constructor(
     private readonly ctx: ApprovalRun,
     private readonly messages: ApprovalMessages,
-    private readonly action: ActionChild,
+    action: ActionChild,
     private readonly slack: SlackClient,
-  ) {}
+  ) {
+    this.waits = new DecisionWaits(ctx, messages);
+    this.outcome = new ApprovalOutcome(ctx, messages, action, this.waits);
+  }
+
+  private readonly waits: DecisionWaits;
+  private readonly outcome: ApprovalOutcome;
 
   /** The level being asked (for the output of a decision applied after a failure). */
   private level = 1;
 
   /** The claim a failure found in D1, applied (ApprovalWorkflow.run's catch). */
   decideAfterFailure(): Promise<ApprovalOutput> {
-    return this.decide(this.level);
+    return this.outcome.decide(this.level);
   }
 
   async run(): Promise<ApprovalOutput> {
@@ -132,20 +129,20 @@ class ApprovalFlow {
         await this.messages.notifyFirstLevel(resolved ? asked(added, level, resolved) : undefined, note);
       } else {
         // A click may have claimed the request just as the wait ran out: D1 is the truth.
-        if (await this.claimed(`level ${n - 1}`)) return this.decide(n - 1);
+        if (await this.waits.claimed(`level ${n - 1}`)) return this.outcome.decide(n - 1);
         await this.escalate(n, approvers, added, resolved ? { groups, delegations, notes: notesOf(asked(added, level, resolved)) } : undefined);
         if (note && added.length) await this.messages.updateChannel(n, note);
       }
       await this.messages.refreshHomes(`level ${n}`);
-      const end = await this.waitForLevel(
+      const end = await this.waits.forLevel(
         n,
         level,
         levels.slice(n).reduce((ms, l) => ms + durationMs(l.wait), 0),
       );
-      if (end?.kind === "closed" && end.status === "expired") return this.expire(n, { at: end.at ?? new Date().toISOString() });
-      if (end) return this.decide(n);
+      if (end?.kind === "closed" && end.status === "expired") return this.outcome.expire(n, { at: end.at ?? new Date().toISOString() });
+      if (end) return this.outcome.decide(n);
     }
-    return this.expire(levels.length);
+    return this.outcome.expire(levels.length);
   }
 
   /** D1: the request with its whole chain's expiry (as projected now), and its "created" audit entry. */
@@ -252,168 +249,6 @@ class ApprovalFlow {
     if (n === 1) throw new NonRetryableError(problem);
     await this.messages.tellRequester(n, requesterFailureMessage(this.ctx.summary, `${problem} The earlier approvers can still decide.`));
     return { ...resolved, people: [], delegations: [] };
-  }
-
-  /**
-   * Wait until the reminder time, remind the level's approvers, wait out the rest of the level.
-   * `laterMs`: the waits of the levels after this one (for the projected expiry).
-   */
-  private async waitForLevel(n: number, level: Level, laterMs: number): Promise<WaitEnd | null> {
-    const { env, params } = this.ctx;
-    const remindAfter = level.reminder && durationMs(level.reminder) < durationMs(level.wait) ? level.reminder : null;
-    const first = remindAfter ?? level.wait;
-    const end = await this.waitForDecision(STEP.decisionWait(n), first, durationMs(level.wait) - durationMs(first) + laterMs);
-    if (end || !remindAfter) return end;
-
-    await this.messages.remind(n);
-    await this.ctx.step.do(STEP.recordReminder(n), D1_STEP, async () => {
-      await store.audit(env.DB, {
-        requestId: params.requestId,
-        key: `reminded-${n}`,
-        event: "reminded",
-        actor: null,
-        detail: `level ${n}`,
-        at: new Date().toISOString(),
-      });
-      return null;
-    });
-    const rest = Math.max(1, Math.round((durationMs(level.wait) - durationMs(remindAfter)) / 1000));
-    return this.waitForDecision(STEP.decisionAfterReminderWait(n), `${rest} seconds`, laterMs);
-  }
-
-  /**
-   * One wait for a decision, `timeout` long from when it starts, which is recorded in D1 first
-   * (requests.wait_until, and the chain's projected end: `afterMs` more). An event wakes it; D1
-   * then says whether there is something to decide. If not (an event with no claim behind it),
-   * the wait goes on for the time it has left; an instance woken past its deadline (maintenance
-   * wakes such instances: the local engine loses a pending timeout across a restart) goes on as
-   * if the wait had timed out. Null: nobody decided in time.
-   */
-  private async waitForDecision(name: string, timeout: DurationLabel, afterMs: number): Promise<WaitEnd | null> {
-    const { env, params, step } = this.ctx;
-    const until = await step.do(STEP.startWait(name), D1_STEP, async () => {
-      const ends = Date.now() + durationMs(timeout);
-      const waitUntil = new Date(ends).toISOString();
-      await store.recordWait(env.DB, params.requestId, { waitUntil, expiresAt: new Date(ends + afterMs).toISOString() });
-      return waitUntil;
-    });
-    let wait: { name: string; timeout: DurationLabel } = { name, timeout };
-    for (let wake = 1; ; wake++) {
-      try {
-        await step.waitForEvent(wait.name, { type: DECISION_EVENT, timeout: wait.timeout });
-      } catch (err) {
-        if (isWaitTimeout(err)) return null;
-        throw err;
-      }
-      const seen = await step.do(STEP.checkWake(name, wake), D1_STEP, () => this.checkWake(until));
-      if (seen.kind !== "open") return seen;
-      if (seen.remainingMs < 1000) return null;
-      wait = { name: STEP.wokenWait(name, wake), timeout: `${Math.ceil(seen.remainingMs / 1000)} seconds` };
-    }
-  }
-
-  /** After a wake-up: a claim or a closed request ends the wait; else the time left (D1's deadline). */
-  private async checkWake(until: string): Promise<WakeCheck> {
-    const row = await store.getRequest(this.ctx.env.DB, this.ctx.params.requestId);
-    if (row && row.status !== "pending") return { kind: "closed", status: row.status, at: row.decided_at };
-    if (row?.claimed_by) return { kind: "claimed" };
-    return { kind: "open", remainingMs: Date.parse(row?.wait_until ?? until) - Date.now() };
-  }
-
-  /** Whether the request has a claim in D1 (checked as a wait runs out, before escalating or expiring). */
-  private async claimed(tag: `level ${number}` | "at expiry"): Promise<boolean> {
-    // Earlier versions recorded the claim itself (or null) as this step's result: truthy means claimed.
-    const claim = await this.ctx.step.do(STEP.checkClaim(tag), D1_STEP, async () => {
-      const row = await store.getRequest(this.ctx.env.DB, this.ctx.params.requestId);
-      return row?.status === "pending" && row.claimed_by !== null;
-    });
-    return Boolean(claim);
-  }
-
-  /**
-   * The claim decides: the request is closed with what its claim says (store.closeByClaim), then
-   * the outcome is shown everywhere in Slack; an approval runs its action.
-   */
-  private async decide(level: number): Promise<ApprovalOutput> {
-    const { env, params } = this.ctx;
-    type Applied = { outcome: store.ClaimedOutcome | null; found: RequestStatus | "unknown"; approvedBy: string[] };
-    const recorded = await this.ctx.step.do(STEP.applyClaim, D1_STEP, async (): Promise<Applied> => {
-      const outcome = await store.closeByClaim(env.DB, params.requestId, new Date().toISOString());
-      if (!outcome) {
-        const row = await store.getRequest(env.DB, params.requestId);
-        return { outcome: null, found: row?.status ?? "unknown", approvedBy: [] };
-      }
-      if (outcome.closedNow) {
-        const latency = (Date.parse(outcome.at) - Date.parse(params.createdAt)) / 1000;
-        metric(env.METRICS, "request_decided", { type: params.type, detail: outcome.status, value: latency });
-        this.ctx.log(`request ${outcome.status}`, STEP.applyClaim, { decidedBy: outcome.by, approvalLevel: level, latencySeconds: latency });
-      }
-      return { outcome, found: outcome.status, approvedBy: outcome.status === "approved" ? await store.approvalsOf(env.DB, params.requestId) : [] };
-    });
-    const outcome = recorded.outcome;
-    if (!outcome) {
-      // Closed otherwise meanwhile (expired, failed): that stands, and was announced by whoever closed it.
-      this.ctx.log("no claim to apply: the request was closed otherwise", STEP.applyClaim, { found: recorded.found }, "warn");
-      const found = recorded.found;
-      const status: ApprovalOutput["status"] = found === "pending" || found === "unknown" ? "expired" : found;
-      await endWorkflowStep(this.ctx, {
-        kind: "error",
-        error: status === "failed" ? stepErrors.failed(params.requestId, "see the dashboard") : stepErrors.expired(params.requestId),
-      });
-      return { status, decidedBy: null, approvedBy: [], at: new Date().toISOString(), level };
-    }
-    const { status, by, at } = outcome;
-    const approvedBy = recorded.approvedBy;
-    // A delegate's decision reads "Bob, for Maria" (only instances that resolve delegations look).
-    const forWhom =
-      params.resolveApprovers && status !== "cancelled"
-        ? await this.ctx.step.do(STEP.decidedFor, D1_STEP, () => store.voteSeat(env.DB, params.requestId, by))
-        : null;
-    const decidedFor = forWhom ? { for: forWhom } : {};
-    const shown: Outcome =
-      status === "approved"
-        ? { status, by, approvedBy, at, ...decidedFor }
-        : status === "rejected"
-          ? { status, by, at, ...(outcome.reason ? { reason: outcome.reason } : {}), ...decidedFor }
-          : { status, by, at, ...(outcome.reason ? { reason: outcome.reason } : {}) };
-    const output: ApprovalOutput = { status, decidedBy: by, approvedBy, at, level };
-    // The Workflow Builder step ends as soon as the decision is made (before the messages and the action).
-    await endWorkflowStep(
-      this.ctx,
-      status === "cancelled"
-        ? { kind: "error", error: stepErrors.cancelled(params.requestId, isApiActor(by) ? `${apiActorName(by)} (over the API)` : undefined) }
-        : { kind: "success", outputs: stepOutputs({ status, decidedBy: by, reason: outcome.reason, requestId: params.requestId }) },
-    );
-    const runsAction = status === "approved" && params.action;
-    await this.messages.finish(shown, runsAction ? { state: "running", progress: null } : undefined);
-    if (runsAction) output.action = await this.action.run(approvedBy.length ? approvedBy : [by], at);
-    return output;
-  }
-
-  /**
-   * Nobody decided in time. Expiry only closes an unclaimed request: a click that claimed it at
-   * the last moment wins, and is decided from D1. `closed`: the request was already expired in D1
-   * (by an earlier version of the maintenance workflow); this instance only announces it.
-   */
-  private async expire(level: number, closed?: { at: string }): Promise<ApprovalOutput> {
-    const { env, params } = this.ctx;
-    const result = await this.ctx.step.do(STEP.recordExpiry, D1_STEP, async () => {
-      const now = closed?.at ?? new Date().toISOString();
-      const done = closed ? true : await store.closeRequest(env.DB, { id: params.requestId, status: "expired", at: now });
-      if (done) {
-        if (!closed) metric(env.METRICS, "request_expired", { type: params.type });
-        this.ctx.log("request expired", STEP.recordExpiry, { approvalLevel: level, byMaintenance: Boolean(closed) });
-      }
-      return { closed: done, at: now };
-    });
-    if (!result.closed) {
-      if (await this.claimed("at expiry")) return this.decide(level);
-      // Neither expired nor claimed: closed by someone else; nothing to announce.
-      return { status: "expired", decidedBy: null, approvedBy: [], at: result.at, level };
-    }
-    await endWorkflowStep(this.ctx, { kind: "error", error: stepErrors.expired(params.requestId) });
-    await this.messages.finish({ status: "expired", at: result.at });
-    return { status: "expired", decidedBy: null, approvedBy: [], at: result.at, level };
   }
 }
 
