@@ -29,7 +29,9 @@ async function badInput() {
   try {
     // A few real waiting requests, so clicks have something to hit.
     const ids = await createRequests(s, 5, { tag: "X" });
-    await until(() => ids.every((_, i) => dmsTo(s, `U0XA${i}`).length >= 1), "DMs");
+    // Settled: each approver's DM and, a step later, each requester's receipt are out (a receipt
+    // posted during the drill would count as a change the bad input made).
+    await until(() => ids.every((_, i) => dmsTo(s, `U0XA${i}`).length >= 1 && dmsTo(s, `U0XR${i}`).length >= 1), "DMs and receipts");
     const before = await footprint(s);
     const N = Number(process.env.BAD_N ?? 10000);
     const secret = s.signingSecret;
