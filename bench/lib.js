@@ -325,3 +325,15 @@ export async function waitingCapacity(s, n, { tag = "K", concurrency = 16 } = {}
   const c = await counts();
   return { ...c, stalled: n - c.waiting - c.failed, apiFailures, workerdMiB: s.workerdMemoryMiB() };
 }
+
+/** Resolves once a child process prints "ready " on its stdout; rejects if it exits first. */
+export function untilReady(child, name) {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("ready ")) resolve(undefined);
+    });
+    child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+}

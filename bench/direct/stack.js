@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { LOCAL } from "../../scripts/lib/local-defaults.js";
 import { policyUsers } from "../../scripts/lib/local-stack.js";
 import { startFakeSlack } from "../../standin/server.js";
-import { processTreeCpu, serviceClient } from "../lib.js";
+import { processTreeCpu, serviceClient, untilReady } from "../lib.js";
 
 const wranglerBin = new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url).pathname;
 const serveJs = new URL("./serve.js", import.meta.url).pathname;
@@ -48,14 +48,7 @@ export async function startDirectStack({ port, fakeSlackPort, vars = {}, entry }
     const main = (await readdir(bundleDir)).find((f) => f.endsWith(".js"));
     const config = { port, persist: join(dir, "state", "v3"), bundleDir, main, vars: { LOCAL_DEV: "true", ...settings, SLACK_API_URL: fake.apiUrl } };
     child = spawn(process.execPath, [serveJs], { env: { ...env, BENCH_DIRECT: JSON.stringify(config) }, stdio: ["ignore", "pipe", "inherit"], detached: true });
-    await new Promise((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (d) => {
-        out += d;
-        if (out.includes("ready ")) resolve(undefined);
-      });
-      child.once("exit", (code) => reject(new Error(`bench/direct/serve.js exited with ${code}`)));
-    });
+    await untilReady(child, "bench/direct/serve.js");
     startMs = performance.now() - started;
   } catch (err) {
     try {

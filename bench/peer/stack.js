@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { LOCAL } from "../../scripts/lib/local-defaults.js";
 import { policyUsers } from "../../scripts/lib/local-stack.js";
 import { startFakeSlack } from "../../standin/server.js";
-import { processTreeCpu, serviceClient } from "../lib.js";
+import { processTreeCpu, serviceClient, untilReady } from "../lib.js";
 
 const appJs = new URL("./app.js", import.meta.url).pathname;
 
@@ -42,14 +42,7 @@ export async function startPeer({ port, fakeSlackPort, vars = {}, rearm = false 
   async function start() {
     const started = performance.now();
     const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", appJs], { env: childEnv, stdio: ["ignore", "pipe", "inherit"] });
-    await new Promise((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (d) => {
-        out += d;
-        if (out.includes("ready ")) resolve(undefined);
-      });
-      child.once("exit", (code) => reject(new Error(`bench/peer/app.js exited with ${code}`)));
-    });
+    await untilReady(child, "bench/peer/app.js");
     startMs = performance.now() - started;
     return child;
   }
