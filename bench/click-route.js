@@ -7,19 +7,39 @@ import autocannon from "autocannon";
 import { build } from "esbuild";
 import { signedHeaders } from "../standin/signing.js";
 import { startDirectStack } from "./direct/stack.js";
-import { benchPort, cpuSince, createRequests, machine, startBenchStack, summary, until, writeSection } from "./lib.js";
+import {
+  benchPort,
+  busiestThreadSince,
+  cpuSince,
+  createRequests,
+  machine,
+  pool,
+  startBenchStack,
+  summary,
+  until,
+  workerdThreadCpu,
+  writeSection,
+} from "./lib.js";
 
 const LEVELS = (process.env.CONCURRENCY ?? "1,10,50").split(",").map(Number);
 const DURATION = Number(process.env.DURATION ?? 5);
 const PENDING = Number(process.env.PENDING ?? 300);
+/** The loads, as the tables name them. */
+const PATHS = {
+  verify: "ours: verify + parse only",
+  parse: "ours: a click parsed, not acted on",
+  reply: "ours: an unknown button, answered",
+  repeat: "ours: repeat clicks (decided)",
+  clicks: "ours: clicks",
+};
 
 /** autocannon with exact per-request latencies (its own percentiles skip p95). */
-async function load(url, connections, requests) {
+async function load(url, connections, requests, duration = DURATION) {
   const latencies = [];
   const result = await autocannon({
     url,
     connections,
-    duration: DURATION,
+    duration,
     requests,
     setupClient: (client) => client.on("response", (_status, _bytes, ms) => latencies.push(ms)),
   });
@@ -28,8 +48,11 @@ async function load(url, connections, requests) {
 }
 
 /**
- * Our route on one runtime: PENDING waiting requests, then the verify-only floor and the clicks at
- * each level; the service's CPU (all its processes) per request. Returns the table rows.
+ * Our route on one runtime, every level of each load in turn: the verify-only floor; the click
+ * route's parts through real paths (a click payload parsed but not acted on, an unknown button
+ * answered through its response_url, a repeat click on a decided request); and the clicks over
+ * PENDING waiting requests. With the service's CPU (all its processes) and its busiest workerd
+ * thread per request. Returns the table rows.
  */
 async function oursOn(runtime, s) {
   const rows = [];
@@ -39,45 +62,78 @@ async function oursOn(runtime, s) {
     "all DMs",
     300_000,
   );
-  // The same route stack without D1 or Workflows: a signed url_verification on /slack/events
-  // (signature check, zod parse, JSON answer). Separates the runtime's cost from our work.
-  for (const c of LEVELS) {
-    const body = JSON.stringify({ type: "url_verification", challenge: "bench-challenge", token: "x" });
-    const headers = { ...(await signedHeaders(s.signingSecret, body)), "content-type": "application/json" };
+  const signed = (path, body, headers = {}) =>
+    signedHeaders(s.signingSecret, body).then((h) => ({ method: "POST", path, headers: { ...h, ...headers }, body }));
+  const clicksAs = (user, action) => Promise.all(ids.map((id, i) => signed("/slack/interactions", s.clickBody(user(i), id, action))));
+  const run = async (app, c, requests) => {
     const cpu0 = s.cpu();
-    const r = await load(s.url, c, [{ method: "POST", path: "/slack/events", headers, body }]);
-    rows.push({ app: `ours: verify + parse only (${runtime})`, c, ...r, cpuMs: cpuPerRequest(cpu0, s.cpu(), r) });
-    console.log(`ours verify-only (${runtime}) c=${c}: ${JSON.stringify(rows.at(-1))}`);
-  }
-  for (const c of LEVELS) {
-    // Signed once per level (a signature is valid for 5 minutes). The first click per request
-    // decides it; later ones take the "already decided" path, as a double click would.
-    const requests = await Promise.all(
-      ids.map(async (id, i) => {
-        const body = s.clickBody(`U0LA${i}`, id, "approve");
-        return { method: "POST", path: "/slack/interactions", headers: await signedHeaders(s.signingSecret, body), body };
-      }),
-    );
-    const cpu0 = s.cpu();
+    const threads0 = workerdThreadCpu(s.pid);
     const r = await load(s.url, c, requests);
-    rows.push({ app: `ours: clicks (${runtime})`, c, ...r, cpuMs: cpuPerRequest(cpu0, s.cpu(), r) });
-    console.log(`ours clicks (${runtime}) c=${c}: ${JSON.stringify(rows.at(-1))}`);
+    // Work set off by the last answers (replies, events) still counts towards this load.
+    await new Promise((ok) => setTimeout(ok, 500));
+    const perRequest = (ms) => +(ms / Math.max(1, r.total)).toFixed(2);
+    rows.push({
+      app: `${app} (${runtime})`,
+      c,
+      ...r,
+      cpuMs: perRequest(cpuSince(cpu0, s.cpu()).total),
+      threadMs: perRequest(busiestThreadSince(threads0, workerdThreadCpu(s.pid))),
+    });
+    console.log(`${app} (${runtime}) c=${c}: ${JSON.stringify(rows.at(-1))}`);
+  };
+  // Signed once per load (a signature is valid for 5 minutes).
+  const loads = [
+    // The same route stack without D1 or Workflows: a signed url_verification on /slack/events
+    // (signature check, zod parse, JSON answer). Separates the runtime's cost from our work.
+    [
+      PATHS.verify,
+      async () => [
+        await signed("/slack/events", JSON.stringify({ type: "url_verification", challenge: "bench-challenge", token: "x" }), {
+          "content-type": "application/json",
+        }),
+      ],
+    ],
+    // The click route's parts, on workerd direct only: both paths write a log line per request,
+    // which `wrangler dev` prints through its terminal (that would measure the log pipe; the
+    // direct runtime drops them, as the repeat and deciding clicks' paths write none or one).
+    ...(runtime === "workerd direct"
+      ? [
+          // The click's whole payload verified and parsed, then acked: its user id is not a person's.
+          [PATHS.parse, () => clicksAs(() => "B0BENCHBOT", "approve")],
+          // An unknown button: parsed, acked, and the clicker told through the response_url. No D1.
+          [PATHS.reply, () => clicksAs((i) => `U0LA${i}`, "bench")],
+        ]
+      : []),
+    // The first click per request decides it; later ones take the "already decided" path, as a
+    // double click would. autocannon walks the list from the start on every connection.
+    [PATHS.clicks, () => clicksAs((i) => `U0LA${i}`, "approve")],
+  ];
+  // A second's load first, not counted: the waiting requests' last steps settle, the route warms.
+  await new Promise((ok) => setTimeout(ok, 3000));
+  await load(s.url, 10, await loads[0][1](), 1);
+  for (const [app, requests] of loads) {
+    for (const c of LEVELS) await run(app, c, await requests());
   }
-  // autocannon walks the request list from the start on every connection, so the first requests
-  // get most clicks. Let the decided workflows finish (approved count stable) before going on.
-  let last = -1;
-  for (;;) {
-    const approved = (await s.api("/api/stats")).byStatus.approved ?? 0;
-    if (approved === last) break;
-    last = approved;
-    await new Promise((r) => setTimeout(r, 5000));
-  }
-  console.log(`requests decided by the load (${runtime}): ${last}`);
+  // Let the decided workflows finish, then decide the rest, for the repeat clicks' load.
+  await pool(ids, 8, (id, i) => s.post("/slack/interactions", s.clickBody(`U0LA${i}`, id, "approve")));
+  await until(async () => ((await s.api("/api/stats")).byStatus.approved ?? 0) >= PENDING, "all approved", 600_000, 1000);
+  await settled(s);
+  // A repeat click on a decided request: its D1 batch finds it closed, the clicker is told so.
+  for (const c of LEVELS) await run(PATHS.repeat, c, await clicksAs((i) => `U0LA${i}`, "approve"));
+  await settled(s);
   return rows;
 }
 
-/** The service's CPU ms per answered request over one load (its processes only, not autocannon's). */
-const cpuPerRequest = (before, after, r) => +(cpuSince(before, after).total / Math.max(1, r.total)).toFixed(2);
+/** Waits until the decided workflows have finished (the approved count holds still for 5 s). */
+async function settled(s) {
+  let last = -1;
+  for (;;) {
+    const approved = (await s.api("/api/stats")).byStatus.approved ?? 0;
+    if (approved === last) return;
+    last = approved;
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+}
 
 // ---- our route, on wrangler dev, then on workerd without wrangler's plumbing (bench/direct)
 const rows = [];
@@ -154,7 +210,10 @@ const boltUs = await perOp(async () => {
 console.log(`verify one signature: ours ${oursUs.toFixed(1)} µs, Bolt ${boltUs.toFixed(1)} µs`);
 
 const table = rows
-  .map((r) => `| ${r.app} | ${r.c} | ${r.rps} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.max} | ${r.cpuMs ?? "—"} | ${r.non2xx} | ${r.errors} |`)
+  .map(
+    (r) =>
+      `| ${r.app} | ${r.c} | ${r.rps} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.max} | ${r.cpuMs ?? "—"} | ${r.threadMs ?? "—"} | ${r.non2xx} | ${r.errors} |`,
+  )
   .join("\n");
 const find = (prefix, c) => rows.find((r) => r.c === c && r.app.startsWith(prefix));
 const ratios = ["wrangler dev", "workerd direct"]
@@ -170,6 +229,20 @@ const ratios = ["wrangler dev", "workerd direct"]
     }),
   )
   .join("\n");
+// Each part of the click route against the floor, on each runtime: p99 ÷ verify-only p99, and
+// the busiest workerd thread's ms per request (what a closed loop on one thread is paced by).
+const parts = ["wrangler dev", "workerd direct"]
+  .flatMap((runtime) =>
+    LEVELS.filter((c) => c >= 10).map((c) => {
+      const v = find(`${PATHS.verify} (${runtime})`, c);
+      const cell = (path) => {
+        const r = find(`${path} (${runtime})`, c);
+        return r ? `${(r.p99 / v.p99).toFixed(2)} · ${r.threadMs}` : "—";
+      };
+      return `| ${runtime} | ${c} | 1 · ${v.threadMs} | ${cell(PATHS.parse)} | ${cell(PATHS.reply)} | ${cell(PATHS.repeat)} | ${cell(PATHS.clicks)} |`;
+    }),
+  )
+  .join("\n");
 const across = LEVELS.map((c) => {
   const w = find("ours: clicks (wrangler dev)", c);
   const d = find("ours: clicks (workerd direct)", c);
@@ -177,15 +250,21 @@ const across = LEVELS.map((c) => {
 }).join("\n");
 await writeSection(
   "Click route under load, and the Bolt baseline",
-  `autocannon from the benchmark's process, ${DURATION} s per level, every request signed. Ours: \`POST /slack/interactions\` over ${PENDING} waiting requests: the first click on each decides it (D1 vote + claim, sendEvent), the rest take the "already decided" path (D1 + an ephemeral reply), while the decided workflows run on the same 2 cores; first on \`wrangler dev\`, then on workerd without wrangler (\`bench/direct\`: one Miniflare instance configured from wrangler.toml as \`wrangler dev\` configures its own, running the bundle of \`wrangler deploy --dry-run\`, so no proxy worker, no second workerd and no wrangler process on the request's path). Bolt: \`@slack/bolt\` ${"5.1.0"} App with its HTTPReceiver on Node, same signing secret, an action handler that only acks. CPU: the service's processes (ours: wrangler's Node and both workerd processes, or Miniflare's Node and its workerd) per answered request.
+  `autocannon from the benchmark's process, ${DURATION} s per level, every request signed. Ours: \`POST /slack/interactions\` over ${PENDING} waiting requests: the first click on each decides it (D1 vote + claim, sendEvent), the rest take the "already decided" path (D1 + an ephemeral reply), while the decided workflows run on the same 2 cores; first on \`wrangler dev\`, then on workerd without wrangler (\`bench/direct\`: one Miniflare instance configured from wrangler.toml as \`wrangler dev\` configures its own, running the bundle of \`wrangler deploy --dry-run\`, so no proxy worker, no second workerd and no wrangler process on the request's path). Bolt: \`@slack/bolt\` ${"5.1.0"} App with its HTTPReceiver on Node, same signing secret, an action handler that only acks. CPU: the service's processes (ours: wrangler's Node and both workerd processes, or Miniflare's Node and its workerd) per answered request, and the busiest workerd thread's: workerd runs all of a process's isolates (our Worker, and locally D1, KV and the Workflows engine too) on one thread, so under a closed loop that thread sets the pace (requests/s ≈ 1000 ÷ its ms per request) and p99 follows its ms per request. After the clicks, the rest of the requests are decided and settle, and the repeat clicks' load runs on decided requests only.
 
-| app | connections | req/s | p50 ms | p95 ms | p99 ms | max ms | service CPU ms/req | non-2xx | errors |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| app | connections | req/s | p50 ms | p95 ms | p99 ms | max ms | service CPU ms/req | busiest workerd thread ms/req | non-2xx | errors |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${table}
 
 | runtime | connections | clicks p99 ÷ verify-only p99 (target ≤ 1.5 at 10 and 50) | ours/Bolt throughput | ours/Bolt p99 |
 | --- | --- | --- | --- | --- |
 ${ratios}
+
+Where the click's time goes, through real paths of the same route (p99 ÷ verify-only p99 · the busiest workerd thread's ms per request): a click payload verified and parsed but not acted on (its user id is not a person's); an unknown button (parsed, and the clicker answered through the response_url: no D1); a repeat click on a decided request (one D1 batch finds it closed, and the answer through the response_url); the clicks above. The first two only on workerd direct: each writes a log line, which \`wrangler dev\` prints through its terminal.
+
+| runtime | connections | verify + parse only | a click parsed, not acted on | an unknown button, answered | repeat clicks (decided) | clicks |
+| --- | --- | --- | --- | --- | --- | --- |
+${parts}
 
 | connections | clicks: direct ÷ wrangler dev throughput | direct ÷ wrangler dev p99 | service CPU ms per click, wrangler dev → direct |
 | --- | --- | --- | --- |

@@ -50,38 +50,75 @@ function descendants(rootPid, procs) {
 }
 
 let ticksPerSecond;
+const msOfTicks = (ticks) => {
+  ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  return (ticks * 1000) / ticksPerSecond;
+};
+
+/** One /proc/<dir>/stat: command name, parent and CPU ticks (user + system); null once it exited. */
+function readStat(path) {
+  let stat;
+  try {
+    stat = readFileSync(path, "utf8");
+  } catch {
+    return null; // exited meanwhile
+  }
+  // "pid (comm) state ppid … utime stime …": comm may hold spaces, so split after its ")".
+  const close = stat.lastIndexOf(")");
+  const fields = stat.slice(close + 2).split(" ");
+  return { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/** rootPid's process tree, read from /proc. */
+function processTree(rootPid) {
+  const procs = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => ({ pid: Number(name), ...readStat(`/proc/${name}/stat`) }))
+    .filter((p) => p.comm !== undefined);
+  const mine = descendants(rootPid, procs);
+  return procs.filter((p) => mine.has(p.pid));
+}
+
 /**
  * CPU time (user + system, ms) used so far by a process and all its descendants, in total and by
  * command name (e.g. node, workerd), read from /proc/<pid>/stat.
  */
 export function processTreeCpu(rootPid) {
-  ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  const procs = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state ppid … utime stime …": comm may hold spaces, so split after its ")".
-    const close = stat.lastIndexOf(")");
-    const fields = stat.slice(close + 2).split(" ");
-    procs.push({ pid: Number(name), comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-  }
-  const mine = descendants(rootPid, procs);
   const byName = {};
   let total = 0;
-  for (const p of procs) {
-    if (!mine.has(p.pid)) continue;
-    const ms = (p.ticks * 1000) / ticksPerSecond;
+  for (const p of processTree(rootPid)) {
+    const ms = msOfTicks(p.ticks);
     // workerd, or node (wrangler, npx, Miniflare's host, the peer: all Node processes here).
     const name = p.comm.startsWith("workerd") ? "workerd" : /^(node|npm|npx)/.test(p.comm) ? "node" : p.comm;
     byName[name] = (byName[name] ?? 0) + ms;
     total += ms;
   }
   return { total, byName };
+}
+
+/**
+ * CPU time (ms) used so far by each workerd thread under rootPid, keyed "pid/tid". workerd runs a
+ * process's isolates on one thread, so under a closed loop its busiest thread sets the pace:
+ * requests/s ≈ 1000 ÷ that thread's ms per request.
+ */
+export function workerdThreadCpu(rootPid) {
+  const threads = {};
+  for (const p of processTree(rootPid).filter((p) => p.comm.startsWith("workerd"))) {
+    let tids = [];
+    try {
+      tids = readdirSync(`/proc/${p.pid}/task`);
+    } catch {}
+    for (const tid of tids) {
+      const t = readStat(`/proc/${p.pid}/task/${tid}/stat`);
+      if (t) threads[`${p.pid}/${tid}`] = msOfTicks(t.ticks);
+    }
+  }
+  return threads;
+}
+
+/** The busiest workerd thread's CPU ms between two workerdThreadCpu readings. */
+export function busiestThreadSince(before, after) {
+  return Math.max(0, ...Object.entries(after).map(([k, ms]) => ms - (before[k] ?? 0)));
 }
 
 /** CPU used between two processTreeCpu readings: total ms and ms by command name. */
