@@ -70,6 +70,34 @@ const limitBody: MiddlewareHandler<AppEnv> = bodyLimit({
 apiRoutes.use("/requests", limitBody);
 apiRoutes.use("/requests/*", limitBody);
 
+/**
+ * JSON can name a key `__proto__`; zod skips such a key (copied into an object it would set the
+ * prototype), so a field named so would vanish without a word. Refused by name instead (422).
+ */
+const noProtoKeys: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method !== "POST" || !c.req.header("content-type")?.includes("json")) return next();
+  // Malformed JSON is the validator's to answer; the parsed body is cached for it.
+  const body: unknown = await c.req.json().catch(() => undefined);
+  const path = protoKeyPath(body);
+  return path === null ? next() : c.json(refusal({ path, message: "is not allowed as a name" }), 422);
+};
+apiRoutes.use("/requests", noProtoKeys);
+apiRoutes.use("/requests/*", noProtoKeys);
+
+/**
+ * The path of the first own `__proto__` key in parsed JSON, or null. Our bodies are three levels
+ * deep at most; deeper nesting is the validator's to refuse (and cannot exhaust the stack here).
+ */
+function protoKeyPath(value: unknown, path: string[] = []): string | null {
+  if (typeof value !== "object" || value === null || path.length > 4) return null;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === "__proto__") return [...path, key].join(".");
+    const found = protoKeyPath(inner, [...path, key]);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 // ---- POST /api/requests
 
 apiRoutes.openapi(createRequestRoute, async (c) => {
