@@ -221,11 +221,15 @@ describe("POST /api/requests", () => {
       expect(json.error).toContain(path);
     }
     // JSON can carry a field named __proto__ (an object literal here cannot): refused, not dropped.
-    const proto = await apiCall("POST", "/api/requests", { raw: `{"approvers":["${approver}"],"description":"Deploy","fields":{"__proto__":"x","Env":"prod"}}` });
+    const proto = await apiCall("POST", "/api/requests", {
+      raw: `{"approvers":["${approver}"],"description":"Deploy","fields":{"__proto__":"x","Env":"prod"}}`,
+    });
     expect(proto.status).toBe(422);
     expect(((await proto.json()) as ApiAnswer).issues).toContainEqual({ path: "fields.__proto__", message: "is not allowed as a name" });
     // Deeply nested JSON gets the validator's answer, not a stack overflow.
-    const deep = await apiCall("POST", "/api/requests", { raw: `{"approvers":["${approver}"],"description":"Deploy","fields":${"[".repeat(20_000)}${"]".repeat(20_000)}}` });
+    const deep = await apiCall("POST", "/api/requests", {
+      raw: `{"approvers":["${approver}"],"description":"Deploy","fields":${"[".repeat(20_000)}${"]".repeat(20_000)}}`,
+    });
     expect(deep.status).toBe(422);
     const notJson = await apiCall("POST", "/api/requests", { raw: "{description: Deploy" });
     expect(notJson.status).toBe(400);
