@@ -148,6 +148,11 @@ describe("who may click, and what a click does", () => {
     expect(done.decided_by).toBe(approver);
     // Not escalated: the claim was honoured before the escalation.
     expect(done.audit.map((a) => a.event)).not.toContain("escalated");
+    // Nor reminded: the reminder's time came with a claim in D1 (its event lost), so nobody is
+    // asked again about a request already decided.
+    expect(done.audit.map((a) => a.event)).not.toContain("reminded");
+    const reminders = (await callsTo(approver)).filter((c) => c.method === "chat.postMessage" && String(c.args.text).includes("Reminder"));
+    expect(reminders).toEqual([]);
   });
 
   it("a click for an unknown request id gets an ephemeral reply, not an error", async () => {

@@ -189,10 +189,11 @@ export class ApprovalMessages {
     });
   }
 
-  /** A reminder in the thread of each DM of level `n`. */
-  async remind(n: number): Promise<void> {
+  /** A reminder in the thread of each DM of level `n`, each only while D1 says nobody has decided (`undecided`). */
+  async remind(n: number, undecided: () => Promise<boolean>): Promise<void> {
     for (const m of this.sent.filter((x) => x.level === n && !x.inChannel)) {
       await this.bestEffort(STEP.remind(m.role), async () => {
+        if (!(await undecided())) return;
         await this.slack.postReply(m.message, reminderMessage(this.ctx.summary));
       });
     }

@@ -39,8 +39,13 @@ export class DecisionWaits {
     const end = await this.waitForDecision(STEP.decisionWait(n), first, durationMs(level.wait) - durationMs(first) + laterMs);
     if (end || !remindAfter) return end;
 
-    await this.messages.remind(n);
+    // A claim whose event was lost is applied when this level's waits end (or maintenance wakes
+    // the instance); until then nobody is reminded of a request that is already decided. Each
+    // step asks D1 as it runs: a claim is final, so once one step sees it the later ones do too.
+    const undecided = () => this.undecided();
+    await this.messages.remind(n, undecided);
     await this.ctx.step.do(STEP.recordReminder(n), D1_STEP, async () => {
+      if (!(await undecided())) return null;
       await store.audit(env.DB, {
         requestId: params.requestId,
         key: `reminded-${n}`,
@@ -92,6 +97,12 @@ export class DecisionWaits {
     if (row && row.status !== "pending") return { kind: "closed", status: row.status, at: row.decided_at };
     if (row?.claimed_by) return { kind: "claimed" };
     return { kind: "open", remainingMs: Date.parse(row?.wait_until ?? until) - Date.now() };
+  }
+
+  /** Whether D1 says nobody has decided yet: the request is pending and has no claim. */
+  private async undecided(): Promise<boolean> {
+    const row = await store.getRequest(this.ctx.env.DB, this.ctx.params.requestId);
+    return !row || (row.status === "pending" && row.claimed_by === null);
   }
 
   /** Whether the request has a claim in D1 (checked as a wait runs out, before escalating or expiring). */
