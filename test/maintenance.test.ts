@@ -176,6 +176,19 @@ describe("clean-up: the cron-started MaintenanceWorkflow never ends a living req
     const rejected = await requestJson(claimed);
     expect(rejected).toMatchObject({ status: "rejected", decided_by: b, decided_at: at });
     expect(rejected.audit.find((x) => x.event === "rejected")).toMatchObject({ actor: b, detail: "Not this week" });
+    // Slack shows how each ended, as the workflow would have: no buttons left in the approvers'
+    // DMs or the receipts, and the requester told once per request.
+    const [expiredDm] = await messagesIn(dmOf(a));
+    const [rejectedDm] = await messagesIn(dmOf(b));
+    expect(JSON.stringify(expiredDm!.blocks)).not.toContain("approval_approve");
+    expect(expiredDm!.text).toMatch(/expired/i);
+    expect(JSON.stringify(rejectedDm!.blocks)).not.toContain("approval_approve");
+    expect(JSON.stringify(rejectedDm!.blocks)).toContain(`<@${b}>`);
+    const toRequester = await messagesIn(dmOf(requester));
+    expect(JSON.stringify(toRequester.map((m) => m.blocks))).not.toContain("approval_cancel");
+    const told = toRequester.map((m) => m.text);
+    expect(told.filter((t) => t.includes(unclaimed) && /expired/.test(t))).toHaveLength(1);
+    expect(told.filter((t) => t.includes(claimed) && /rejected/.test(t) && /Not this week/.test(t))).toHaveLength(1);
     // A second run finds nothing left to do.
     const again = await runMaintenance();
     expect(again.ended).not.toContain(unclaimed);

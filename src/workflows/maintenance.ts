@@ -8,6 +8,7 @@ import * as store from "../core/store";
 import type { Env } from "../env";
 import { stepOutputs } from "../slack/functions";
 import { DECISION_EVENT, wakeEvent } from "./approval-params";
+import { showClosedInSlack } from "./closed-in-slack";
 import { completeFunctionRun } from "./function-completion";
 import { MAINTENANCE_STEPS as STEP } from "./step-names";
 import { D1_STEP, WORKFLOW_CALL_STEP } from "./steps";
@@ -38,7 +39,8 @@ export interface MaintenanceOutput {
  *   woken with a `wake` event, and finds out for itself what to do (apply the claim, or go on as
  *   after a timeout: the local engine loses a pending timeout across a restart until the
  *   instance is woken); one that is dead has its request closed in D1: with its claim when it
- *   has one (the claim is the decision), else expired (failed, if the instance errored);
+ *   has one (the claim is the decision), else expired (failed, if the instance errored), and its
+ *   Slack messages then show how it ended (closed-in-slack.ts);
  * - audit records, action call records and idempotency keys older than AUDIT_RETENTION are pruned.
  * Every step is idempotent, so two overlapping runs do no harm.
  */
@@ -56,6 +58,7 @@ export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, MaintenancePara
       try {
         const done = await step.do(STEP.check(request.id), WORKFLOW_CALL_STEP, () => this.settle(request, event.instanceId));
         if (done !== "nothing") output[done].push(request.id);
+        if (done === "ended") await showClosedInSlack(this.env, step, request.id);
       } catch (err) {
         // One request that cannot be settled now must not keep the others (or the pruning) waiting.
         log("error", "overdue request not settled", {
@@ -88,7 +91,7 @@ export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, MaintenancePara
     const state = instance?.status ?? "gone";
     const at = new Date().toISOString();
     if (request.claimed) {
-      const note = `closed by maintenance from its claim: its workflow instance is ${state}, so Slack was not updated and no action was run`;
+      const note = `closed by maintenance from its claim: its workflow instance is ${state}, so no action was run (its Slack messages are updated next)`;
       const outcome = await store.closeByClaim(this.env.DB, id, at, note);
       if (!outcome?.closedNow) return "nothing";
       metric(this.env.METRICS, "request_decided", { type: request.type, detail: outcome.status });

@@ -94,5 +94,9 @@ export const MAINTENANCE_STEPS = {
   findOverdue: "find overdue requests",
   /** Asks one overdue request's instance how it is: woken if it lives, its request closed if not. */
   check: (requestId: string) => `check ${requestId}`,
+  /** A request closed because its instance died: what its Slack messages should now say (closed-in-slack.ts). */
+  readClosed: (requestId: string) => `read closed ${requestId}`,
+  showClosed: (requestId: string, role: string) => `show closed ${requestId} ${role}`,
+  tellRequester: (requestId: string) => `tell requester ${requestId}`,
   prune: "prune old records",
 } as const;

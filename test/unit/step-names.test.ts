@@ -158,9 +158,19 @@ describe("the durable names of steps, waits and events", () => {
 
   it("MaintenanceWorkflow", () => {
     // Renamed freely: a maintenance run is short and re-checks whatever it finds.
-    expect([MAINTENANCE_STEPS.findOverdue, MAINTENANCE_STEPS.check("req-abc123def456"), MAINTENANCE_STEPS.prune]).toEqual([
+    expect([
+      MAINTENANCE_STEPS.findOverdue,
+      MAINTENANCE_STEPS.check("req-abc123def456"),
+      MAINTENANCE_STEPS.readClosed("req-abc123def456"),
+      MAINTENANCE_STEPS.showClosed("req-abc123def456", "L1-U0ALEX"),
+      MAINTENANCE_STEPS.tellRequester("req-abc123def456"),
+      MAINTENANCE_STEPS.prune,
+    ]).toEqual([
       "find overdue requests",
       "check req-abc123def456",
+      "read closed req-abc123def456",
+      "show closed req-abc123def456 L1-U0ALEX",
+      "tell requester req-abc123def456",
       "prune old records",
     ]);
   });

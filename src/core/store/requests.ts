@@ -180,18 +180,32 @@ export async function closeByClaim(db: D1Database, id: string, now: string, erro
          ON CONFLICT (request_id, event_key) DO NOTHING`,
       )
       .bind(id),
-    db
-      .prepare(
-        `SELECT r.status, r.claimed_by, r.claimed_at, r.decided_by, r.decided_at, ${CLOSING_REASON} AS reason
-         FROM requests r LEFT JOIN votes v ON v.request_id = r.id AND v.user_id = r.claimed_by AND v.decision = 'reject'
-         WHERE r.id = ?1`,
-      )
-      .bind(id),
+    claimOutcomeStatement(db, id),
   ]);
-  const r = row?.results[0] as (Pick<RequestRow, "status" | "claimed_by" | "claimed_at" | "decided_by" | "decided_at"> & { reason: string | null }) | undefined;
+  const outcome = claimOutcomeOf(row?.results[0] as ClaimOutcomeRow | undefined);
+  return outcome && { ...outcome, closedNow: (closed?.results.length ?? 0) > 0 };
+}
+
+/** How a request was closed by its claim (who, when, what, and the reason), or null if it was not. */
+export async function claimOutcome(db: D1Database, id: string): Promise<Omit<ClaimedOutcome, "closedNow"> | null> {
+  return claimOutcomeOf((await claimOutcomeStatement(db, id).first<ClaimOutcomeRow>()) ?? undefined);
+}
+
+type ClaimOutcomeRow = Pick<RequestRow, "status" | "claimed_by" | "claimed_at" | "decided_by" | "decided_at"> & { reason: string | null };
+
+const claimOutcomeStatement = (db: D1Database, id: string) =>
+  db
+    .prepare(
+      `SELECT r.status, r.claimed_by, r.claimed_at, r.decided_by, r.decided_at, ${CLOSING_REASON} AS reason
+       FROM requests r LEFT JOIN votes v ON v.request_id = r.id AND v.user_id = r.claimed_by AND v.decision = 'reject'
+       WHERE r.id = ?1`,
+    )
+    .bind(id);
+
+function claimOutcomeOf(r: ClaimOutcomeRow | undefined): Omit<ClaimedOutcome, "closedNow"> | null {
   if (!r?.claimed_by || !r.claimed_at || r.decided_by !== r.claimed_by || r.decided_at !== r.claimed_at) return null;
   if (r.status !== "approved" && r.status !== "rejected" && r.status !== "cancelled") return null;
-  return { status: r.status, by: r.claimed_by, at: r.claimed_at, reason: r.reason, closedNow: (closed?.results.length ?? 0) > 0 };
+  return { status: r.status, by: r.claimed_by, at: r.claimed_at, reason: r.reason };
 }
 
 export async function setActionState(
