@@ -3,7 +3,9 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newRequestId } from "../src/core/ids";
 import { audit, castVote, claimApiCancel, closeByClaim, getRequest, recordWait, type Stats, saveMessage, setLevel, upsertRequest } from "../src/core/store";
+import { DECISION_EVENT, wakeEvent } from "../src/workflows/approval-params";
 import type { MaintenanceOutput } from "../src/workflows/maintenance";
+import { APPROVAL_STEPS } from "../src/workflows/step-names";
 import {
   apiCreate,
   apiGet,
@@ -193,6 +195,34 @@ describe("clean-up: the cron-started MaintenanceWorkflow never ends a living req
     const again = await runMaintenance();
     expect(again.ended).not.toContain(unclaimed);
     expect(again.ended).not.toContain(claimed);
+  });
+
+  it("a request whose instance completed (D1 set back, as after a restore) is closed without touching Slack: the instance showed its own ending", async () => {
+    const approver = await newUser();
+    const requester = await newUser();
+    const at = minutesAgo(5);
+    // The instance applies the claim without writing D1, so its request stays pending and claimed
+    // while the instance shows the approval in Slack and completes.
+    await using approvals = await introspectWorkflow(env.APPROVAL);
+    await approvals.modifyAll(async (m) => {
+      await m.mockStepResult(
+        { name: APPROVAL_STEPS.applyClaim },
+        { outcome: { status: "approved", by: approver, at, reason: null, closedNow: true }, found: "approved", approvedBy: [approver] },
+      );
+    });
+    const id = await startRequest(requester, approver, "restored to before its approval");
+    await approverDm(approver);
+    expect(await castVote(env.DB, id, approver, "approve", at)).toEqual({ ok: true, decisive: true });
+    await (await env.APPROVAL.get(id)).sendEvent({ type: DECISION_EVENT, payload: wakeEvent() });
+    await eventually(async () => (await (await env.APPROVAL.get(id)).status()).status === "complete", "the instance to complete");
+    expect((await getRequest(env.DB, id))?.status).toBe("pending");
+    const shown = await slackCalls((c) => c.method === "chat.update" || c.method === "chat.postMessage", { match: id });
+
+    const output = await runMaintenance();
+    expect(output.ended).toContain(id);
+    expect((await getRequest(env.DB, id))?.status).toBe("approved");
+    // Slack keeps what the instance left: no second update, no second word to the requester.
+    expect(await slackCalls((c) => c.method === "chat.update" || c.method === "chat.postMessage", { match: id })).toHaveLength(shown.length);
   });
 
   it("a pipeline's request (no Slack requester) cancelled over the API, its event lost: the woken instance closes it with the claim's actor and reason", async () => {

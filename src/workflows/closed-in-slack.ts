@@ -1,5 +1,6 @@
 import type { WorkflowStep } from "cloudflare:workers";
 import { loadConfig } from "../config";
+import { instanceStatus } from "../core/instances";
 import { log } from "../core/log";
 import { findType, loadPolicy } from "../core/policy";
 import * as store from "../core/store";
@@ -47,6 +48,9 @@ export async function showClosedInSlack(env: Env, step: WorkflowStep, id: string
 async function closedView(env: Env, id: string) {
   const row = await store.getRequest(env.DB, id);
   if (!row || row.status === "pending") return null;
+  // An instance that completed showed its own ending; D1 set back to an earlier point (a restore:
+  // docs/runbook.md) only makes its request look overdue. Slack keeps what the instance left.
+  if ((await instanceStatus(env.APPROVAL, id))?.status === "complete") return null;
   const type = findType(loadPolicy(env), loadConfig(env), row.type);
   const summary: RequestSummary = {
     id: row.id,
