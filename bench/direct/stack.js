@@ -8,8 +8,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCAL } from "../../scripts/lib/local-defaults.js";
-import { policyUsers } from "../../scripts/lib/local-stack.js";
-import { startFakeSlack } from "../../standin/server.js";
+import { startStandInFor } from "../../scripts/lib/local-stack.js";
 import { processTreeCpu, serviceClient, untilReady } from "../lib.js";
 
 const wranglerBin = new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url).pathname;
@@ -29,14 +28,7 @@ export async function startDirectStack({ port, fakeSlackPort, vars = {}, entry }
   const dir = await mkdtemp(join(tmpdir(), "approvals-direct-"));
   const settings = { ...LOCAL.vars, ...vars };
   const url = `http://127.0.0.1:${port}`;
-  const fake = await startFakeSlack({
-    port: fakeSlackPort,
-    token: settings.SLACK_BOT_TOKEN,
-    signingSecret: settings.SLACK_SIGNING_SECRET,
-    serviceUrl: url,
-    appToken: LOCAL.appToken,
-    members: await policyUsers(settings),
-  });
+  const fake = await startStandInFor(settings, { port: fakeSlackPort, serviceUrl: url });
   let child;
   let startMs = 0;
   try {

@@ -6,8 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCAL } from "../../scripts/lib/local-defaults.js";
-import { policyUsers } from "../../scripts/lib/local-stack.js";
-import { startFakeSlack } from "../../standin/server.js";
+import { startStandInFor } from "../../scripts/lib/local-stack.js";
 import { processTreeCpu, serviceClient, untilReady } from "../lib.js";
 
 const appJs = new URL("./app.js", import.meta.url).pathname;
@@ -21,13 +20,7 @@ export async function startPeer({ port, fakeSlackPort, vars = {}, rearm = false 
   const dir = await mkdtemp(join(tmpdir(), "approvals-peer-"));
   const settings = { ...LOCAL.vars, ...vars };
   const url = `http://127.0.0.1:${port}`;
-  const fake = await startFakeSlack({
-    port: fakeSlackPort,
-    token: settings.SLACK_BOT_TOKEN,
-    signingSecret: settings.SLACK_SIGNING_SECRET,
-    serviceUrl: url,
-    members: await policyUsers(settings),
-  });
+  const fake = await startStandInFor(settings, { port: fakeSlackPort, serviceUrl: url });
   const db = join(dir, "peer.sqlite");
   const childEnv = {
     ...process.env,

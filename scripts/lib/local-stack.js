@@ -24,6 +24,24 @@ export async function policyUsers(settings) {
 }
 
 /**
+ * The Slack stand-in for a service run with `settings` (the local defaults and overrides): its bot
+ * token, signing secret and Socket Mode app token, the policy's people as members, and the
+ * service's URL for what a person does on its page.
+ * @param {Record<string, string>} settings
+ * @param {{ port: number, serviceUrl: string }} at
+ */
+export async function startStandInFor(settings, { port, serviceUrl }) {
+  return startFakeSlack({
+    port,
+    token: settings.SLACK_BOT_TOKEN,
+    signingSecret: settings.SLACK_SIGNING_SECRET,
+    serviceUrl,
+    appToken: LOCAL.appToken,
+    members: await policyUsers(settings),
+  });
+}
+
+/**
  * @param {{ port?: number, fakeSlackPort?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, forceFakeSlack?: boolean, runtimeEnv?: Record<string,string>, wrangler?: { command: string[], devArgs?: string[] }, cwd?: string }} [opts]
  *   runtimeEnv: extra environment for wrangler and workerd (e.g. WORKERD_ALL_AUTOGATES for large loads)
  *   wrangler: another wrangler to run (the toolchain benchmark's previous version): its command
@@ -44,14 +62,7 @@ export async function startLocalStack(opts = {}) {
   if (!realSlack) {
     const settings = { ...LOCAL.vars, ...opts.vars };
     // The stand-in's page delivers what a person does there to this service, signed like Slack.
-    fake = await startFakeSlack({
-      port: opts.fakeSlackPort ?? LOCAL.fakeSlackPort,
-      token: settings.SLACK_BOT_TOKEN,
-      signingSecret: settings.SLACK_SIGNING_SECRET,
-      serviceUrl: url,
-      appToken: LOCAL.appToken,
-      members: await policyUsers(settings),
-    });
+    fake = await startStandInFor(settings, { port: opts.fakeSlackPort ?? LOCAL.fakeSlackPort, serviceUrl: url });
     Object.assign(vars, { ...LOCAL.vars, SLACK_API_URL: fake.apiUrl, ...opts.vars });
   }
 
