@@ -1,10 +1,10 @@
 import { apiActorFor } from "../core/ids";
-import { instanceStatus, isInstanceNotFound } from "../core/instances";
+import { instanceStatus } from "../core/instances";
 import { log } from "../core/log";
 import { pollUntil, waitForChange } from "../core/long-poll";
 import { type ClaimDecision, claimApiCancel, getRequest, type RequestStatus } from "../core/store";
 import type { Env } from "../env";
-import { DECISION_EVENT, decisionEvent, type PersonDecision } from "./approval-params";
+import { sendDecision } from "./send-decision";
 
 /** How long a cancel waits for the workflow to record an outcome, so a read right after it shows it. */
 const SETTLE_MS = 10_000;
@@ -43,7 +43,7 @@ export async function cancelRequest(env: Env, id: string, reason: string | null)
     if (claim.reason === "unknown") return { ok: false, problem: "unknown" };
     return { ok: false, problem: "closed", status: await settledStatus(env.DB, id, claim.status, claim.decision) };
   }
-  const woken = await wake(env, id, { decision: "cancel", user: actor, at, ...(reason ? { reason } : {}) });
+  const woken = await sendDecision(env, id, { decision: "cancel", user: actor, at, ...(reason ? { reason } : {}) });
   const applied = woken && (await waitForChange(env.DB, id, { waitMs: SETTLE_MS })).changed;
   log("info", "request cancelled over the API", { requestId: id, actor, applied });
   return { ok: true, actor, applied };
@@ -60,25 +60,4 @@ async function settledStatus(db: D1Database, id: string, status: RequestStatus, 
   if (row && row.status !== "pending") return row.status;
   const decision = row?.claimed_decision ?? claimed;
   return decision ? STATUS_OF[decision] : "pending";
-}
-
-/**
- * Wakes the workflow after the claim, as the click route does. A failure changes nothing about
- * the outcome (the claim stays: the event may have been delivered after all, and a claim given
- * back would let it be read against a later one); false tells the caller not to wait for it.
- */
-async function wake(env: Env, id: string, event: PersonDecision): Promise<boolean> {
-  try {
-    const instance = await env.APPROVAL.get(id);
-    await instance.sendEvent({ type: DECISION_EVENT, payload: decisionEvent(event) });
-    return true;
-  } catch (err) {
-    log("error", "cancel event not delivered; the claim stands and will be applied", {
-      requestId: id,
-      user: event.user,
-      instanceGone: isInstanceNotFound(err),
-      error: (err as Error).message,
-    });
-    return false;
-  }
 }

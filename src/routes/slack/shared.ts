@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { isInstanceNotFound } from "../../core/instances";
 import { log } from "../../core/log";
 import type { AppEnv } from "../../env";
 import { answerPerson } from "../../slack/answer";
@@ -8,7 +7,8 @@ import { refreshHomes } from "../../slack/home";
 import type { ReplyTarget } from "../../slack/interactions";
 import { decisionRecordedReply } from "../../slack/replies";
 import type { Modal } from "../../slack/views";
-import { DECISION_EVENT, decisionEvent, type PersonDecision } from "../../workflows/approval-params";
+import type { PersonDecision } from "../../workflows/approval-params";
+import { sendDecision } from "../../workflows/send-decision";
 
 /** What Slack's routes share: the context, the Slack client, answering after the ack, and waking a workflow after a claim. */
 
@@ -70,27 +70,7 @@ export function forwardAfterAnswer(c: Ctx, id: string, event: PersonDecision, to
   );
 }
 
-/**
- * Sends the `decision` event. The claim is the decision and is never given back: an event that
- * fails here may still have been delivered, and a claim given back could let it be read as a
- * click that no longer counts. If the event is not sent (it fails here, or the Worker stops
- * before it runs), the workflow applies the claim when its current wait ends or when maintenance
- * wakes it (a claim pending for minutes), so a claimed click is late at worst, never lost and
- * never undone. Returns null, or what to tell the user.
- */
+/** Sends the `decision` event (workflows/send-decision.ts); null, or what to tell the person if it was not sent. */
 async function forward(c: Ctx, id: string, event: PersonDecision): Promise<{ text: string } | null> {
-  try {
-    const instance = await c.env.APPROVAL.get(id);
-    await instance.sendEvent({ type: DECISION_EVENT, payload: decisionEvent(event) });
-    log("info", "decision forwarded", { requestId: id, user: event.user, decision: event.decision });
-    return null;
-  } catch (err) {
-    log("error", "decision event not delivered; the claim stands and will be applied", {
-      requestId: id,
-      user: event.user,
-      instanceGone: isInstanceNotFound(err),
-      error: (err as Error).message,
-    });
-    return decisionRecordedReply(event.decision);
-  }
+  return (await sendDecision(c.env, id, event)) ? null : decisionRecordedReply(event.decision);
 }
