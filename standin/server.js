@@ -10,15 +10,18 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { createApiAnswer } from "./api-answer.js";
 import { messageBlocksRefusal } from "./block-kit.js";
+import { createControl } from "./control-endpoints.js";
 import { createDelivery } from "./delivery.js";
 import { createFunctions, WORKFLOWS } from "./functions.js";
+import { parseArgs, parseJson, readBody, send } from "./http.js";
 import { createIssuer } from "./issued.js";
 import { eventCallback } from "./payloads.js";
 import { createSocketMode } from "./socket-mode.js";
 import { createWorkspaceUi } from "./ui.js";
 import { createWebApi, manifestScopes } from "./web-api.js";
-import { APP, addMember, newMembers, USER_GROUPS, USER_ID } from "./workspace.js";
+import { APP, addMember, newMembers, USER_ID } from "./workspace.js";
 
 const asset = (name) => readFileSync(fileURLToPath(new URL(`./page/${name}`, import.meta.url)), "utf8");
 
@@ -79,6 +82,8 @@ export async function startFakeSlack(options = {}) {
   const webApi = createWebApi({ state, issuer, nextTs, functions });
   const ui = createWorkspaceUi({ state, issuer, delivery, functions, base: () => base, nextTs, changed });
   const page = { html: asset("page.html"), js: asset("page.js"), css: asset("page.css") };
+  const answerApi = createApiAnswer({ state, token, appToken, webApi, functions, socket, base: () => base });
+  const control = createControl({ state, issuer, delivery, functions, socket, initial, changed, whenFound, base: () => base });
 
   const server = createServer(async (req, res) => {
     try {
@@ -130,80 +135,6 @@ export async function startFakeSlack(options = {}) {
     return refusal ? send(res, refusal.status, refusal.error) : send(res, 200, "ok");
   }
 
-  async function answerApi(call, method, args, auth, body, res) {
-    // A workflow step's token (xwfp-): the bot's scopes while it works, token_revoked after.
-    const bearer = /^Bearer (.+)$/.exec(auth ?? "")?.[1];
-    const jit = bearer ? functions.tokenState(bearer) : undefined;
-    const caller = jit?.ok ? { kind: "workflow", executionId: jit.execution.id } : { kind: "bot" };
-    const tokenScopes = (a) => (jit?.ok ? state.tokens[token] : botScopes(a));
-    const fault = takeFault(method, body) ?? chaosFault();
-    if (fault) {
-      call.result = fault.status ? `http_${fault.status}` : (fault.error ?? (fault.late ? "late" : fault.lost ? "lost" : "delay"));
-      if (fault.late) {
-        // Slack did the work at once; its answer arrives after the client has given up.
-        const answer = tokenScopes(auth) ? webApi.call(method, args, tokenScopes(auth), caller) : { ok: false, error: "invalid_auth" };
-        await new Promise((r) => setTimeout(r, fault.delayMs));
-        return send(res, 200, answer);
-      }
-      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-      if (fault.lost) {
-        // Slack did the work, but the answer never arrives (a timeout or a dropped connection).
-        if (tokenScopes(auth)) webApi.call(method, args, tokenScopes(auth), caller);
-        return res.socket?.destroy();
-      }
-      if (fault.status) {
-        const headers = fault.retryAfter ? { "retry-after": String(fault.retryAfter) } : {};
-        return send(res, fault.status, fault.status === 429 ? { ok: false, error: "ratelimited" } : "upstream error", headers);
-      }
-      if (fault.error) return send(res, 200, { ok: false, error: fault.error });
-    }
-    if (!auth) return fail(call, res, "not_authed");
-    if (jit?.error) return fail(call, res, jit.error);
-    if (method === "apps.connections.open") {
-      // Needs the app-level token (xapp-), never the bot token.
-      if (tokenScopes(auth)) return fail(call, res, "not_allowed_token_type");
-      if (auth !== `Bearer ${appToken}`) return fail(call, res, "invalid_auth");
-      return send(res, 200, { ok: true, url: socket.ticketUrl(base) });
-    }
-    const scopes = tokenScopes(auth);
-    if (!scopes) return fail(call, res, "invalid_auth");
-    const answer = webApi.call(method, args, scopes, caller);
-    if (answer.ok === false) call.result = answer.error;
-    return send(res, 200, answer);
-  }
-
-  /** The scopes of a bot token the stand-in knows (undefined for any other token). */
-  function botScopes(auth) {
-    const m = /^Bearer (.+)$/.exec(auth ?? "");
-    return m ? state.tokens[m[1]] : undefined;
-  }
-
-  function fail(call, res, error) {
-    call.result = error;
-    return send(res, 200, { ok: false, error });
-  }
-
-  /** Chaos mode: a share of all Web API calls fail at random (seeded, so a drill can be replayed). */
-  function chaosFault() {
-    const chaos = state.chaos;
-    if (!chaos || chaos.random() >= chaos.rate) return undefined;
-    const kind = chaos.kinds[Math.floor(chaos.random() * chaos.kinds.length)];
-    chaos.counts[kind] = (chaos.counts[kind] ?? 0) + 1;
-    if (kind === "500") return { status: 500 };
-    if (kind === "429") return { status: 429, retryAfter: 1 };
-    if (kind === "lost") return { lost: true };
-    return { lost: true, delayMs: chaos.slowMs, late: true }; // "slow": Slack acted at once, the answer comes after the client gave up
-  }
-
-  function takeFault(method, rawBody) {
-    const i = state.faults.findIndex((f) => (f.method === method || f.method === "*") && (!f.match || rawBody.includes(f.match)));
-    if (i < 0) return undefined;
-    const rule = state.faults[i];
-    const fault = rule.queue.shift();
-    if (rule.queue.length === 0) state.faults.splice(i, 1);
-    return fault;
-  }
-
   // ---- the page
 
   function serveUi(url, req, res) {
@@ -250,154 +181,6 @@ export async function startFakeSlack(options = {}) {
     return send(res, out.status, out.body);
   }
 
-  async function control(url, body, res) {
-    const since = Number(url.searchParams.get("since") ?? "0");
-    const waitMs = Number(url.searchParams.get("wait") ?? "0");
-    const input = parseJson(body) ?? {};
-    switch (url.pathname) {
-      case "/_control/users": {
-        // { id: "U…", name?, real_name?, tz? }: a new member of the workspace (the tests' newUser()).
-        if (typeof input.id !== "string" || !USER_ID.test(input.id)) return send(res, 400, { ok: false, error: "expected {id: a Slack user id}" });
-        return send(res, 200, { ok: true, user: addMember(state.members, input) });
-      }
-      case "/_control/trigger_ids":
-        // { user }: a trigger_id as if `user` had just acted (valid 3 s, once).
-        if (typeof input.user !== "string") return send(res, 400, { ok: false, error: "expected {user}" });
-        return send(res, 200, { ok: true, trigger_id: issuer.triggerId(input.user) });
-      case "/_control/response_urls": {
-        // { user, channel, kind?: "commands" | "actions", message_ts? }: a response_url for a command or a click.
-        if (typeof input.user !== "string" || typeof input.channel !== "string") return send(res, 400, { ok: false, error: "expected {user, channel}" });
-        const path = issuer.responsePath({ kind: input.kind, user: input.user, channel: input.channel, messageTs: input.message_ts });
-        return send(res, 200, { ok: true, response_url: `${base}${path}` });
-      }
-      case "/_control/tokens":
-        // { token, scopes: [...] }: another bot token, e.g. one lacking a scope the manifest has.
-        if (typeof input.token !== "string" || !Array.isArray(input.scopes)) return send(res, 400, { ok: false, error: "expected {token, scopes}" });
-        state.tokens[input.token] = input.scopes.map(String);
-        return send(res, 200, { ok: true });
-      case "/_control/events": {
-        // { event: {...} } (wrapped in an event_callback) or { body: {...} } (sent as it is): any Events
-        // API body, delivered signed like Slack's and retried like Slack's. Answers with the first attempt.
-        const payload = input.body ?? (input.event ? eventCallback(input.event) : undefined);
-        if (!payload || typeof payload !== "object") return send(res, 400, { ok: false, error: "expected {event} or {body}" });
-        const result = await delivery.deliver("event", payload, payload.event?.user);
-        return send(res, 200, { ok: true, event_id: payload.event_id, delivered: result.ok, status: result.status, error: result.error });
-      }
-      case "/_control/ssl_check":
-        return send(res, 200, { ok: true, delivery: await delivery.sslCheck() });
-      case "/_control/settings": {
-        // { eventRetryDelaysMs?: [ms, ms, ms] }: Slack's retry schedule, shortened for a test;
-        // { jitTokenTtlMs?: ms }: a workflow token's life (15 minutes); { botTokenCompletes?: boolean }:
-        // whether the bot token may complete a step run (UNVERIFIED in Slack's docs; default yes).
-        const retries = input.eventRetryDelaysMs;
-        const okRetries = retries === undefined || (Array.isArray(retries) && retries.every((n) => Number.isFinite(n) && n >= 0));
-        const okTtl = input.jitTokenTtlMs === undefined || (Number.isFinite(input.jitTokenTtlMs) && input.jitTokenTtlMs >= 0);
-        const okBot = input.botTokenCompletes === undefined || typeof input.botTokenCompletes === "boolean";
-        if (!okRetries || !okTtl || !okBot || (retries === undefined && input.jitTokenTtlMs === undefined && input.botTokenCompletes === undefined))
-          return send(res, 400, { ok: false, error: "expected {eventRetryDelaysMs: [...]}, {jitTokenTtlMs} or {botTokenCompletes}" });
-        for (const k of ["eventRetryDelaysMs", "jitTokenTtlMs", "botTokenCompletes"]) if (input[k] !== undefined) state.settings[k] = input[k];
-        return send(res, 200, { ok: true });
-      }
-      case "/_control/usergroups": {
-        // { id: "S…", users: [...] }: a user group's members from now on (e.g. an empty group).
-        if (!USER_GROUPS.some((g) => g.id === input.id) || !Array.isArray(input.users))
-          return send(res, 400, { ok: false, error: "expected {id: a known group, users}" });
-        state.usergroups[input.id] = input.users.map(String);
-        return send(res, 200, { ok: true });
-      }
-      case "/_control/functions/execute": {
-        // { callback_id?, inputs, user? }: a step run, not delivered: the event body is returned (the workerd tests post it signed).
-        try {
-          const { execution, body } = functions.execute({ callback_id: input.callback_id, inputs: input.inputs ?? {}, user: input.user });
-          return send(res, 200, { ok: true, execution_id: execution.id, token: body.event.bot_access_token, body });
-        } catch (err) {
-          return send(res, 400, { ok: false, error: String(err.message) });
-        }
-      }
-      case "/_control/functions/token": {
-        // { execution_id }: a new workflow token for a running step run, as a click on its message brings.
-        const e = state.executions[input.execution_id];
-        if (e?.status !== "running") return send(res, 400, { ok: false, error: "execution not running" });
-        return send(res, 200, { ok: true, token: functions.issueToken(e) });
-      }
-      case "/_control/functions":
-        return send(res, 200, Object.values(state.executions).map(functions.view));
-      case "/_control/workflows/run": {
-        // { workflow, user }: what the page's Run button does.
-        const out = await functions.runWorkflow(String(input.workflow ?? ""), String(input.user ?? ""));
-        return send(res, out.ok ? 200 : 400, out);
-      }
-      case "/_control/changes": {
-        // { version }: at once if the state changed after `after`, else at the next change (or after `wait` ms).
-        const after = Number(url.searchParams.get("after") ?? "-1");
-        await whenFound(() => (state.version > after ? [state.version] : []), waitMs);
-        return send(res, 200, { version: state.version });
-      }
-      case "/_control/calls": {
-        // method: one method; match: a substring of the call's arguments (as JSON), e.g. a user id;
-        // wait: answer when a call matches (long poll), at most that many ms.
-        const method = url.searchParams.get("method");
-        const match = url.searchParams.get("match");
-        const matches = (c) => c.seq > since && (!method || c.method === method) && (!match || argsJson(c).includes(match));
-        return send(res, 200, await whenFound(() => state.calls.filter(matches), waitMs));
-      }
-      case "/_control/responses": {
-        // path: the response_url's path (the end of it); wait: as for calls.
-        const path = url.searchParams.get("path");
-        const matches = (r) => r.seq > since && (!path || r.path.endsWith(path));
-        return send(res, 200, await whenFound(() => state.responses.filter(matches), waitMs));
-      }
-      case "/_control/deliveries":
-        // what the page (or a test) delivered to the app: kind, via http/socket, status, ms, ack
-        return send(
-          res,
-          200,
-          state.deliveries.filter((d) => d.seq > since),
-        );
-      case "/_control/envelopes":
-        // Socket Mode: every envelope sent and its ack (acked, ackMs, ackPayload) or error
-        return send(res, 200, { connections: socket.connections, envelopes: socket.envelopes });
-      case "/_control/ephemerals":
-        return send(res, 200, state.ephemerals);
-      case "/_control/messages": {
-        const channel = url.searchParams.get("channel");
-        return send(
-          res,
-          200,
-          state.messages.filter((m) => !channel || m.channel === channel),
-        );
-      }
-      case "/_control/faults": {
-        // { method: "chat.postMessage" | "*", match?: "substring of the request body", faults: [{ status?, retryAfter?, error?, delayMs? }] }
-        const rule = parseJson(body);
-        if (!rule?.method || !Array.isArray(rule.faults) || rule.faults.length === 0) return send(res, 400, { error: "expected {method, faults: [...]}" });
-        state.faults.push({ method: rule.method, match: rule.match, queue: [...rule.faults] });
-        return send(res, 200, { ok: true });
-      }
-      case "/_control/chaos": {
-        // { rate: 0.3, kinds?: ["500", "429", "lost", "slow"], slowMs?: 12000, seed?: 1 } — rate 0 turns it off
-        const c = parseJson(body);
-        if (!c || typeof c.rate !== "number" || c.rate < 0 || c.rate > 1) return send(res, 400, { error: "expected {rate: 0..1}" });
-        let seed = c.seed ?? 1;
-        const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-        state.chaos =
-          c.rate === 0 ? undefined : { rate: c.rate, kinds: c.kinds ?? ["500", "429", "lost", "slow"], slowMs: c.slowMs ?? 12_000, random, counts: {} };
-        return send(res, 200, { ok: true });
-      }
-      case "/_control/chaos-counts":
-        return send(res, 200, state.chaos?.counts ?? {});
-      case "/_control/reset":
-        // Back to the workspace it started with (members, tokens), with nothing sent or issued.
-        delivery.stop();
-        Object.assign(state, { ...initial(), version: state.version });
-        socket.reset();
-        changed();
-        return send(res, 200, { ok: true });
-      default:
-        return send(res, 404, { error: "unknown control endpoint" });
-    }
-  }
-
   function nextTs() {
     const now = Math.max(Math.floor(Date.now() / 1000), state.lastSecond);
     if (now !== state.lastSecond) {
@@ -441,14 +224,6 @@ export async function startFakeSlack(options = {}) {
         server.close(() => resolve(undefined));
       }),
   };
-}
-
-/** A recorded call's arguments as JSON, serialised once (the record never changes after it is made). */
-const argsJsonCache = new WeakMap();
-function argsJson(call) {
-  let json = argsJsonCache.get(call);
-  if (json === undefined) argsJsonCache.set(call, (json = JSON.stringify(call.args)));
-  return json;
 }
 
 /** The longest a control request waits for a change (`wait=`). */
@@ -503,38 +278,6 @@ function hookBodyRefusal(body) {
   if (!body.text && !body.blocks && !body.attachments && !deletes) return { status: 400, error: "no_text" };
   if (messageBlocksRefusal(body.blocks)) return { status: 400, error: "invalid_blocks" };
   return undefined;
-}
-
-function parseJson(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function parseArgs(contentType = "", body) {
-  if (contentType.includes("application/json")) return parseJson(body) ?? {};
-  const args = Object.fromEntries(new URLSearchParams(body));
-  for (const k of ["blocks", "attachments", "view", "metadata"]) if (typeof args[k] === "string") args[k] = parseJson(args[k]) ?? args[k];
-  for (const k of ["unfurl_links", "unfurl_media", "reply_broadcast", "include_all_metadata"])
-    if (args[k] === "true" || args[k] === "false") args[k] = args[k] === "true";
-  return args;
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function send(res, status, body, headers = {}) {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain" : "application/json; charset=utf-8", ...headers });
-  res.end(text);
 }
 
 // `node standin/server.js [port]` runs it on its own.
