@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newRequestId } from "../src/core/ids";
-import { castVote, setFirstLevel, startDelegation, upsertRequest, voteSeat } from "../src/core/store";
+import { activeDelegationOf, castVote, type DelegationRow, setFirstLevel, startDelegation, upsertRequest, voteSeat } from "../src/core/store";
 import {
   apiGet,
   click,
@@ -89,7 +89,7 @@ describe("delegation", () => {
     await setFirstLevel(env.DB, id, {
       approvers: [maria, sam, bob],
       group: { approvers: [maria, sam], quorum: 2 },
-      delegations: [{ id: dlg!.id, principal: maria, delegate: bob, until: dlg!.until, level: 1 }],
+      delegations: [{ id: (dlg as DelegationRow).id, principal: maria, delegate: bob, until: (dlg as DelegationRow).until, level: 1 }],
     });
     expect(await castVote(env.DB, id, bob, "approve", at)).toEqual({ ok: true, decisive: false, approvals: 1, quorum: 2 });
     expect(await castVote(env.DB, id, maria, "approve", at)).toMatchObject({ ok: false, reason: "seat_taken", seat: maria, by: bob });
@@ -136,6 +136,30 @@ describe("delegation", () => {
     // Nor yourself, nor a day past.
     expect((await delegateTo(carl, carl)).body.text).toContain("can't delegate to yourself");
     expect((await delegateTo(carl, alex, "2020-01-01")).body.text).toContain("Pick today or a later day");
+  });
+
+  it("the one-hand rule holds inside the write: a delegation written after the checks (two people delegating to each other at once) refuses the later one, and ends nothing", async () => {
+    const [maria, bob, carl, sam] = [await newUser(), await newUser(), await newUser(), await newUser()];
+    const at = new Date().toISOString();
+    const start = (principal: string, delegate: string) =>
+      startDelegation(env.DB, {
+        id: `dlg-${principal.toLowerCase()}-${delegate.toLowerCase()}`,
+        principal,
+        delegate,
+        until: `${day(3)}T00:00:00.000Z`,
+        created_at: at,
+      });
+    // Maria is away (Sam covers); Bob is away (Carl covers). Each check passed before the other was written.
+    expect(await start(maria, sam)).toMatchObject({ principal: maria, delegate: sam });
+    expect(await start(bob, carl)).toMatchObject({ principal: bob, delegate: carl });
+    // Maria to Bob, who is away now: refused, and Maria's delegation to Sam still holds.
+    expect(await start(maria, bob)).toBe("one_hand");
+    expect(await activeDelegationOf(env.DB, maria, at)).toMatchObject({ delegate: sam, ended_at: null });
+    // Sam, who stands in for Maria, cannot pass it on; Carl to Maria is refused the same way.
+    expect(await start(sam, carl)).toBe("one_hand");
+    expect(await start(carl, maria)).toBe("one_hand");
+    // Through the command, the refused one reads as the rule it broke.
+    expect((await delegateTo(bob, maria)).body.text).toContain("is away too");
   });
 
   it("`delegate off` ends it: the delegate's click on a request that reached him is refused, and new requests go to Maria alone", async () => {

@@ -37,7 +37,22 @@ export async function delegate(db: D1Database, principal: string, to: string, da
   if (until <= at) return { ok: false, problem: "Pick today or a later day: the delegation holds through that day (UTC).", field: "until" };
   if (Date.parse(until) - now.getTime() > MAX_DAYS_AHEAD * 86_400_000) return { ok: false, problem: "At most a year ahead.", field: "until" };
   if (to === principal) return { ok: false, problem: "Pick someone else: you can't delegate to yourself.", field: "delegate" };
-  const [covering, theirs, mine] = await Promise.all([delegationsTo(db, principal, at), activeDelegationOf(db, to, at), activeDelegationOf(db, principal, at)]);
+  const [refused, mine] = await Promise.all([oneHandRefusal(db, principal, to, at), activeDelegationOf(db, principal, at)]);
+  if (refused) return refused;
+  // The store checks the rule again inside its write: a delegation written since (someone
+  // delegating to the principal at this moment) refuses this one, with the same words.
+  const delegation = await startDelegation(db, { id: `dlg-${newRequestId().slice(4)}`, principal, delegate: to, until, created_at: at });
+  if (delegation === "concurrent")
+    return { ok: false, problem: "Another delegation of yours was set at the same moment: look at your App Home.", field: "delegate" };
+  if (delegation === "one_hand")
+    return (await oneHandRefusal(db, principal, to, at)) ?? { ok: false, problem: "Something changed at the same moment: try again.", field: "delegate" };
+  const waiting = (await waitingFor(db, principal, 100)).length;
+  return { ok: true, delegation, replaced: mine, waiting };
+}
+
+/** Why the one-hand rule refuses `principal` → `to` now (they stand in for someone, or `to` is away), or null. */
+async function oneHandRefusal(db: D1Database, principal: string, to: string, at: string): Promise<Extract<DelegationResult, { ok: false }> | null> {
+  const [covering, theirs] = await Promise.all([delegationsTo(db, principal, at), activeDelegationOf(db, to, at)]);
   if (covering.length) {
     return {
       ok: false,
@@ -46,10 +61,7 @@ export async function delegate(db: D1Database, principal: string, to: string, da
     };
   }
   if (theirs) return { ok: false, problem: `<@${to}> is away too (their requests go to <@${theirs.delegate}>): pick someone else.`, field: "delegate" };
-  const delegation = await startDelegation(db, { id: `dlg-${newRequestId().slice(4)}`, principal, delegate: to, until, created_at: at });
-  if (!delegation) return { ok: false, problem: "Another delegation of yours was set at the same moment: look at your App Home.", field: "delegate" };
-  const waiting = (await waitingFor(db, principal, 100)).length;
-  return { ok: true, delegation, replaced: mine, waiting };
+  return null;
 }
 
 /** Ends the person's delegation; the one ended, or null. */

@@ -35,23 +35,38 @@ export async function activeDelegationsFrom(db: D1Database, principals: string[]
 }
 
 /**
- * Starts a delegation, ending the principal's earlier one (if any) in the same batch. Returns the
- * row, or null when another delegation of the principal started at the same moment (the unique
- * index refused this one).
+ * Why a delegation was not started: another of the principal's started at the same moment (the
+ * unique index refused this one), or the one-hand rule no longer holds (the principal stands in
+ * for someone, or the delegate is away) because a delegation written since the caller's checks
+ * says so (two people delegating to each other at once).
  */
-export async function startDelegation(db: D1Database, d: Omit<DelegationRow, "ended_at">): Promise<DelegationRow | null> {
+export type StartRefusal = "concurrent" | "one_hand";
+
+/**
+ * Starts a delegation, ending the principal's earlier one (if any) in the same batch. Both
+ * statements carry the one-hand rule (core/delegation.ts) as a condition, so it holds inside the
+ * transaction whatever was written after the caller checked it: either both run, or neither (an
+ * earlier delegation is never ended for one that was refused). Returns the row, or why not.
+ */
+export async function startDelegation(db: D1Database, d: Omit<DelegationRow, "ended_at">): Promise<DelegationRow | StartRefusal> {
+  // ?2 principal, ?3 delegate, ?5 now: the principal stands in for nobody, the delegate is not away.
+  const ONE_HAND = `NOT EXISTS (SELECT 1 FROM delegations WHERE delegate = ?2 AND ended_at IS NULL AND until > ?5)
+      AND NOT EXISTS (SELECT 1 FROM delegations WHERE principal = ?3 AND ended_at IS NULL AND until > ?5)`;
+  let inserted: D1Result | undefined;
   try {
-    await db.batch([
-      db.prepare(`UPDATE delegations SET ended_at = ?2 WHERE principal = ?1 AND ended_at IS NULL`).bind(d.principal, d.created_at),
+    [, inserted] = await db.batch([
       db
-        .prepare(`INSERT INTO delegations (id, principal, delegate, until, created_at) VALUES (?1, ?2, ?3, ?4, ?5)`)
+        .prepare(`UPDATE delegations SET ended_at = ?5 WHERE principal = ?2 AND ended_at IS NULL AND ${ONE_HAND}`)
+        .bind(d.id, d.principal, d.delegate, d.until, d.created_at),
+      db
+        .prepare(`INSERT INTO delegations (id, principal, delegate, until, created_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE ${ONE_HAND} RETURNING id`)
         .bind(d.id, d.principal, d.delegate, d.until, d.created_at),
     ]);
   } catch (err) {
-    if (/UNIQUE/i.test((err as Error).message)) return null;
+    if (/UNIQUE/i.test((err as Error).message)) return "concurrent";
     throw err;
   }
-  return { ...d, ended_at: null };
+  return inserted?.results.length ? { ...d, ended_at: null } : "one_hand";
 }
 
 /** Ends the principal's delegation; the one ended, or null when there was none. */
