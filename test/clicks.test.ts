@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { derivedRequestId } from "../src/core/ids";
 import { castVote, getRequest, setLevel, upsertRequest } from "../src/core/store";
+import { APPROVAL_STEPS, approverRole } from "../src/workflows/step-names";
 import {
   approverDm,
   callsTo,
@@ -31,6 +32,37 @@ async function pendingRequest() {
   const id = await startRequest(requester, approver);
   await approverDm(approver);
   return { requester, approver, id };
+}
+
+/**
+ * A request from the modal whose claim is in D1 before its instance starts (its id is derived
+ * from the view, so known first): the route's vote and claim (its store calls) with no event
+ * sent, as if the route had lost its sendEvent. Its first wait then runs out with the claim there.
+ */
+async function startClaimedBeforeItsWaits(approver: string): Promise<string> {
+  const requester = await newUser();
+  const view = { id: `V${crypto.randomUUID().slice(0, 10).toUpperCase()}`, callback_id: "approval_new" };
+  const id = await derivedRequestId(`view:${view.id}`);
+  const at = new Date().toISOString();
+  await upsertRequest(env.DB, {
+    id,
+    type: "default",
+    requester,
+    description: "Deploy",
+    approvers: [approver],
+    quorum: 1,
+    allowSelf: false,
+    createdAt: at,
+    expiresAt: at,
+  });
+  expect(await castVote(env.DB, id, approver, "approve", at)).toEqual({ ok: true, decisive: true });
+  const values = {
+    type: { type: "static_select", selected_option: { value: "default" } },
+    approver: { type: "users_select", selected_user: approver },
+    description: { type: "plain_text_input", value: "Deploy" },
+  };
+  expect(await submitView(requester, view, values)).toEqual({ status: 200, body: null });
+  return id;
 }
 
 describe("who may click, and what a click does", () => {
@@ -118,32 +150,7 @@ describe("who may click, and what a click does", () => {
   it("a claim whose event never reached the workflow is decided from D1 when the wait ends", async () => {
     await using _timeouts = await forceTimeouts(...levelWaits(1));
     const approver = await newUser();
-    const requester = await newUser();
-    // A request sent from the modal has an id known before it starts (derived from the view), so
-    // the claim can be in D1 before the instance exists, and so before its first wait runs out.
-    const view = { id: `V${crypto.randomUUID().slice(0, 10).toUpperCase()}`, callback_id: "approval_new" };
-    const id = await derivedRequestId(`view:${view.id}`);
-    const at = new Date().toISOString();
-    // The request's record as the workflow writes it, then the route's vote and claim (its store
-    // calls), with no event sent: as if the route had lost its sendEvent and could not release.
-    await upsertRequest(env.DB, {
-      id,
-      type: "default",
-      requester,
-      description: "Deploy",
-      approvers: [approver],
-      quorum: 1,
-      allowSelf: false,
-      createdAt: at,
-      expiresAt: at,
-    });
-    expect(await castVote(env.DB, id, approver, "approve", at)).toEqual({ ok: true, decisive: true });
-    const values = {
-      type: { type: "static_select", selected_option: { value: "default" } },
-      approver: { type: "users_select", selected_user: approver },
-      description: { type: "plain_text_input", value: "Deploy" },
-    };
-    expect(await submitView(requester, view, values)).toEqual({ status: 200, body: null });
+    const id = await startClaimedBeforeItsWaits(approver);
     const done = await waitForStatus(id, "approved");
     expect(done.decided_by).toBe(approver);
     // Not escalated: the claim was honoured before the escalation.
@@ -153,6 +160,18 @@ describe("who may click, and what a click does", () => {
     expect(done.audit.map((a) => a.event)).not.toContain("reminded");
     const reminders = (await callsTo(approver)).filter((c) => c.method === "chat.postMessage" && String(c.args.text).includes("Reminder"));
     expect(reminders).toEqual([]);
+  });
+
+  it("a reminder that went out just before the click is audited, though D1 has the claim by the time it is recorded", async () => {
+    await using approvals = await forceTimeouts(...levelWaits(1));
+    const approver = await newUser();
+    // The reminder step as if it had posted (the click came right after it): its result says so.
+    await approvals.modifyAll(async (m) => {
+      await m.mockStepResult({ name: APPROVAL_STEPS.remind(approverRole(1, approver)) }, true);
+    });
+    const id = await startClaimedBeforeItsWaits(approver);
+    const done = await waitForStatus(id, "approved");
+    expect(done.audit.find((a) => a.event === "reminded")).toMatchObject({ detail: "level 1" });
   });
 
   it("a click for an unknown request id gets an ephemeral reply, not an error", async () => {

@@ -189,14 +189,23 @@ export class ApprovalMessages {
     });
   }
 
-  /** A reminder in the thread of each DM of level `n`, each only while D1 says nobody has decided (`undecided`). */
-  async remind(n: number, undecided: () => Promise<boolean>): Promise<void> {
+  /**
+   * A reminder in the thread of each DM of level `n`, each only while D1 says nobody has decided
+   * (`undecided`). Per DM: whether it was posted (see below).
+   */
+  async remind(n: number, undecided: () => Promise<boolean>): Promise<(boolean | null)[]> {
+    const posted: (boolean | null)[] = [];
     for (const m of this.sent.filter((x) => x.level === n && !x.inChannel)) {
-      await this.bestEffort(STEP.remind(m.role), async () => {
-        if (!(await undecided())) return;
+      // true: posted; false: not, D1 has a decision; null: the step failed, or an instance from
+      // before this result recorded null for a reminder it posted.
+      const result = await this.optional(STEP.remind(m.role), async () => {
+        if (!(await undecided())) return false;
         await this.slack.postReply(m.message, reminderMessage(this.ctx.summary));
+        return true;
       });
+      posted.push(result);
     }
+    return posted;
   }
 
   /** The App Homes of everyone asked so far and of the requester (for those who use it). */

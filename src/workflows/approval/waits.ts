@@ -41,11 +41,12 @@ export class DecisionWaits {
 
     // A claim whose event was lost is applied when this level's waits end (or maintenance wakes
     // the instance); until then nobody is reminded of a request that is already decided. Each
-    // step asks D1 as it runs: a claim is final, so once one step sees it the later ones do too.
+    // step asks D1 as it runs. The audit says "reminded" when a reminder went out (a click right
+    // after it is the usual answer to one), or, with no DM to remind in, while nobody has decided.
     const undecided = () => this.undecided();
-    await this.messages.remind(n, undecided);
+    const posted = await this.messages.remind(n, undecided);
     await this.ctx.step.do(STEP.recordReminder(n), D1_STEP, async () => {
-      if (!(await undecided())) return null;
+      if (posted.length ? posted.every((p) => p === false) : !(await undecided())) return null;
       await store.audit(env.DB, {
         requestId: params.requestId,
         key: `reminded-${n}`,
