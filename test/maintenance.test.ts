@@ -21,6 +21,7 @@ import {
   requestJson,
   slackCalls,
   startRequest,
+  startTyped,
   waitForStatus,
 } from "./helpers";
 
@@ -195,6 +196,26 @@ describe("clean-up: the cron-started MaintenanceWorkflow never ends a living req
     const again = await runMaintenance();
     expect(again.ended).not.toContain(unclaimed);
     expect(again.ended).not.toContain(claimed);
+  });
+
+  it("an approval closed from its claim after its instance died says its action was not run, in the approver's DM and to the requester", async () => {
+    const [requester, approver] = [await newUser(), await newUser()];
+    // deploy has an action (vitest.config.ts): the instance that would have run it is gone.
+    const id = await startTyped(requester, "deploy", approver, "Deploy billing-api v9");
+    await approverDm(approver);
+    expect(await castVote(env.DB, id, approver, "approve", minutesAgo(5))).toEqual({ ok: true, decisive: true });
+    const instance = await env.APPROVAL.get(id);
+    await instance.terminate();
+    await eventually(async () => (await instance.status()).status === "terminated", `${id} terminated`);
+
+    expect((await runMaintenance()).ended).toContain(id);
+    expect(await requestJson(id)).toMatchObject({ status: "approved", decided_by: approver, action_status: null });
+    const [dm] = await messagesIn(dmOf(approver));
+    expect(JSON.stringify(dm!.blocks)).not.toContain("approval_approve");
+    expect(JSON.stringify(dm!.blocks)).toMatch(/Action failed: not run/);
+    const told = (await messagesIn(dmOf(requester))).filter((m) => m.text.includes(id) && /approved/.test(m.text));
+    expect(told).toHaveLength(1);
+    expect(told[0]!.text).toMatch(/not run/);
   });
 
   it("a request whose instance completed (D1 set back, as after a restore) is closed without touching Slack: the instance showed its own ending", async () => {

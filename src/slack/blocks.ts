@@ -186,8 +186,8 @@ export function actionHistoryLine(a: ActionView): string {
   return actionLine(a);
 }
 
-/** The DM telling the requester how their request ended. */
-export function requesterOutcomeMessage(req: RequestSummary, outcome: Outcome): MessageContent {
+/** The DM telling the requester how their request ended (with the state of its action, when there is one to tell). */
+export function requesterOutcomeMessage(req: RequestSummary, outcome: Outcome, action?: ActionView): MessageContent {
   const what = `your request \`${req.id}\` (${inLine(req)})`;
   let line: string;
   if (outcome.status === "expired") line = `:hourglass_flowing_sand: Nobody decided ${what} in time, so it expired.`;
@@ -200,7 +200,9 @@ export function requesterOutcomeMessage(req: RequestSummary, outcome: Outcome): 
     line = `${outcome.status === "approved" ? ":white_check_mark:" : ":x:"} ${decider(outcome)} *${outcome.status}* ${what}.`;
     if (outcome.status === "rejected" && outcome.reason) line += `\nReason:\n${reasonQuote(outcome.reason)}`;
   }
-  return { text: truncate(line.replace(/\*/g, "")), blocks: [{ type: "section", text: md(truncate(line), true) }] };
+  const blocks: KnownBlock[] = [{ type: "section", text: md(truncate(line), true) }];
+  if (action) blocks.push(context(truncate(actionLine(action)), true));
+  return { text: truncate((action ? `${line}\n${actionLine(action)}` : line).replace(/\*/g, "")), blocks };
 }
 
 /** The requester's receipt DM: who was asked, and a Cancel button while the request is pending. */

@@ -8,7 +8,7 @@ import * as store from "../core/store";
 import type { Env } from "../env";
 import { stepOutputs } from "../slack/functions";
 import { DECISION_EVENT, wakeEvent } from "./approval-params";
-import { showClosedInSlack } from "./closed-in-slack";
+import { MAINTENANCE_NOTE, showClosedInSlack } from "./closed-in-slack";
 import { completeFunctionRun } from "./function-completion";
 import { MAINTENANCE_STEPS as STEP } from "./step-names";
 import { D1_STEP, WORKFLOW_CALL_STEP } from "./steps";
@@ -58,7 +58,9 @@ export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, MaintenancePara
       try {
         const done = await step.do(STEP.check(request.id), WORKFLOW_CALL_STEP, () => this.settle(request, event.instanceId));
         if (done !== "nothing") output[done].push(request.id);
-        if (done === "ended") await showClosedInSlack(this.env, step, request.id);
+        // Also after "nothing": a retried check finds its own earlier close done. Slack is shown
+        // only what maintenance closed (its note in D1), once (closed-in-slack.ts).
+        if (done !== "woken") await this.showInSlack(step, request.id, event.instanceId);
       } catch (err) {
         // One request that cannot be settled now must not keep the others (or the pruning) waiting.
         log("error", "overdue request not settled", {
@@ -78,6 +80,15 @@ export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, MaintenancePara
     return output;
   }
 
+  /** A closed request's Slack messages, best effort: a failure here is logged and leaves the close as it is. */
+  private async showInSlack(step: WorkflowStep, id: string, instanceId: string): Promise<void> {
+    try {
+      await showClosedInSlack(this.env, step, id);
+    } catch (err) {
+      log("warn", "closed request not shown in Slack", { requestId: id, instanceId, error: (err as Error).message });
+    }
+  }
+
   /** Asks the request's instance how it is: wakes it if it lives, closes its request in D1 if not. */
   private async settle(request: store.OverdueRequest, instanceId: string): Promise<"woken" | "ended" | "nothing"> {
     const { id } = request;
@@ -91,7 +102,7 @@ export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, MaintenancePara
     const state = instance?.status ?? "gone";
     const at = new Date().toISOString();
     if (request.claimed) {
-      const note = `closed by maintenance from its claim: its workflow instance is ${state}, so no action was run (its Slack messages are updated next)`;
+      const note = `${MAINTENANCE_NOTE} from its claim: its workflow instance is ${state}, so no action was run`;
       const outcome = await store.closeByClaim(this.env.DB, id, at, note);
       if (!outcome?.closedNow) return "nothing";
       metric(this.env.METRICS, "request_decided", { type: request.type, detail: outcome.status });
@@ -104,7 +115,9 @@ export class MaintenanceWorkflow extends WorkflowEntrypoint<Env, MaintenancePara
       id,
       status: errored ? "failed" : "expired",
       at,
-      error: errored ? `its workflow instance errored: ${instance.error ?? "no detail"}` : `ended by maintenance: its workflow instance is ${state}`,
+      error: errored
+        ? `${MAINTENANCE_NOTE}: its workflow instance errored: ${instance.error ?? "no detail"}`
+        : `${MAINTENANCE_NOTE}: its workflow instance is ${state}`,
     });
     if (!closed) return "nothing";
     if (!errored) metric(this.env.METRICS, "request_expired", { type: request.type, detail: "maintenance" });
