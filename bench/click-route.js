@@ -12,11 +12,14 @@ import {
   busiestThreadSince,
   cpuSince,
   createRequests,
+  dmsTo,
   machine,
   pool,
+  signedHeadersSync,
   startBenchStack,
   summary,
   until,
+  untilIdle,
   workerdThreadCpu,
   writeSection,
 } from "./lib.js";
@@ -33,44 +36,62 @@ const PATHS = {
   clicks: "ours: clicks",
 };
 
-/** autocannon with exact per-request latencies (its own percentiles skip p95). */
-async function load(url, connections, requests, duration = DURATION) {
+/**
+ * autocannon with exact per-request latencies (its own percentiles skip p95). `next()` builds each
+ * request as it is sent (a fresh response_url and signature per click, as Slack sends them);
+ * `amount`: stop after that many requests instead of after the duration.
+ */
+async function load(url, connections, next, { duration = DURATION, amount } = {}) {
   const latencies = [];
   const result = await autocannon({
     url,
     connections,
-    duration,
-    requests,
+    ...(amount ? { amount } : { duration }),
+    timeout: 30,
+    requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }],
     setupClient: (client) => client.on("response", (_status, _bytes, ms) => latencies.push(ms)),
   });
   const l = summary(latencies);
   return { rps: Math.round(result.requests.average), total: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts, ...l };
 }
 
+/** Fresh waiting requests (their approvers' DMs sent), for one load of deciding clicks. */
+async function waiting(s, tag) {
+  const ids = await createRequests(s, PENDING, { tag });
+  const approvers = ids.map((_, i) => `U0${tag}A${i}`);
+  await until(() => approvers.every((a) => dmsTo(s, a).length >= 1), `${PENDING} approver DMs`, 300_000, 250);
+  return ids.map((id, i) => ({ id, approver: approvers[i] }));
+}
+
 /**
- * Our route on one runtime, every level of each load in turn: the verify-only floor; the click
- * route's parts through real paths (a click payload parsed but not acted on, an unknown button
- * answered through its response_url, a repeat click on a decided request); and the clicks over
- * PENDING waiting requests. With the service's CPU (all its processes) and its busiest workerd
- * thread per request. Returns the table rows.
+ * Our route on one runtime, every level of each load in turn, each load on a quiet service (the
+ * work the previous one set off done): the verify-only floor; the click route's parts through
+ * real paths (a click payload parsed but not acted on, an unknown button answered through its
+ * response_url, a repeat click on a decided request); and deciding clicks, each on its own
+ * waiting request (PENDING fresh ones per level, each clicked once). With the service's CPU (all
+ * its processes) and its busiest workerd thread per request. Returns the table rows.
  */
 async function oursOn(runtime, s) {
   const rows = [];
-  const ids = await createRequests(s, PENDING, { tag: "L" });
-  await until(
-    () => s.fake.state.messages.filter((m) => m.blocks?.length && JSON.stringify(m.blocks).includes("approval_approve")).length >= PENDING,
-    "all DMs",
-    300_000,
-  );
-  const signed = (path, body, headers = {}) =>
-    signedHeaders(s.signingSecret, body).then((h) => ({ method: "POST", path, headers: { ...h, ...headers }, body }));
-  const clicksAs = (user, action) => Promise.all(ids.map((id, i) => signed("/slack/interactions", s.clickBody(user(i), id, action))));
-  const run = async (app, c, requests) => {
+  const click = (user, id, action) => {
+    const body = s.clickBody(user, id, action);
+    return { method: "POST", path: "/slack/interactions", headers: signedHeadersSync(s.signingSecret, body), body };
+  };
+  /** Clicks over `requests` in turn, again from the start when they run out. */
+  const cycling = (requests, user, action) => {
+    let k = 0;
+    return () => {
+      const r = requests[k++ % requests.length];
+      return click(user(r), r.id, action);
+    };
+  };
+  const run = async (app, c, next, opts) => {
+    await untilIdle(s);
     const cpu0 = s.cpu();
     const threads0 = workerdThreadCpu(s.pid);
-    const r = await load(s.url, c, requests);
-    // Work set off by the last answers (replies, events) still counts towards this load.
-    await new Promise((ok) => setTimeout(ok, 500));
+    const r = await load(s.url, c, next, opts);
+    // The work the answers set off (replies, events, the decided workflows) counts towards this load.
+    await untilIdle(s);
     const perRequest = (ms) => +(ms / Math.max(1, r.total)).toFixed(2);
     rows.push({
       app: `${app} (${runtime})`,
@@ -81,58 +102,62 @@ async function oursOn(runtime, s) {
     });
     console.log(`${app} (${runtime}) c=${c}: ${JSON.stringify(rows.at(-1))}`);
   };
-  // Signed once per load (a signature is valid for 5 minutes).
-  const loads = [
-    // The same route stack without D1 or Workflows: a signed url_verification on /slack/events
-    // (signature check, zod parse, JSON answer). Separates the runtime's cost from our work.
-    [
-      PATHS.verify,
-      async () => [
-        await signed("/slack/events", JSON.stringify({ type: "url_verification", challenge: "bench-challenge", token: "x" }), {
-          "content-type": "application/json",
-        }),
-      ],
-    ],
-    // The click route's parts, on workerd direct only: both paths write a log line per request,
-    // which `wrangler dev` prints through its terminal (that would measure the log pipe; the
-    // direct runtime drops them, as the repeat and deciding clicks' paths write none or one).
-    ...(runtime === "workerd direct"
-      ? [
-          // The click's whole payload verified and parsed, then acked: its user id is not a person's.
-          [PATHS.parse, () => clicksAs(() => "B0BENCHBOT", "approve")],
-          // An unknown button: parsed, acked, and the clicker told through the response_url. No D1.
-          [PATHS.reply, () => clicksAs((i) => `U0LA${i}`, "bench")],
-        ]
-      : []),
-    // The first click per request decides it; later ones take the "already decided" path, as a
-    // double click would. autocannon walks the list from the start on every connection.
-    [PATHS.clicks, () => clicksAs((i) => `U0LA${i}`, "approve")],
-  ];
-  // A second's load first, not counted: the waiting requests' last steps settle, the route warms.
-  await new Promise((ok) => setTimeout(ok, 3000));
-  await load(s.url, 10, await loads[0][1](), 1);
-  for (const [app, requests] of loads) {
-    for (const c of LEVELS) await run(app, c, await requests());
-  }
-  // Let the decided workflows finish, then decide the rest, for the repeat clicks' load.
-  await pool(ids, 8, (id, i) => s.post("/slack/interactions", s.clickBody(`U0LA${i}`, id, "approve")));
-  await until(async () => ((await s.api("/api/stats")).byStatus.approved ?? 0) >= PENDING, "all approved", 600_000, 1000);
-  await settled(s);
-  // A repeat click on a decided request: its D1 batch finds it closed, the clicker is told so.
-  for (const c of LEVELS) await run(PATHS.repeat, c, await clicksAs((i) => `U0LA${i}`, "approve"));
-  await settled(s);
-  return rows;
-}
 
-/** Waits until the decided workflows have finished (the approved count holds still for 5 s). */
-async function settled(s) {
-  let last = -1;
-  for (;;) {
-    const approved = (await s.api("/api/stats")).byStatus.approved ?? 0;
-    if (approved === last) return;
-    last = approved;
-    await new Promise((r) => setTimeout(r, 5000));
+  // The same route stack without D1 or Workflows: a signed url_verification on /slack/events
+  // (signature check, zod parse, JSON answer). Separates the runtime's cost from our work.
+  const challenge = JSON.stringify({ type: "url_verification", challenge: "bench-challenge", token: "x" });
+  const verify = () => ({
+    method: "POST",
+    path: "/slack/events",
+    headers: { ...signedHeadersSync(s.signingSecret, challenge), "content-type": "application/json" },
+    body: challenge,
+  });
+  // A second's load first, not counted: the route warms.
+  await load(s.url, 10, verify, { duration: 1 });
+  for (const c of LEVELS) await run(PATHS.verify, c, verify);
+
+  // The click route's parts, on workerd direct only: both paths write a log line per request,
+  // which `wrangler dev` prints through its terminal (that would measure the log pipe; the
+  // direct runtime drops them, and the repeat and deciding clicks' paths write none or one).
+  const decided = await waiting(s, "LD");
+  if (runtime === "workerd direct") {
+    // The click's whole payload verified and parsed, then acked: its user id is not a person's.
+    for (const c of LEVELS)
+      await run(
+        PATHS.parse,
+        c,
+        cycling(decided, () => "B0BENCHBOT", "approve"),
+      );
+    // An unknown button: parsed, acked, and the clicker told through the response_url. No D1.
+    for (const c of LEVELS)
+      await run(
+        PATHS.reply,
+        c,
+        cycling(decided, (r) => r.approver, "bench"),
+      );
   }
+
+  // Deciding clicks: every click approves its own waiting request (as people do), once.
+  for (const c of LEVELS) {
+    const fresh = await waiting(s, `L${c}`);
+    await run(
+      PATHS.clicks,
+      c,
+      cycling(fresh, (r) => r.approver, "approve"),
+      { amount: fresh.length },
+    );
+  }
+
+  // Repeat clicks on decided requests: the D1 batch finds each closed, the clicker is told so.
+  await pool(decided, 8, (r) => s.post("/slack/interactions", s.clickBody(r.approver, r.id, "approve")));
+  await until(async () => ((await s.api("/api/stats")).byStatus.approved ?? 0) >= PENDING * (LEVELS.length + 1), "all approved", 600_000, 1000);
+  for (const c of LEVELS)
+    await run(
+      PATHS.repeat,
+      c,
+      cycling(decided, (r) => r.approver, "approve"),
+    );
+  return rows;
 }
 
 // ---- our route, on wrangler dev, then on workerd without wrangler's plumbing (bench/direct)
@@ -171,7 +196,9 @@ try {
         return { method: "POST", path: "/slack/events", headers: await signedHeaders(s.signingSecret, body), body };
       }),
     );
-    const r = await load(`http://127.0.0.1:${boltPort}`, c, requests);
+    // Signed beforehand: Bolt runs in this process, so signing as they are sent would slow it.
+    let k = 0;
+    const r = await load(`http://127.0.0.1:${boltPort}`, c, () => requests[k++ % requests.length]);
     rows.push({ app: "Bolt HTTPReceiver (acks only; in the benchmark's process)", c, ...r });
     console.log(`bolt  c=${c}: ${JSON.stringify(r)}`);
   }
@@ -250,7 +277,7 @@ const across = LEVELS.map((c) => {
 }).join("\n");
 await writeSection(
   "Click route under load, and the Bolt baseline",
-  `autocannon from the benchmark's process, ${DURATION} s per level, every request signed. Ours: \`POST /slack/interactions\` over ${PENDING} waiting requests: the first click on each decides it (D1 vote + claim, sendEvent), the rest take the "already decided" path (D1 + an ephemeral reply), while the decided workflows run on the same 2 cores; first on \`wrangler dev\`, then on workerd without wrangler (\`bench/direct\`: one Miniflare instance configured from wrangler.toml as \`wrangler dev\` configures its own, running the bundle of \`wrangler deploy --dry-run\`, so no proxy worker, no second workerd and no wrangler process on the request's path). Bolt: \`@slack/bolt\` ${"5.1.0"} App with its HTTPReceiver on Node, same signing secret, an action handler that only acks. CPU: the service's processes (ours: wrangler's Node and both workerd processes, or Miniflare's Node and its workerd) per answered request, and the busiest workerd thread's: workerd runs all of a process's isolates (our Worker, and locally D1, KV and the Workflows engine too) on one thread, so under a closed loop that thread sets the pace (requests/s ≈ 1000 ÷ its ms per request) and p99 follows its ms per request. After the clicks, the rest of the requests are decided and settle, and the repeat clicks' load runs on decided requests only.
+  `autocannon from the benchmark's process, every request signed as it is sent, each click with a fresh response_url (as Slack sends them); each load starts on a quiet service (the work the previous one set off done) and its CPU counts the work it set off. Ours: \`POST /slack/interactions\`; the clicks are deciding clicks, each on its own waiting request (${PENDING} fresh ones per level, each clicked once: D1 vote + claim, the answer, the \`decision\` event, and the decided workflow on the same 2 cores); the other loads run ${DURATION} s per level. First on \`wrangler dev\`, then on workerd without wrangler (\`bench/direct\`: one Miniflare instance configured from wrangler.toml as \`wrangler dev\` configures its own, running the bundle of \`wrangler deploy --dry-run\`, so no proxy worker, no second workerd and no wrangler process on the request's path). Bolt: \`@slack/bolt\` ${"5.1.0"} App with its HTTPReceiver on Node, same signing secret, an action handler that only acks. CPU: the service's processes (ours: wrangler's Node and both workerd processes, or Miniflare's Node and its workerd) per answered request, and the busiest workerd thread's: workerd runs all of a process's isolates (our Worker, and locally D1, KV and the Workflows engine too) on one thread, so under a closed loop that thread sets the pace (requests/s ≈ 1000 ÷ its ms per request) and p99 follows its ms per request. The repeat clicks run last, on requests decided before them.
 
 | app | connections | req/s | p50 ms | p95 ms | p99 ms | max ms | service CPU ms/req | busiest workerd thread ms/req | non-2xx | errors |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |

@@ -121,6 +121,21 @@ export function busiestThreadSince(before, after) {
   return Math.max(0, ...Object.entries(after).map(([k, ms]) => ms - (before[k] ?? 0)));
 }
 
+/**
+ * Waits until a service is quiet: its processes (`s.cpu()`) used under `busyMs` of CPU in the
+ * last `windowMs`, so the work earlier requests set off (replies, events, workflows) is done; at
+ * most `limitMs`.
+ */
+export async function untilIdle(s, { windowMs = 500, busyMs = 50, limitMs = 120_000 } = {}) {
+  const deadline = Date.now() + limitMs;
+  for (let before = s.cpu(); Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, windowMs));
+    const now = s.cpu();
+    if (now.total - before.total < busyMs) return;
+    before = now;
+  }
+}
+
 /** CPU used between two processTreeCpu readings: total ms and ms by command name. */
 export function cpuSince(before, after) {
   const byName = {};
