@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { derivedRequestId, newRequestId } from "../src/core/ids";
-import { claimApiCancel, getRequest, upsertRequest, useApiKey } from "../src/core/store";
+import { derivedRequestId } from "../src/core/ids";
+import { claimApiCancel, getRequest, useApiKey } from "../src/core/store";
 import { canonicalBodyHash } from "../src/routes/api/idempotency";
 import {
   type ApiAnswer,
@@ -18,6 +18,7 @@ import {
   newUser,
   repliesIn,
   requestJson,
+  requestWithoutInstance,
   responsesTo,
   startRequest,
   waitForStatus,
@@ -123,22 +124,11 @@ describe("POST /api/requests/:id/cancel", () => {
     const id = await derivedRequestId(crypto.randomUUID());
     const body = { approvers: [approver], description: "Deploy v3", source: { name: "ci" } };
     const key = `lost-cancel-${crypto.randomUUID()}`;
-    const at = new Date().toISOString();
     // As if a first POST had recorded its key and died before starting the workflow, and the API's
     // cancel had claimed the request (its store calls) and lost its event: no instance yet, so the
     // claim is in D1 before the first wait runs out.
     expect(await useApiKey(env.DB, key, id, await canonicalBodyHash(body))).toEqual({ first: true });
-    await upsertRequest(env.DB, {
-      id,
-      type: "default",
-      requester: null,
-      description: "Deploy v3",
-      approvers: [approver],
-      quorum: 1,
-      allowSelf: false,
-      createdAt: at,
-      expiresAt: at,
-    });
+    const { at } = await requestWithoutInstance({ id, requester: null, description: "Deploy v3", approvers: [approver] });
     expect(await claimApiCancel(env.DB, id, "api:ci", at, "lost in transit")).toEqual({ ok: true });
     // The claim states the whole decision: a cancel, by the API's actor, with its reason.
     expect(await getRequest(env.DB, id)).toMatchObject({ claimed_by: "api:ci", claimed_at: at, claimed_decision: "cancel", cancel_reason: "lost in transit" });
@@ -153,20 +143,7 @@ describe("POST /api/requests/:id/cancel", () => {
   it("a cancel whose event cannot be sent still decides: 200, and the claim is never given back", async () => {
     const approver = await newUser();
     // A pipeline's request whose instance is gone: only its D1 record is left, so sendEvent fails.
-    const id = newRequestId();
-    const at = new Date().toISOString();
-    await upsertRequest(env.DB, {
-      id,
-      type: "default",
-      requester: null,
-      source: { name: "ci" },
-      description: "instance gone",
-      approvers: [approver],
-      quorum: 1,
-      allowSelf: false,
-      createdAt: at,
-      expiresAt: at,
-    });
+    const { id } = await requestWithoutInstance({ requester: null, source: { name: "ci" }, approvers: [approver] });
     using logs = captureLogs();
     expect(await cancel(id, { reason: "pipeline aborted" })).toEqual({ status: 200, json: { id, status: "cancelled" } });
     const undelivered = logs.lines.find((l) => l.includes(`"cancel event not delivered; the claim stands and will be applied"`) && l.includes(id));

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { derivedRequestId, newRequestId } from "../src/core/ids";
+import { derivedRequestId } from "../src/core/ids";
 import { approvalsOf, castVote, claimCancel, getRequest, setLevel, upsertRequest } from "../src/core/store";
 import { DECISION_EVENT } from "../src/workflows/approval-params";
 import {
@@ -20,6 +20,7 @@ import {
   postTo,
   reject,
   requestJson,
+  requestWithoutInstance,
   responsesTo,
   startRequest,
   submitView,
@@ -121,19 +122,7 @@ describe("the D1 claim decides; events only wake the workflow", () => {
     const requester = await newUser();
     const approver = await newUser();
     // A request whose instance is gone: the event the route sends after answering Slack fails.
-    const id = newRequestId();
-    const at = new Date().toISOString();
-    await upsertRequest(env.DB, {
-      id,
-      type: "default",
-      requester,
-      description: "instance gone",
-      approvers: [approver],
-      quorum: 1,
-      allowSelf: false,
-      createdAt: at,
-      expiresAt: at,
-    });
+    const { id } = await requestWithoutInstance({ requester, approvers: [approver] });
     const { body, hook } = await clickBody(approver, id, "approve");
     const res = await postSignedSettled("/slack/interactions", body);
     // The answer is Slack's acknowledgement (an empty 200); the claim was made before it.
@@ -147,19 +136,7 @@ describe("the D1 claim decides; events only wake the workflow", () => {
     const requester = await newUser();
     const other = await newUser();
     // A request whose instance is gone: only its D1 record is left.
-    const id = newRequestId();
-    const at = new Date().toISOString();
-    await upsertRequest(env.DB, {
-      id,
-      type: "selfquorum",
-      requester,
-      description: "instance gone",
-      approvers: [requester, other],
-      quorum: 2,
-      allowSelf: true,
-      createdAt: at,
-      expiresAt: at,
-    });
+    const { id, at } = await requestWithoutInstance({ type: "selfquorum", requester, approvers: [requester, other], quorum: 2, allowSelf: true });
     expect(await castVote(env.DB, id, requester, "approve", at)).toMatchObject({ ok: true, decisive: false });
     const { status, hook } = await click(requester, id, "cancel");
     expect(status).toBe(200);

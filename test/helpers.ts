@@ -1,8 +1,9 @@
 import { createExecutionContext, introspectWorkflow, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports, type WorkflowEvent, type WorkflowSleepDuration, type WorkflowStep } from "cloudflare:workers";
 import { expect, onTestFinished, vi } from "vitest";
+import { newRequestId } from "../src/core/ids";
 import type { InstanceView } from "../src/core/instances";
-import type { AuditEntry, RequestRow, StoredMessage } from "../src/core/store";
+import { type AuditEntry, type RequestRow, type StoredMessage, upsertRequest } from "../src/core/store";
 import type { Env } from "../src/env";
 import worker from "../src/index";
 import { standinControl } from "../standin/control.js";
@@ -584,4 +585,18 @@ export function captureLogs() {
       for (const spy of spies) spy.mockRestore();
     },
   };
+}
+
+/**
+ * A request with only its D1 record: no workflow instance (gone, or not started yet), so an event
+ * sent to it fails. One approver's request of the default type, with a new id, unless `r` says
+ * otherwise. Its id, and the time it was recorded at (its creation and its expiry).
+ */
+export async function requestWithoutInstance(
+  r: Pick<Parameters<typeof upsertRequest>[1], "requester" | "approvers"> & Partial<Parameters<typeof upsertRequest>[1]>,
+): Promise<{ id: string; at: string }> {
+  const id = r.id ?? newRequestId();
+  const at = new Date().toISOString();
+  await upsertRequest(env.DB, { type: "default", description: "instance gone", quorum: 1, allowSelf: false, createdAt: at, expiresAt: at, ...r, id });
+  return { id, at };
 }
