@@ -8,15 +8,18 @@ import { Layout, LiveRegion, type LiveState, LiveStatus, Status, time } from "./
 
 /** One request: its record, fields, timeline (the audit trail in words) and its Slack messages. */
 
-/** One request: its record, its workflow instance, its timeline from the audit table and its Slack messages. */
-export const RequestPage: FC<{
+/** What a request's page shows: the request, its timeline, its Slack messages and its instance. */
+type RequestPageProps = {
   row: RequestRow;
   audit: AuditEntry[];
   messages: StoredMessage[];
   workflow: InstanceView | null;
   labels: Labels;
   live: LiveState;
-}> = (props) => (
+};
+
+/** One request: its record, its workflow instance, its timeline from the audit table and its Slack messages. */
+export const RequestPage: FC<RequestPageProps> = (props) => (
   <Layout title={`Request ${props.row.id}`} nav="requests" live>
     <p>
       <a href="/dashboard">← All requests</a>
@@ -26,14 +29,7 @@ export const RequestPage: FC<{
   </Layout>
 );
 
-export const RequestRegion: FC<{
-  row: RequestRow;
-  audit: AuditEntry[];
-  messages: StoredMessage[];
-  workflow: InstanceView | null;
-  labels: Labels;
-  live: LiveState;
-}> = ({ row, audit, messages, workflow, labels, live }) => (
+export const RequestRegion: FC<RequestPageProps> = ({ row, audit, messages, workflow, labels, live }) => (
   <LiveRegion state={live}>
     <section class="request" aria-labelledby="request-heading">
       <h2 id="request-heading">

@@ -6,17 +6,18 @@ import type { Filters } from "./filters";
 import { type Labels, People, Person, personText, Requester, TypeName } from "./labels";
 import { filterQuery, Layout, LiveRegion, type LiveState, LiveStatus, Status, shorten, time } from "./layout";
 
-/** The requests list: its filters, counts by status, the newest matching requests, and the empty state. */
-
-/** The list: filters, counts by status, the newest matching requests and the export link. */
-export const RequestsPage: FC<{
+/** What the requests list shows: the filters, the counts by status, the matching rows. */
+type RequestsPageProps = {
   filters: Filters;
   rows: FilteredRequest[];
   counts: Partial<Record<RequestStatus, number>>;
   labels: Labels;
   live: LiveState;
   standin?: string | undefined;
-}> = (props) => (
+};
+
+/** The requests list: its filters, counts by status, the newest matching requests, the export link and the empty state. */
+export const RequestsPage: FC<RequestsPageProps> = (props) => (
   <Layout title="Requests" nav="requests" live>
     <FilterForm values={props.filters} labels={props.labels} people={peopleOf(props.rows)} />
     <LiveStatus />
@@ -30,14 +31,7 @@ const peopleOf = (rows: FilteredRequest[]) => [
   ),
 ];
 
-export const RequestsRegion: FC<{
-  filters: Filters;
-  rows: FilteredRequest[];
-  counts: Partial<Record<RequestStatus, number>>;
-  labels: Labels;
-  live: LiveState;
-  standin?: string | undefined;
-}> = ({ filters: f, rows: shown, counts, labels, live, standin }) => {
+export const RequestsRegion: FC<RequestsPageProps> = ({ filters: f, rows: shown, counts, labels, live, standin }) => {
   const query = filterQuery(f);
   const total = f.status ? (counts[f.status] ?? 0) : Object.values(counts).reduce((a, b) => a + b, 0);
   const filtered = query !== "";
